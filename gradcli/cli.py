@@ -1,0 +1,338 @@
+"""The command line: a thin layer of options → API call → renderer → write.
+
+`gradcli EXPR [NAME=VALUE ...]` is the default command; subcommands (looked up
+in SUBCOMMANDS, imported only when used) win when their name comes first,
+and `gradcli -- EXPR` forces an expression. This is the only module that
+reads files, writes to the terminal or exits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+import click
+
+from gradcli.errors import ExitStatus, GradcliError, InputError, InternalError
+
+# name -> ("module:command", one-line help). Each module is imported only when its command runs.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+
+FORMATS = ("table", "json", "csv", "markdown")
+BINDING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)([^=;\n]*)\Z")
+
+EPILOG_CONVENTIONS = """\b
+Conventions where a derivative does not exist:
+  relu'(0) = 0, abs'(0) = 0; at a tie in max/min the whole gradient goes to
+  the first tied argument (so max(x, 0) at x = 0 sends 1 to x while
+  relu'(0) = 0). Kinks, ties and infinite derivatives are flagged as warnings.
+\b
+Exit status: 0 ok; 1 a check failed; 2 bad input; 3 the maths failed
+(domain error, overflow); 4 a missing external program; 70 internal error;
+130 interrupted."""
+
+
+def _examples() -> str:
+    lines = ["\b", "Examples:",
+             "  gradcli '(x+y)*z' x=-2 y=5 z=-4",
+             "  gradcli '1/(1+exp(-(w0*x0+w1*x1+w2)))' w0=2 w1=-3 w2=-3 x0=-1 x1=-2",
+             "  gradcli -f staged.py --format json",
+             "  cat staged.py | gradcli x=2"]
+    if SUBCOMMANDS:
+        lines += ["", "\b", "Commands (gradcli COMMAND --help):"]
+        lines += [f"  {name:<8} {help_}" for name, (_, help_) in sorted(SUBCOMMANDS.items())]
+    return "\n".join(lines) + "\n\n" + EPILOG_CONVENTIONS
+
+
+# ------------------------------------------------------------------ shared options
+
+def format_option(formats=FORMATS, default="table"):
+    return click.option("--format", "format_", type=click.Choice(formats), default=default,
+                        show_default=True, help="Output format.")
+
+
+def output_options(f):
+    """Options every command that prints a report shares."""
+    f = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                     show_default=True,
+                     help="Colour the table (auto: only on a terminal, and not when NO_COLOR is set).")(f)
+    f = click.option("-o", "--out", "out", type=click.Path(dir_okay=False, writable=True),
+                     help="Write the result to this file instead of standard output.")(f)
+    f = click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True,
+                     help="Significant digits in the table and Markdown (JSON is always exact).")(f)
+    return f
+
+
+def make_console(color: str, file=None):
+    from rich.console import Console
+
+    if color == "always":
+        return Console(file=file, force_terminal=True, highlight=False)
+    if color == "never" or file is not None:
+        return Console(file=file, no_color=True, color_system=None, highlight=False)
+    return Console(file=file, highlight=False)
+
+
+def emit(rendered, kind: str, out: str | None, color: str) -> None:
+    """Write a rendered result to stdout or to --out."""
+    if out is None:
+        if kind == "renderable":
+            make_console(color).print(rendered)
+        else:
+            sys.stdout.write(rendered)
+            sys.stdout.flush()
+        return
+    try:
+        with open(out, "w", encoding="utf-8", newline="") as f:
+            if kind == "renderable":
+                make_console("never", file=f).print(rendered)
+            else:
+                f.write(rendered)
+    except OSError as e:
+        raise InputError(f"cannot write {out}: {e.strerror}") from None
+
+
+# ------------------------------------------------------------------ the one-liner
+
+def read_program(path: str) -> tuple[str, str]:
+    """A program file's text and the name to show in messages ('-' is standard input)."""
+    if path == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read(), path
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory, not a program file") from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path} is not UTF-8 text (byte {e.start} cannot be decoded)") from None
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror}") from None
+
+
+def parse_bindings(tokens) -> dict[str, float]:
+    from gradcli.report import parse_binding_value
+
+    bindings: dict[str, float] = {}
+    for token in tokens:
+        match = BINDING.match(token)
+        if match is None:
+            raise InputError(f"{token!r} is not a binding: write NAME=VALUE, like x=-2 or t=pi/2 "
+                             "(the expression, if any, comes first)")
+        name, text = match.group(1), match.group(2).strip()
+        if name in bindings:
+            raise InputError(f"{name!r} is given twice on the command line")
+        if not text:
+            raise InputError(f"the binding {token!r} has no value after '='")
+        try:
+            bindings[name] = parse_binding_value(text)
+        except GradcliError as error:
+            error.message = f"in the value of {name}: {error.message}"
+            raise
+    return bindings
+
+
+def split_program(file, words) -> tuple[str, str | None, list[str]]:
+    """(program text, file name, binding tokens) from -f, the words, or piped stdin."""
+    if file is not None:
+        text, name = read_program(file)
+        return text, name, list(words)
+    first_is_binding = bool(words) and BINDING.match(words[0]) is not None
+    if (not words or first_is_binding) and not sys.stdin.isatty():
+        text = sys.stdin.read()
+        if text.strip() or not words:
+            return text, "<stdin>", list(words)
+    if not words:
+        raise InputError("no program: give an expression (gradcli '(x+y)*z' x=-2 y=5 z=-4), "
+                         "a file with -f, or pipe a program to standard input")
+    return words[0], None, list(words[1:])
+
+
+@click.command(name="gradcli", context_settings={"help_option_names": ["-h", "--help"],
+                                                  "max_content_width": 80},
+               epilog=None)
+@click.argument("words", nargs=-1, metavar="[EXPR] [NAME=VALUE]...")
+@click.option("-f", "--file", type=str, metavar="PATH",
+              help="Read the program from a file ('-' for standard input).")
+@format_option()
+@click.option("--wrt", metavar="NAME[,NAME...]",
+              help="List only these gradients under the table (JSON always has every input).")
+@click.option("--output", "output_name", metavar="NAME",
+              help="Differentiate this named value instead of the last statement.")
+@click.option("--all", "show_all", is_flag=True,
+              help="Show every row: constants, and all rows of a huge graph.")
+@output_options
+@click.version_option(package_name="gradcli", message="gradcli %(version)s")
+@click.pass_context
+def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precision, color):
+    """Show every node's value, local gradients, upstream gradient and what it
+    sends downstream, for an expression or a staged program.
+
+    EXPR may be a whole program (statements separated by newlines or ';'). With
+    -f, or with a program piped to standard input, every argument is a binding.
+    """
+    from gradcli.render import Settings, renderer
+    from gradcli.report import compute
+
+    ctx.obj = {"format": format_}
+    text, filename, tokens = split_program(file, words)
+    bindings = parse_bindings(tokens)
+    report = compute(text, bindings, output=output_name, filename=filename)
+    wanted = None
+    if wrt:
+        wanted = tuple(name.strip() for name in wrt.split(",") if name.strip())
+        for name in wanted:
+            try:
+                report.gradient(name)
+            except KeyError:
+                raise InputError(f"--wrt: {name!r} is not an input or a named value of the "
+                                 "program") from None
+    settings = Settings(precision=precision, wrt=wanted, show_all=show_all)
+    render, kind = renderer(format_)
+    emit(render(report, settings), kind, out, color)
+
+
+one_liner.help += "\n\n" + EPILOG_CONVENTIONS
+
+
+# ------------------------------------------------------------------ dispatch
+
+def _option_arity(command: click.Command) -> dict[str, bool]:
+    """Each option spelling of a command -> whether it takes a value."""
+    arity = {}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            for spelling in param.opts + param.secondary_opts:
+                arity[spelling] = not (param.is_flag or param.count)
+    return arity
+
+
+def arrange(argv: list[str], command: click.Command) -> tuple[str | None, list[str]]:
+    """Find a leading subcommand, and put the one-liner's arguments in an order click can parse.
+
+    Options may come anywhere, and an expression may begin with '-' ('-x*y'): a word is an
+    option only if the command knows it, so everything else is moved after '--'.
+    """
+    arity = _option_arity(command)
+    options: list[str] = []
+    words: list[str] = []
+    i = 0
+    forced = False
+    while i < len(argv):
+        word = argv[i]
+        if forced:
+            words.append(word)
+        elif word == "--":
+            forced = True
+            if not words and not options and i + 1 < len(argv):
+                words.append(argv[i + 1])      # `gradcli -- graph`: an expression, not a command
+                i += 1
+        elif word.startswith("--"):
+            name = word.split("=", 1)[0]
+            options.append(word)
+            if arity.get(name) and "=" not in word and i + 1 < len(argv):
+                options.append(argv[i + 1])
+                i += 1
+        elif word.startswith("-") and len(word) > 1 and word[:2] in arity:
+            options.append(word)
+            if arity[word[:2]] and len(word) == 2 and i + 1 < len(argv):
+                options.append(argv[i + 1])
+                i += 1
+        else:
+            if not words and not forced and word in SUBCOMMANDS:
+                rest = argv[:i] + argv[i + 1:]
+                return word, rest
+            words.append(word)
+        i += 1
+    return None, options + (["--"] + words if words else [])
+
+
+def _load(target: str) -> click.Command:
+    import importlib
+
+    module, attribute = target.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def _wants_json(argv: list[str]) -> bool:
+    for i, word in enumerate(argv):
+        if word == "--":
+            break
+        if word == "--format=json" or (word == "--format" and argv[i + 1:i + 2] == ["json"]):
+            return True
+    return False
+
+
+def report_error(error: GradcliError, as_json: bool) -> int:
+    if as_json:
+        from gradcli.render.machine import error_json
+
+        sys.stdout.write(error_json(error))
+        sys.stdout.flush()
+    sys.stderr.write(error.render() + "\n")
+    sys.stderr.flush()
+    return int(error.exit_code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs a command and returns its exit status; never shows a traceback."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(argv)
+    try:
+        name, args = arrange(argv, one_liner)
+        command = one_liner if name is None else _load(SUBCOMMANDS[name][0])
+        prog = "gradcli" if name is None else f"gradcli {name}"
+        if name is None:
+            one_liner.epilog = _examples()
+        command.main(args=args, prog_name=prog, standalone_mode=False)
+        return 0
+    except GradcliError as error:
+        return report_error(error, as_json)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        if as_json:
+            report_error(InputError(e.format_message()), True)
+        else:
+            e.show()
+        return e.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        sys.stderr.write("\ninterrupted\n")
+        return int(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (gradcli ... | head -1): stop quietly.
+        _silence_stdout()
+        return 0
+    except RecursionError:
+        error = InternalError("recursion limit reached; this is a bug in gradcli, please report it "
+                              "with the command you ran")
+        return report_error(error, as_json)
+    except MemoryError:
+        return report_error(InternalError("out of memory"), as_json)
+    except Exception as e:   # a bug: say so plainly, never with a traceback
+        error = InternalError(f"internal error ({type(e).__name__}: {e}); this is a bug in gradcli, "
+                              "please report it with the command you ran")
+        return report_error(error, as_json)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        status = 0
+    except KeyboardInterrupt:
+        status = int(ExitStatus.INTERRUPTED)
+    sys.exit(status)

@@ -1,0 +1,174 @@
+"""One error type for everything the user can get wrong, carrying where and how badly.
+
+The core raises these; only the CLI turns them into stderr text and an exit
+status (as click's ClickException and httpie's ExitStatus do).
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+
+
+class ExitStatus(enum.IntEnum):
+    OK = 0
+    CHECK_FAILED = 1      # an expectation or gradient check failed (like diff/grep)
+    BAD_INPUT = 2         # syntax, names, bindings, options, shapes
+    MATH_ERROR = 3        # domain error or overflow at a node
+    MISSING_PROGRAM = 4   # an external program (Graphviz, LaTeX) is not installed
+    INTERNAL_ERROR = 70   # a bug in gradcli (EX_SOFTWARE)
+    INTERRUPTED = 130     # Ctrl-C, as a shell reports SIGINT
+
+
+class Span:
+    """[start, end) character offsets into the source text."""
+
+    __slots__ = ("start", "end")
+
+    def __init__(self, start: int, end: int):
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:
+        return f"Span({self.start}, {self.end})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and (self.start, self.end) == (other.start, other.end)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+
+class GradcliError(Exception):
+    """An error with a message, an optional span in the user's text, and an exit status."""
+
+    exit_code = ExitStatus.BAD_INPUT
+
+    def __init__(self, message: str, span: Span | None = None, *, source: str | None = None,
+                 filename: str | None = None, exit_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.source = source
+        self.filename = filename
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def with_source(self, source: str, filename: str | None = None) -> "GradcliError":
+        """Attach the text the span points into (the first caller that knows it wins)."""
+        if self.source is None:
+            self.source = source
+            self.filename = filename
+        return self
+
+    @property
+    def line_column(self) -> tuple[int, int] | None:
+        """1-based line and column (columns count characters), or None when no text is at fault."""
+        if self.span is None or self.source is None:
+            return None
+        start = min(self.span.start, len(self.source))
+        line = self.source.count("\n", 0, start) + 1
+        column = start - (self.source.rfind("\n", 0, start) + 1) + 1
+        return line, column
+
+    def to_json(self) -> dict:
+        where = self.line_column
+        return {
+            "message": self.message,
+            "exit_code": int(self.exit_code),
+            "line": where[0] if where else None,
+            "column": where[1] if where else None,
+        }
+
+    def render(self) -> str:
+        """The one-paragraph, plain-text form for stderr: message, position, source line, caret."""
+        lines = [f"error: {safe_text(self.message)}"]
+        where = self.line_column
+        if where is not None:
+            line_no, column = where
+            place = f"line {line_no}, column {column}"
+            if self.filename:
+                place += f" ({safe_text(self.filename)}:{line_no}:{column})"
+            lines.append(f"  at {place}:")
+            lines.extend(_caret_lines(self.source, self.span))
+        elif self.filename:
+            lines.append(f"  in {safe_text(self.filename)}")
+        return "\n".join(lines)
+
+
+class InputError(GradcliError):
+    exit_code = ExitStatus.BAD_INPUT
+
+
+class MathError(GradcliError):
+    exit_code = ExitStatus.MATH_ERROR
+
+
+class CheckFailed(GradcliError):
+    exit_code = ExitStatus.CHECK_FAILED
+
+
+class MissingProgram(GradcliError):
+    exit_code = ExitStatus.MISSING_PROGRAM
+
+
+class InternalError(GradcliError):
+    exit_code = ExitStatus.INTERNAL_ERROR
+
+
+_CONTROL_NAMES = {"\t": " ", "\r": " ", "\x00": "\u2400"}
+
+
+def safe_text(text: str) -> str:
+    """User text made safe to echo: control characters shown as visible escapes, never raw."""
+    if text.isprintable() and "\x1b" not in text:
+        return text
+    out = []
+    for ch in text:
+        if ch == "\n" or ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+    return "".join(out)
+
+
+def _display_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _caret_lines(source: str, span: Span) -> list[str]:
+    """The source line holding span.start, and a caret line under the span (clipped to that line).
+
+    Control characters print as one visible cell each so the caret stays aligned;
+    wide characters count two cells.
+    """
+    start = min(span.start, len(source))
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", start)
+    if line_end == -1:
+        line_end = len(source)
+    text = source[line_start:line_end].rstrip("\r")
+    end = max(min(span.end, line_start + len(text)), start + 1)
+
+    # Very long lines (a 100,000-term sum) are cut to a window around the culprit.
+    window = 100
+    lo = line_start
+    prefix = ""
+    if start - line_start > window:
+        lo = start - window // 2
+        prefix = "…"
+    hi = min(line_start + len(text), max(end, start + 1) + window)
+    shown = text[lo - line_start:hi - line_start]
+    suffix = "…" if hi < line_start + len(text) else ""
+
+    def cell(ch: str) -> str:
+        if ch.isprintable():
+            return ch
+        return "?"
+
+    visible = prefix + "".join(cell(ch) for ch in shown) + suffix
+    pad = len(prefix) + sum(_display_width(cell(ch)) for ch in source[lo:start])
+    marks = sum(_display_width(cell(ch)) for ch in source[start:min(end, hi)]) or 1
+    return ["    " + visible, "    " + " " * pad + "^" * marks]

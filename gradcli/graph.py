@@ -1,0 +1,405 @@
+"""Statements of Exprs → a flat graph in single-assignment form, like a JAX jaxpr.
+
+Node i is `op(arg ids)` with every arg id < i, so a forward sweep is a plain
+loop and a reverse sweep is the same loop backwards. Inputs come first, in
+the order they first appear in the text. The graph is stored as parallel
+arrays (op per node, argument ids in one flat array with offsets), which keeps
+a million-node graph at tens of bytes per node.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+from gradcli.errors import InputError, MathError, Span
+from gradcli.expr import Expr
+from gradcli.ops import CONSTANTS, FUNCTIONS, MODULE_PREFIXES, OPS, DomainFailure, Op
+from gradcli.syntax import Statement
+
+INPUT = OPS["input"]
+CONST = OPS["const"]
+IDENTITY = OPS["id"]
+
+ACCEPTED_IMPORTS = {("math", None), ("numpy", None), ("numpy", "np"), ("math", "math"),
+                    ("numpy", "numpy")}
+
+
+class Graph:
+    """A lowered program: nodes in forward order, the output last."""
+
+    __slots__ = ("ops", "arg_start", "arg_ids", "names", "exprs", "leaf_values", "requires_grad",
+                 "output", "inputs", "defaults", "source", "filename", "assigned_lines")
+
+    def __init__(self, source: str, filename: str | None):
+        self.ops: list[Op] = []
+        self.arg_start = array("q", [0])
+        self.arg_ids = array("q")
+        self.names: list[str | None] = []
+        self.exprs: list[Expr | None] = []
+        # Values of inputs (their defaults, NaN when none) and constants; NaN for computed nodes.
+        self.leaf_values = array("d")
+        self.requires_grad = bytearray()
+        self.output = -1
+        self.inputs: dict[str, int] = {}
+        self.defaults: dict[str, float | None] = {}
+        self.source = source
+        self.filename = filename
+        self.assigned_lines: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    def add(self, op: Op, args, expr: Expr | None, name: str | None = None,
+            value: float = math.nan) -> int:
+        node = len(self.ops)
+        self.ops.append(op)
+        grad = False
+        for a in args:
+            self.arg_ids.append(a)
+            grad = grad or self.requires_grad[a]
+        self.arg_start.append(len(self.arg_ids))
+        self.names.append(name)
+        self.exprs.append(expr)
+        self.leaf_values.append(value)
+        self.requires_grad.append(1 if (grad or op is INPUT) else 0)
+        return node
+
+    def args(self, node: int) -> array:
+        return self.arg_ids[self.arg_start[node]:self.arg_start[node + 1]]
+
+    def span(self, node: int) -> Span | None:
+        expr = self.exprs[node]
+        if expr is None or expr.start < 0:
+            return None
+        return Span(expr.start, expr.end)
+
+    def truncate(self, last: int) -> None:
+        """Drop the nodes after `last`: they cannot feed it."""
+        n = last + 1
+        del self.ops[n:], self.names[n:], self.exprs[n:], self.leaf_values[n:]
+        del self.requires_grad[n:]
+        edges = self.arg_start[n]
+        del self.arg_start[n + 1:]
+        del self.arg_ids[edges:]
+
+
+def line_of(source: str, offset: int) -> int:
+    return source.count("\n", 0, max(offset, 0)) + 1
+
+
+def lower(statements: list[Statement], source: str, filename: str | None = None,
+          output: str | None = None) -> Graph:
+    """Build the graph of a parsed program. Raises InputError naming the line at fault."""
+    return _Lowering(statements, source, filename).run(output)
+
+
+class _Lowering:
+    def __init__(self, statements, source, filename):
+        self.statements = statements
+        self.source = source
+        self.graph = Graph(source, filename)
+        self.env: dict[str, int] = {}
+        self.assigned: dict[str, Statement] = {}
+
+    def line(self, offset: int) -> int:
+        return line_of(self.source, offset)
+
+    def run(self, output: str | None) -> Graph:
+        graph = self.graph
+        self._survey()
+        last = None
+        for statement in self.statements:
+            kind = statement.kind
+            if kind == "import":
+                continue
+            if kind == "augassign":
+                raise InputError(
+                    f"'{statement.op}' belongs in a backward pass (check one with 'gradcli verify'); "
+                    "a forward pass assigns each name once", Span(statement.name_start, statement.name_end))
+            if kind == "expr":
+                last = self.lower_expr(statement.expr)
+                continue
+            name = statement.name
+            if name in graph.inputs and graph.exprs[graph.inputs[name]] is not None \
+                    and self.assigned.get(name) is statement:
+                last = graph.inputs[name]           # `x = 3`: an input with a default
+            else:
+                node = self.lower_expr(statement.expr)
+                if graph.names[node] is not None or graph.ops[node] in (INPUT, CONST):
+                    # `q = x` names a value that already has a node or is shared: give q its own.
+                    node = graph.add(IDENTITY, (node,), statement.expr, name)
+                else:
+                    graph.names[node] = name
+                last = node
+            self.env[name] = last
+
+        if last is None:
+            raise InputError("the program is empty: there is nothing to differentiate")
+        if output is not None:
+            if output not in self.env:
+                hint = _did_you_mean(output, self.env)
+                raise InputError(f"--output: the program has no name {output!r}{hint}")
+            last = self.env[output]
+        graph.output = last
+        graph.truncate(last)
+        return graph
+
+    def _survey(self) -> None:
+        """Check names across the whole program and create the input nodes, in order of appearance."""
+        graph = self.graph
+        first_use: dict[str, Expr] = {}
+        called: dict[str, Expr] = {}
+        for statement in self.statements:
+            if statement.kind == "import":
+                self._check_import(statement)
+                continue
+            callees: set[int] = set()
+            for expr in _walk(statement.expr):
+                if expr.kind == "name" and expr.name not in CONSTANTS \
+                        and expr.name not in MODULE_PREFIXES and id(expr) not in callees:
+                    first_use.setdefault(expr.name, expr)
+                elif expr.kind == "call" and expr.args[0].kind == "name":
+                    callees.add(id(expr.args[0]))    # a function's name is not a variable
+                    called.setdefault(expr.args[0].name, expr.args[0])
+            if statement.kind == "assign":
+                self._check_assignment(statement, first_use)
+
+        for name, callee in called.items():
+            if name in self.assigned:
+                line = self.line(self.assigned[name].start)
+                raise InputError(
+                    f"{name!r} is assigned on line {line} and called as a function on line "
+                    f"{self.line(callee.start)}: rename the variable", Span(callee.start, callee.end))
+
+        # Inputs first, in the order they appear: names never assigned, and names assigned
+        # an expression that uses no other names.
+        order: list[tuple[int, str, Expr, Statement | None]] = []
+        for name, use in first_use.items():
+            if name not in self.assigned:
+                order.append((use.start, name, use, None))
+        for name, statement in self.assigned.items():
+            if statement.kind == "assign" and _uses_no_names(statement.expr):
+                order.append((statement.name_start, name, None, statement))
+        order.sort(key=lambda item: item[0])
+        for _, name, use, statement in order:
+            if statement is None:
+                node = graph.add(INPUT, (), Expr("name", name=name, start=use.start, end=use.end), name)
+                graph.defaults[name] = None
+            else:
+                default = evaluate_constant(statement.expr)
+                expr = Expr("name", name=name, start=statement.name_start, end=statement.name_end)
+                node = graph.add(INPUT, (), expr, name, default)
+                graph.defaults[name] = default
+            graph.inputs[name] = node
+            if statement is None:
+                self.env[name] = node
+
+    def _check_import(self, statement: Statement) -> None:
+        if (statement.op, statement.name) not in ACCEPTED_IMPORTS:
+            raise InputError(
+                f"only 'import math' and 'import numpy as np' are accepted, not "
+                f"'import {statement.op}{' as ' + statement.name if statement.name else ''}'",
+                Span(statement.start, statement.end))
+
+    def _check_assignment(self, statement: Statement, first_use: dict[str, Expr]) -> None:
+        name = statement.name
+        span = Span(statement.name_start, statement.name_end)
+        if name in CONSTANTS:
+            raise InputError(f"{name!r} is a constant and cannot be assigned", span)
+        if name in MODULE_PREFIXES:
+            raise InputError(f"{name!r} names a module (as in {name}.exp) and cannot be assigned", span)
+        if name in self.assigned:
+            earlier = self.line(self.assigned[name].start)
+            raise InputError(
+                f"{name!r} is assigned twice (lines {earlier} and {self.line(statement.start)}): "
+                "each name is assigned once; give the new value a new name", span)
+        use = first_use.get(name)
+        if use is not None:
+            inside = use.start >= statement.expr.start and use.end <= statement.expr.end
+            if inside:
+                raise InputError(f"{name!r} is used in its own definition on line "
+                                 f"{self.line(statement.start)}", Span(use.start, use.end))
+            raise InputError(f"{name!r} is used on line {self.line(use.start)} before it is assigned "
+                             f"on line {self.line(statement.start)}", Span(use.start, use.end))
+        self.assigned[name] = statement
+        self.graph.assigned_lines[name] = self.line(statement.start)
+
+    def lower_expr(self, root: Expr) -> int:
+        """Post-order walk with an explicit stack: one node per operation, in evaluation order."""
+        graph = self.graph
+        results: list[int] = []
+        stack: list = [(root, None)]
+        while stack:
+            expr, op = stack.pop()
+            if op is not None:
+                count = len(expr.args) - (1 if expr.kind == "call" else 0)
+                args = results[len(results) - count:]
+                del results[len(results) - count:]
+                results.append(graph.add(op, args, expr))
+                continue
+            kind = expr.kind
+            if kind == "number":
+                results.append(graph.add(CONST, (), expr, None, expr.value))
+            elif kind == "name":
+                results.append(self._lookup(expr))
+            elif kind == "attr":
+                results.append(self._attribute(expr))
+            elif kind == "call":
+                op = resolve_function(expr)
+                stack.append((expr, op))
+                for arg in reversed(expr.args[1:]):
+                    stack.append((arg, None))
+            elif kind in ("index", "array", "slice"):
+                raise InputError("arrays and indexing are not supported yet: gradcli works on "
+                                 "scalars", Span(expr.start, expr.end))
+            elif kind in ("keyword", "unpack"):
+                raise InputError("keyword and *-unpacked arguments are only for array functions, "
+                                 "which gradcli does not support yet", Span(expr.start, expr.end))
+            else:
+                stack.append((expr, OPS[kind]))
+                for arg in reversed(expr.args):
+                    stack.append((arg, None))
+        return results[0]
+
+    def _lookup(self, expr: Expr) -> int:
+        name = expr.name
+        if name in self.env:
+            return self.env[name]
+        if name in CONSTANTS:
+            return self.graph.add(CONST, (), expr, None, CONSTANTS[name])
+        if name in MODULE_PREFIXES:
+            raise InputError(f"{name!r} is a module: use it as {name}.exp(x) or {name}.pi",
+                             Span(expr.start, expr.end))
+        # Unreachable for well-formed programs: _survey made every free name an input.
+        raise InputError(f"{name!r} is not defined", Span(expr.start, expr.end))
+
+    def _attribute(self, expr: Expr) -> int:
+        target = expr.args[0]
+        if target.kind == "name" and target.name in MODULE_PREFIXES and expr.name in CONSTANTS:
+            return self.graph.add(CONST, (), expr, None, CONSTANTS[expr.name])
+        span = Span(expr.op_start, expr.op_end)
+        if target.kind == "name" and target.name in MODULE_PREFIXES:
+            hint = _did_you_mean(expr.name, CONSTANTS)
+            raise InputError(f"{target.name}.{expr.name} is not a constant gradcli knows "
+                             f"(it knows pi and e){hint}", span)
+        raise InputError(f"attributes such as .{expr.name} need arrays, which gradcli does not "
+                         "support yet", span)
+
+
+def resolve_function(expr: Expr) -> Op:
+    """The op a call names: `exp(x)`, `math.exp(x)`, `np.exp(x)`; checks the argument count."""
+    callee = expr.args[0]
+    if callee.kind == "attr" and callee.args[0].kind == "name" \
+            and callee.args[0].name in MODULE_PREFIXES:
+        function = callee.name
+        span = Span(callee.op_start, callee.op_end)
+    elif callee.kind == "name":
+        function = callee.name
+        span = Span(callee.start, callee.end)
+    else:
+        raise InputError("only functions can be called, like exp(x) or math.exp(x)",
+                         Span(callee.start, callee.end))
+    op = FUNCTIONS.get(function)
+    if op is None:
+        if function == "print":
+            raise InputError("print is not needed: gradcli shows every value and gradient "
+                             "itself; delete the print line", span)
+        hint = _did_you_mean(function, FUNCTIONS)
+        raise InputError(f"unknown function {function!r}{hint}", span)
+    count = len(expr.args) - 1
+    if not op.accepts(count):
+        raise InputError(f"{function} takes {op.arity_text()}, not {count}",
+                         Span(expr.start, expr.end))
+    return op
+
+
+def _walk(root: Expr):
+    """Every Expr under root, without recursion."""
+    stack = [root]
+    while stack:
+        expr = stack.pop()
+        yield expr
+        for arg in expr.args:
+            if arg is not None:
+                stack.append(arg)
+
+
+def _uses_no_names(expr: Expr) -> bool:
+    for sub in _walk(expr):
+        if sub.kind == "name" and sub.name not in CONSTANTS and sub.name not in MODULE_PREFIXES:
+            return False
+    return True
+
+
+def evaluate_constant(root: Expr) -> float:
+    """The value of an expression that uses no names (`pi/2`, `-4`), by the op table's kernels."""
+    values: list[float] = []
+    stack: list = [(root, None)]
+    while stack:
+        expr, op = stack.pop()
+        if op is not None:
+            count = len(expr.args) - (1 if expr.kind == "call" else 0)
+            args = values[len(values) - count:]
+            del values[len(values) - count:]
+            values.append(apply_forward(op, args, Span(expr.start, expr.end)))
+            continue
+        kind = expr.kind
+        if kind == "number":
+            values.append(expr.value)
+        elif kind == "name":
+            if expr.name not in CONSTANTS:
+                raise InputError(f"{expr.name!r}: a constant expression cannot use names",
+                                 Span(expr.start, expr.end))
+            values.append(CONSTANTS[expr.name])
+        elif kind == "attr":
+            target = expr.args[0]
+            if not (target.kind == "name" and target.name in MODULE_PREFIXES
+                    and expr.name in CONSTANTS):
+                raise InputError("a constant expression may use numbers, pi, e and functions only",
+                                 Span(expr.start, expr.end))
+            values.append(CONSTANTS[expr.name])
+        elif kind == "call":
+            op = resolve_function(expr)
+            stack.append((expr, op))
+            for arg in reversed(expr.args[1:]):
+                stack.append((arg, None))
+        elif kind in OPS:
+            stack.append((expr, OPS[kind]))
+            for arg in reversed(expr.args):
+                stack.append((arg, None))
+        else:
+            raise InputError("a constant expression may use numbers, pi, e and functions only",
+                             Span(expr.start, expr.end))
+    return values[0]
+
+
+def apply_forward(op: Op, args, span: Span | None) -> float:
+    """One forward step with the op's domain errors turned into MathErrors."""
+    try:
+        result = op.forward(*args)
+    except (ValueError, ZeroDivisionError, OverflowError, DomainFailure) as exc:
+        raise math_failure(op, args, exc, span) from None
+    if not math.isfinite(result):
+        raise math_failure(op, args, OverflowError(), span)
+    return result
+
+
+def math_failure(op: Op, args, exc: Exception, span: Span | None, where: str = "") -> MathError:
+    from gradcli.printer import format_number
+
+    shown = ", ".join(format_number(a) for a in args)
+    if isinstance(exc, OverflowError) and op.name != "pow":
+        reason = "the result is too large for a float64 (overflow)"
+    elif op.domain is not None:
+        reason = op.domain(*args)
+    else:
+        reason = str(exc) or "math domain error"
+    return MathError(f"{op.name}({shown}){where}: {reason}", span)
+
+
+def _did_you_mean(word: str, choices) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

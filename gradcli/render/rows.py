@@ -1,0 +1,121 @@
+"""What a person sees of a report, in rows: shared by the table and Markdown renderers.
+
+One row per node in forward order; per input edge, the local partial (with its
+rule where that helps) and what the node sends downstream; per fork, each
+contribution that adds up into the node's gradient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gradcli.expr import Expr
+from gradcli.ops import ATOM
+from gradcli.printer import strength, to_text
+from gradcli.render import Settings, format_number
+from gradcli.report import label, node_text
+from gradcli.symbolic import local_rules
+
+RULE_LIMIT = 10
+NODE_LIMIT = 18
+
+
+@dataclass
+class Edge:
+    target: str             # the input's label
+    rule: str | None        # symbolic local partial, when it says more than the number
+    local: float
+    downstream: float | None
+
+
+@dataclass
+class Row:
+    id: int
+    node: str
+    op: str
+    value: float
+    grad: float | None
+    edges: list[Edge] = field(default_factory=list)
+    contributions: list[tuple[str, float]] = field(default_factory=list)
+    flagged: bool = False
+
+
+@dataclass
+class Gap:
+    hidden: int
+
+
+def _leaf(report, node: int) -> Expr:
+    graph = report.graph
+    if graph.ops[node].name == "const" and graph.names[node] is None:
+        return Expr("number", value=graph.leaf_values[node])
+    return Expr("label", name=label(graph, node))
+
+
+def make_row(report, node: int) -> Row:
+    graph = report.graph
+    op = graph.ops[node]
+    name = graph.names[node]
+    if name is not None:
+        shown = name
+    else:
+        text = node_text(graph, node, limit=NODE_LIMIT)
+        shown = f"#{node} {text}" if label(graph, node).startswith("#") else text
+    grad = report.grads[node] if graph.requires_grad[node] else None
+    row = Row(node, shown, op.name, report.values[node], grad)
+    row.flagged = any(w["node"] == node for w in report.warnings)
+
+    s, e = graph.arg_start[node], graph.arg_start[node + 1]
+    targets = list(graph.arg_ids[s:e])
+    rules = local_rules(op.name, _leaf(report, node), [_leaf(report, t) for t in targets]) \
+        if targets else []
+    for k, target in enumerate(targets):
+        if not graph.requires_grad[target]:
+            continue    # constants receive no gradient; their partials would only be noise
+        local = report.local[s + k]
+        rule = rules[k]
+        rule_text = None
+        if rule is not None and rule.kind != "number" and not (
+                rule.kind == "neg" and rule.args[0].kind == "number"):
+            rule_text = to_text(rule, limit=RULE_LIMIT + 1, compact=True)
+            if len(rule_text) > RULE_LIMIT:
+                rule_text = None
+        downstream = local * grad if grad else 0.0
+        target_label = label(graph, target)
+        expr = graph.exprs[target]
+        if graph.names[target] is None and not target_label.startswith("#") \
+                and expr is not None and strength(expr) < ATOM:
+            target_label = f"({target_label})"
+        row.edges.append(Edge(target_label, rule_text, local, downstream))
+
+    contributions = report.contributions(node)
+    if len(contributions) > 1 and graph.requires_grad[node]:
+        row.contributions = [(label(graph, consumer), amount) for consumer, amount in contributions]
+    return row
+
+
+def rows(report, settings: Settings) -> tuple[list, int]:
+    """The rows to show, with a Gap where a huge table is cut; and how many constants were left out."""
+    graph = report.graph
+    shown = [i for i in range(len(graph.ops))
+             if settings.show_all or graph.ops[i].name != "const"]
+    hidden_constants = len(graph.ops) - len(shown)
+    if settings.show_all or len(shown) <= settings.max_rows:
+        return [make_row(report, i) for i in shown], hidden_constants
+    half = settings.max_rows // 2
+    head = [make_row(report, i) for i in shown[:half]]
+    tail = [make_row(report, i) for i in shown[-half:]]
+    return head + [Gap(len(shown) - 2 * half)] + tail, hidden_constants
+
+
+def summary_lines(report, settings: Settings, names: list[str]) -> list[tuple[str, str, float]]:
+    """(label, kind, number) for the output and each requested gradient."""
+    out_label = report.output_name
+    lines = [(out_label, "value", report.value)]
+    for name in names:
+        lines.append((f"∂{out_label}/∂{name}", "grad", report.gradient(name)))
+    return lines
+
+
+def number(value, settings: Settings) -> str:
+    return format_number(value, settings.precision)
