@@ -123,7 +123,7 @@ def bench_parse(terms: int) -> None:
     from lark import Lark
 
     text = chain_program(terms // 4)
-    bare = Lark(grammar_path().read_text(), parser="lalr", lexer="contextual", start="program",
+    bare = Lark(Path(grammar_path()).read_text(), parser="lalr", lexer="contextual", start="program",
                 maybe_placeholders=True, postlex=_BracketNewlines())
     best_bare = best_ours = float("inf")
     for _ in range(3):
