@@ -196,9 +196,6 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
     emit(render(report, settings), kind, out, color)
 
 
-one_liner.help += "\n\n" + EPILOG_CONVENTIONS
-
-
 # ------------------------------------------------------------------ dispatch
 
 def _option_arity(command: click.Command) -> dict[str, bool]:
