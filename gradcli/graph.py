@@ -137,8 +137,7 @@ class _Lowering:
                 last = self.lower_expr(statement.expr)
                 continue
             name = statement.name
-            if name in graph.inputs and graph.exprs[graph.inputs[name]] is not None \
-                    and self.assigned.get(name) is statement:
+            if name in graph.inputs:
                 last = graph.inputs[name]           # `x = 3`: an input with a default
             else:
                 node = self.lower_expr(statement.expr)
@@ -158,7 +157,7 @@ class _Lowering:
                 raise InputError(f"--output: the program has no name {output!r}{hint}")
             last = self.env[output]
         graph.output = last
-        graph.truncate(last)
+        graph.truncate(max(last, len(graph.inputs) - 1))    # inputs stay, whatever the output
         return graph
 
     def _survey(self) -> None:
