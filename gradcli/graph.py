@@ -330,12 +330,12 @@ def resolve_function(expr: Expr) -> Op:
 
 
 def _walk(root: Expr):
-    """Every Expr under root, without recursion."""
+    """Every Expr under root in pre-order, left to right (text order), without recursion."""
     stack = [root]
     while stack:
         expr = stack.pop()
         yield expr
-        for arg in expr.args:
+        for arg in reversed(expr.args):
             if arg is not None:
                 stack.append(arg)
 
