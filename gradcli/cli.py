@@ -64,6 +64,32 @@ def output_options(f):
     return f
 
 
+def checks_options(f):
+    """--expect, --rtol, --atol, --hide-answers, --gradcheck, --step, --sample-seed."""
+    from gradcli.expect import ATOL, RTOL
+    from gradcli.gradcheck import SEED, STEP
+
+    options = [
+        click.option("--expect", "expect", multiple=True, metavar="ITEM=NUMBER",
+                     help="Check a claimed answer: value=-12, d/dx=-4 (repeatable)."),
+        click.option("--rtol", type=float, default=RTOL, show_default=True,
+                     help="Relative tolerance of --expect."),
+        click.option("--atol", type=float, default=ATOL, show_default=True,
+                     help="Absolute tolerance of --expect."),
+        click.option("--hide-answers", is_flag=True,
+                     help="Report pass/fail only, never gradcli's own values."),
+        click.option("--gradcheck", is_flag=True,
+                     help="Compare the gradients with centered differences."),
+        click.option("--step", type=float, default=STEP, show_default=True,
+                     help="The step h of --gradcheck."),
+        click.option("--sample-seed", type=int, default=SEED, show_default=True,
+                     help="Seed of --gradcheck's sample of intermediates in large graphs."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def make_console(color: str, file=None):
     from rich.console import Console
 
@@ -163,10 +189,16 @@ def split_program(file, words) -> tuple[str, str | None, list[str]]:
               help="Differentiate this named value instead of the last statement.")
 @click.option("--all", "show_all", is_flag=True,
               help="Show every row: constants, and all rows of a huge graph.")
+@click.option("--at-file", metavar="POINTS.csv",
+              help="Evaluate at every row of a CSV whose header names inputs (one record per row).")
+@checks_options
+@click.option("-q", "--quiet", is_flag=True,
+              help="With --expect/--gradcheck/--at-file: print nothing, only set the exit status.")
 @output_options
 @click.version_option(package_name="gradcli", message="gradcli %(version)s")
 @click.pass_context
-def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precision, color):
+def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precision, color,
+              at_file, expect, rtol, atol, hide_answers, gradcheck, step, sample_seed, quiet):
     """Show every node's value, local gradients, upstream gradient and what it
     sends downstream, for an expression or a staged program.
 
@@ -179,6 +211,12 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
     ctx.obj = {"format": format_}
     text, filename, tokens = split_program(file, words)
     bindings = parse_bindings(tokens)
+    if at_file or expect or gradcheck or hide_answers or quiet:
+        from gradcli.cli_expect import run_with_checks
+
+        return run_with_checks(text, filename, bindings, output_name, format_, out, precision,
+                               color, at_file, quiet,
+                               (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed))
     report = compute(text, bindings, output=output_name, filename=filename)
     wanted = None
     if wrt:
@@ -286,8 +324,9 @@ def main(argv: list[str] | None = None) -> int:
         prog = "gradcli" if name is None else f"gradcli {name}"
         if name is None:
             one_liner.epilog = _examples()
-        command.main(args=args, prog_name=prog, standalone_mode=False)
-        return 0
+        # A command may return its exit status (1 for a failed check, printed by the command).
+        status = command.main(args=args, prog_name=prog, standalone_mode=False)
+        return status if isinstance(status, int) else 0
     except GradcliError as error:
         return report_error(error, as_json)
     except click.exceptions.Exit as e:
