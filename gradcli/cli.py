@@ -18,6 +18,10 @@ from gradcli.errors import ExitStatus, GradcliError, InputError, InternalError
 
 # name -> ("module:command", one-line help). Each module is imported only when its command runs.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+SUBCOMMANDS["batch"] = ("gradcli.cli_batch:batch_command", "run every line of a file or pipe")
+SUBCOMMANDS["check"] = ("gradcli.cli_check:check_command", "grade answer files (TOML)")
+SUBCOMMANDS["key"] = ("gradcli.cli_check:key_command", "fill in a problem file's answers")
+SUBCOMMANDS["verify"] = ("gradcli.cli_verify:verify_command", "check a hand-written backward pass")
 
 FORMATS = ("table", "json", "csv", "markdown")
 BINDING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)([^=;\n]*)\Z")

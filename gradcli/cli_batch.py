@@ -17,6 +17,8 @@ from gradcli.errors import ExitStatus, InputError
 RECORD_FORMATS = ("table", "json", "csv")
 CSV_COLUMNS = ("status", "exit_code", "value", "name", "grad", "message")
 PROGRESS_MIN_BYTES = 64 * 1024
+PROGRAM_WIDTH = 20
+RESULT_COLUMN = 5 + 2 + PROGRAM_WIDTH + 2 + 10 + 2
 
 
 def _number(value, precision: int) -> str:
@@ -28,6 +30,15 @@ def _number(value, precision: int) -> str:
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _wrap(text: str, width: int, indent: int) -> str:
+    """Long results continue on lines of their own under the result column."""
+    if len(text) <= width:
+        return text
+    import textwrap
+
+    return ("\n" + " " * indent).join(textwrap.wrap(text, width, break_on_hyphens=False))
 
 
 def _one_line(error) -> str:
@@ -76,9 +87,9 @@ class TableWriter:
 
     def write(self, record) -> None:
         if not self.started:
-            self.out.write(f"{self.key:>5}  {'program':<24}  {'value':>10}  result\n")
+            self.out.write(f"{self.key:>5}  {'program':<{PROGRAM_WIDTH}}  {'value':>10}  result\n")
             self.started = True
-        program = _clip(record.program, 24)
+        program = _clip(record.program, PROGRAM_WIDTH)
         if record.error is not None:
             value = f"error {int(record.error.exit_code)}"
             result = _one_line(record.error)
@@ -89,7 +100,8 @@ class TableWriter:
                 grads = "  ".join(f"{name}={_number(grad, self.precision)}"
                                   for name, grad in record.gradients.items())
                 result = grads + ("   " + result if result else "")
-        self.out.write(f"{record.number:>5}  {program:<24}  {value:>10}  {result}\n")
+        self.out.write(f"{record.number:>5}  {program:<{PROGRAM_WIDTH}}  {value:>10}  "
+                       f"{_wrap(result, 80 - RESULT_COLUMN, RESULT_COLUMN)}\n")
         self.out.flush()
 
     def close(self) -> None:
