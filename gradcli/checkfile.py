@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradcli.errors import ExitStatus, GradcliError, InputError
-from gradcli.expect import ATOL, RTOL
+from gradcli.expectation import ATOL, RTOL
 
 PROBLEM_KEYS = ("id", "program", "at", "expect", "marks", "rtol", "atol", "gradcheck", "ask",
                 "output")
@@ -146,8 +146,8 @@ def _problem_report(problem: dict, source: str):
 def grade(text: str, source: str, *, hide_answers: bool = False, gradcheck: bool = False,
           rtol: float | None = None, atol: float | None = None) -> FileResult:
     """Grade one answer file's text. Errors in a problem fail its items; the file goes on."""
-    from gradcli.expect import evaluate, expectations_from
-    from gradcli.gradcheck import gradcheck as numeric_check
+    from gradcli.expectation import evaluate, expectations_from
+    from gradcli.numgrad import gradcheck as numeric_check
 
     result = FileResult(source)
     try:
@@ -205,7 +205,7 @@ def check(*paths, hide_answers: bool = False, gradcheck: bool = False, rtol: flo
 
 def make_key(text: str, source: str) -> str:
     """A problem file with every `expect` table filled in from gradcli's computation."""
-    from gradcli.expect import check_item
+    from gradcli.expectation import check_item
 
     data = load(text, source)
     for problem in data["problem"]:

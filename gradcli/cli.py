@@ -70,8 +70,8 @@ def output_options(f):
 
 def checks_options(f):
     """--expect, --rtol, --atol, --hide-answers, --gradcheck, --step, --sample-seed."""
-    from gradcli.expect import ATOL, RTOL
-    from gradcli.gradcheck import SEED, STEP
+    from gradcli.expectation import ATOL, RTOL
+    from gradcli.numgrad import SEED, STEP
 
     options = [
         click.option("--expect", "expect", multiple=True, metavar="ITEM=NUMBER",

@@ -181,7 +181,7 @@ def open_output(out: str | None):
 
 def stream(records, format_: str, out: str | None, precision: int, key: str = "line") -> int:
     """Write every record as it comes; return the exit status of them all."""
-    from gradcli.batch import Tally
+    from gradcli.batchrun import Tally
 
     sink = open_output(out)
     tally = Tally()
@@ -225,8 +225,8 @@ def _lines_with_progress(source, total: int):
 
 
 def make_checks(expect, rtol, atol, hide_answers, gradcheck, step, sample_seed):
-    from gradcli.batch import Checks
-    from gradcli.expect import parse_expectation
+    from gradcli.batchrun import Checks
+    from gradcli.expectation import parse_expectation
 
     if hide_answers and not (expect or gradcheck):
         raise InputError("--hide-answers needs --expect or --gradcheck (it hides gradcli's values "
@@ -265,7 +265,7 @@ def batch_command(words, format_, precision, out, progress, expect, rtol, atol, 
     CSV columns: line,status,exit_code,value,name,grad,message; one row per
     line and input (status ok, fail or error).
     """
-    from gradcli.batch import batch
+    from gradcli.batchrun import batch
 
     path = "-"
     tokens = list(words)

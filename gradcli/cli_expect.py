@@ -18,7 +18,7 @@ def run_with_checks(text, filename, bindings, output_name, format_, out, precisi
     if at_file:
         return _at_file(text, filename, bindings, output_name, format_, out, precision, at_file,
                         quiet, checks)
-    from gradcli.batch import run_checks
+    from gradcli.batchrun import run_checks
     from gradcli.report import compute
 
     report = compute(text, bindings, output=output_name, filename=filename)
@@ -107,7 +107,7 @@ def _write(text: str, out: str | None, mode: str = "w") -> None:
 
 def _at_file(text, filename, bindings, output_name, format_, out, precision, at_file, quiet,
              checks) -> int:
-    from gradcli.batch import Tally, at_points
+    from gradcli.batchrun import Tally, at_points
     from gradcli.cli import read_program
     from gradcli.cli_batch import stream
 

@@ -29,7 +29,7 @@ def verify_command(file, bindings, format_, show_values, quiet):
     import json
 
     from gradcli.cli import parse_bindings, read_program
-    from gradcli.verify import verify
+    from gradcli.backward import verify
 
     text, name = read_program(file)
     result = verify(text, parse_bindings(bindings), filename=name)

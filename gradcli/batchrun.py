@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from gradcli.errors import ExitStatus, GradcliError, InputError
-from gradcli.expect import ATOL, RTOL, ExpectResult
-from gradcli.gradcheck import SAMPLE_LIMIT, SEED, STEP, GradcheckResult
+from gradcli.expectation import ATOL, RTOL, ExpectResult
+from gradcli.numgrad import SAMPLE_LIMIT, SEED, STEP, GradcheckResult
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,8 @@ class Record:
 
 
 def run_checks(report, checks: Checks) -> tuple[ExpectResult | None, GradcheckResult | None]:
-    from gradcli.expect import evaluate
-    from gradcli.gradcheck import gradcheck
+    from gradcli.expectation import evaluate
+    from gradcli.numgrad import gradcheck
 
     expected = evaluate(report, checks.expectations, checks.rtol, checks.atol) \
         if checks.expectations else None
@@ -122,7 +122,7 @@ def batch(lines: Iterable[str | bytes] | str, bindings: dict[str, float] | None 
     are added to `used` (so a caller can report bindings no line used).
     Keyword options are Checks fields (expectations=..., gradcheck=True, ...).
     """
-    from gradcli.expect import expectations_from
+    from gradcli.expectation import expectations_from
 
     if checks is None:
         if "expectations" in options:

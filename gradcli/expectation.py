@@ -164,7 +164,7 @@ def evaluate(report, expectations, rtol: float = RTOL, atol: float = ATOL) -> Ex
 
 def expect(program: str, claims, bindings: dict[str, float] | None = None, *,
            rtol: float = RTOL, atol: float = ATOL) -> ExpectResult:
-    """Python API: `gradcli.expect("(x+y)*z", {"value": -12, "d/dx": -4}, {"x": -2, ...})`."""
+    """Python API: `gradcli.expectation("(x+y)*z", {"value": -12, "d/dx": -4}, {"x": -2, ...})`."""
     from gradcli.report import compute
 
     return evaluate(compute(program, bindings), expectations_from(claims), rtol, atol)
