@@ -82,9 +82,9 @@ class ExpectResult:
                          f"error {format_number(item.error, 3)}")
             out.append(line)
         if not self.passed:
-            out.append(f"{len(self.failed)} of {len(self.items)} failed "
-                       f"(pass when |got - expected| <= max(atol, rtol * |expected|); "
-                       f"rtol {self.rtol:g}, atol {self.atol:g})")
+            out.append(f"{len(self.failed)} of {len(self.items)} failed (rtol {self.rtol:g}, "
+                       f"atol {self.atol:g}; an item passes when")
+            out.append("|got - expected| <= max(atol, rtol * |expected|))")
         return out
 
 
