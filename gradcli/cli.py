@@ -70,8 +70,7 @@ def output_options(f):
 
 def checks_options(f):
     """--expect, --rtol, --atol, --hide-answers, --gradcheck, --step, --sample-seed."""
-    from gradcli.expectation import ATOL, RTOL
-    from gradcli.numgrad import SEED, STEP
+    from gradcli.defaults import ATOL, RTOL, SEED, STEP
 
     options = [
         click.option("--expect", "expect", multiple=True, metavar="ITEM=NUMBER",

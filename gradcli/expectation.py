@@ -12,10 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from gradcli.defaults import ATOL, RTOL
 from gradcli.errors import GradcliError, InputError
-
-RTOL = 1e-4
-ATOL = 1e-8
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,9 @@ import math
 from array import array
 from dataclasses import dataclass
 
+from gradcli.defaults import SAMPLE_LIMIT, SEED, STEP
 from gradcli.errors import InputError
 
-STEP = 1e-5
-SAMPLE_LIMIT = 200
-SEED = 0
 AGREE = 1e-9
 
 VERDICTS = ("good", "ok", "suspicious", "wrong", "kink", "undefined")
