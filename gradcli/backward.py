@@ -95,6 +95,8 @@ class VerifyResult:
 
     def render(self, show_values: bool = False, precision: int = 6) -> str:
         """Plain text: the findings, each at its line with a caret, then a summary."""
+        import textwrap
+
         from gradcli.render import format_number
 
         where = self.filename or "<program>"
@@ -105,8 +107,13 @@ class VerifyResult:
         for finding in self.findings:
             error = CheckFailed(finding.message, finding.span, source=self.source,
                                 filename=self.filename)
-            parts.append(error.render()[len("error: "):] if finding.span is not None
-                         else finding.message)
+            if finding.span is None:
+                parts.append(textwrap.fill(finding.message, 80))
+                continue
+            located = error.render()[len("error: "):].split("\n")
+            message_lines = len(located) - 3          # the place and two caret lines follow
+            parts.append(textwrap.fill(" ".join(located[:message_lines]), 80))
+            parts.append("\n".join(located[message_lines:]))
         if show_values:
             width = max([len(g.variable) for g in self.gradients] + [4])
             for g in self.gradients:

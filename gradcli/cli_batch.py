@@ -18,7 +18,7 @@ RECORD_FORMATS = ("table", "json", "csv")
 CSV_COLUMNS = ("status", "exit_code", "value", "name", "grad", "message")
 PROGRESS_MIN_BYTES = 64 * 1024
 PROGRAM_WIDTH = 20
-RESULT_COLUMN = 5 + 2 + PROGRAM_WIDTH + 2 + 10 + 2
+RESULT_COLUMN = 6 + 2 + PROGRAM_WIDTH + 2 + 10 + 2
 
 
 def _number(value, precision: int) -> str:
@@ -87,7 +87,7 @@ class TableWriter:
 
     def write(self, record) -> None:
         if not self.started:
-            self.out.write(f"{self.key:>5}  {'program':<{PROGRAM_WIDTH}}  {'value':>10}  result\n")
+            self.out.write(f"{self.key:>6}  {'program':<{PROGRAM_WIDTH}}  {'value':>10}  result\n")
             self.started = True
         program = _clip(record.program, PROGRAM_WIDTH)
         if record.error is not None:
@@ -100,7 +100,7 @@ class TableWriter:
                 grads = "  ".join(f"{name}={_number(grad, self.precision)}"
                                   for name, grad in record.gradients.items())
                 result = grads + ("   " + result if result else "")
-        self.out.write(f"{record.number:>5}  {program:<{PROGRAM_WIDTH}}  {value:>10}  "
+        self.out.write(f"{record.number:>6}  {program:<{PROGRAM_WIDTH}}  {value:>10}  "
                        f"{_wrap(result, 80 - RESULT_COLUMN, RESULT_COLUMN)}\n")
         self.out.flush()
 
@@ -216,7 +216,9 @@ def _lines_with_progress(source, total: int):
                                TimeRemainingColumn)
 
     progress = Progress(TextColumn("batch"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                        console=Console(stderr=True), transient=True)
+                        console=Console(stderr=True), transient=True,
+                        # Records going to a terminal print above the bar; to a file, untouched.
+                        redirect_stdout=sys.stdout.isatty(), redirect_stderr=False)
     with progress:
         task = progress.add_task("batch", total=total)
         for line in source:

@@ -59,8 +59,8 @@ def test_mixed_file_exit_status_is_the_highest_error(tmp_path, fmt):
         bad = [row for row in rows if row["line"] == "6"]
         assert [(row["status"], row["exit_code"]) for row in bad] == [("error", "3")]
     else:
-        body = [line for line in r.out.splitlines()[1:] if line[:5].strip()]
-        assert [int(line[:5]) for line in body] == PROGRAM_LINES
+        body = [line for line in r.out.splitlines()[1:] if line[:6].strip()]
+        assert [int(line[:6]) for line in body] == PROGRAM_LINES
         assert all(len(line) <= 80 for line in r.out.splitlines())
         assert "error 2" in r.out and "error 3" in r.out
 
