@@ -100,10 +100,10 @@ def run_one(number: int, program: str, *, key: str = "line", bindings=None, shar
         record.expect, record.gradcheck = run_checks(record.report, checks)
     except GradcliError as error:
         record.error = error.with_source(program, filename)
-    except RecursionError:
+    except Exception as error:     # a bug: this line's record says so, and the batch goes on
         from gradcli.errors import InternalError
-        record.error = InternalError("recursion limit reached; this is a bug in gradcli, please "
-                                     "report it with the line that caused it")
+        record.error = InternalError(f"internal error ({type(error).__name__}: {error}); this is "
+                                     "a bug in gradcli, please report it with this line")
     return record
 
 

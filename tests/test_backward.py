@@ -4,9 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import gradcli
-from gradcli.errors import InputError
+from gradcli.errors import GradcliError, InputError
 from run_gradcli import run_cli
 
 DATA = Path(__file__).parent / "data"
@@ -152,3 +153,40 @@ def test_reading_a_gradient_before_all_its_contributions_are_in():
         result.findings[0].message
     fixed = source.replace("dx = 2 * da\nda += 3 * dc\n", "da += 3 * dc\ndx = 2 * da\n")
     assert gradcli.verify(fixed).ok
+
+
+LINES = STAGED.splitlines()
+
+
+@settings(deadline=None, max_examples=100)
+@given(st.lists(st.tuples(st.sampled_from(["delete", "swap", "plus", "equals", "number"]),
+                          st.integers(0, len(LINES) - 1), st.integers(0, len(LINES) - 1)),
+                max_size=3))
+def test_mutated_backward_passes_never_crash(edits):
+    """Any edit gives a verdict or a GradcliError with a line, never an internal error."""
+    lines = list(LINES)
+    for kind, i, j in edits:
+        i, j = i % len(lines), j % len(lines)
+        if kind == "delete":
+            del lines[i]
+        elif kind == "swap":
+            lines[i], lines[j] = lines[j], lines[i]
+        elif kind == "plus":
+            lines[i] = lines[i].replace(" = ", " += ", 1)
+        elif kind == "equals":
+            lines[i] = lines[i].replace(" += ", " = ", 1)
+        else:
+            lines[i] = lines[i].replace("1", "2", 1)
+        if not lines:
+            return
+    source = "\n".join(lines) + "\n"
+    try:
+        result = gradcli.verify(source)
+    except GradcliError as error:
+        assert error.exit_code in (2, 3)
+        return
+    for finding in result.findings:
+        assert finding.message
+        assert finding.line == 0 or 1 <= finding.line <= len(lines)
+    if source == STAGED:
+        assert result.ok

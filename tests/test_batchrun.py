@@ -196,3 +196,19 @@ def test_python_api_batch():
                                  expectations={"value": 2}))
     assert [(r.number, r.status) for r in records] == [(1, 0), (3, 3)]
     assert records[0].gradcheck.passed and records[0].expect.passed
+
+
+def test_an_internal_error_spoils_only_its_line(monkeypatch):
+    import gradcli.report
+
+    real = gradcli.report.compute
+
+    def flaky(program, *args, **kwargs):
+        if "boom" in program:
+            raise ZeroDivisionError("simulated bug")
+        return real(program, *args, **kwargs)
+
+    monkeypatch.setattr(gradcli.report, "compute", flaky)
+    records = list(batch("x*2\nboom\nx+1", {"x": 1}))
+    assert [r.status for r in records] == [0, 70, 0]
+    assert "please report" in records[1].error.message
