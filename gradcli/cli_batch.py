@@ -251,8 +251,9 @@ def make_checks(expect, rtol, atol, hide_answers, gradcheck, step, sample_seed):
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="A progress bar on stderr for long files, only when stderr is a terminal.")
 @checks_options
+@click.option("-q", "--quiet", is_flag=True, help="Print no records; only set the exit status.")
 def batch_command(words, format_, precision, out, progress, expect, rtol, atol, hide_answers,
-                  gradcheck, step, sample_seed):
+                  gradcheck, step, sample_seed, quiet):
     """Run every program line of FILE (or standard input), one record per line.
 
     Blank lines and # comments are skipped; a line may hold a staged program
@@ -281,7 +282,16 @@ def batch_command(words, format_, precision, out, progress, expect, rtol, atol, 
         if progress and wants_progress(source, path):
             lines = _lines_with_progress(source, os.fstat(source.fileno()).st_size)
         used: set[str] = set()
-        status = stream(batch(lines, bindings, checks=checks, used=used), format_, out, precision)
+        records = batch(lines, bindings, checks=checks, used=used)
+        if quiet:
+            from gradcli.batchrun import Tally
+
+            tally = Tally()
+            for record in records:
+                tally.add(record)
+            status = tally.status
+        else:
+            status = stream(records, format_, out, precision)
     finally:
         if source is not sys.stdin.buffer:
             source.close()

@@ -212,3 +212,48 @@ def test_an_internal_error_spoils_only_its_line(monkeypatch):
     records = list(batch("x*2\nboom\nx+1", {"x": 1}))
     assert [r.status for r in records] == [0, 70, 0]
     assert "please report" in records[1].error.message
+
+
+def test_progress_bar_draws_on_a_terminal_stderr(tmp_path):
+    """With stderr on a pseudo-terminal the bar appears there, and stdout stays clean."""
+    import pty
+    import select
+
+    path = tmp_path / "big.txt"
+    path.write_text("x*2\n" * 17_000)         # over 64 KiB
+    master, slave = pty.openpty()
+    out = tmp_path / "out.jsonl"
+    with open(out, "w") as stdout:
+        process = subprocess.Popen([sys.executable, "-m", "gradcli", "batch", str(path), "x=1",
+                                    "--format", "json"], stdout=stdout, stderr=slave,
+                                   env=dict(os.environ, TERM="xterm"))
+    os.close(slave)
+    drawn = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    assert process.wait(timeout=120) == 0
+    assert b"batch" in drawn                   # the bar's label
+    assert len(out.read_text().splitlines()) == 17_000
+    assert all(line.startswith('{"line"') for line in out.read_text().splitlines())
+
+
+@pytest.mark.parametrize("command", ["batch", "check", "key", "verify"])
+def test_every_command_has_help(command):
+    r = run_cli(command, "--help")
+    assert r.code == 0 and f"gradcli {command}" in r.out
+    assert command in run_cli("--help").out
+
+
+def test_batch_quiet():
+    r = run_cli("batch", "-", "x=1", "--expect", "value=2", "-q", stdin="x*2\nx*3\n")
+    assert (r.code, r.out, r.err) == (1, "", "")
