@@ -213,6 +213,9 @@ class _Verifier:
                                if s.kind == "assign"}
         self.statement_text = {s.name: self.source[s.start:s.end] for s in forward_part
                                if s.kind == "assign"}
+        self.statement_expr = {s.name: s.expr for s in forward_part if s.kind == "assign"}
+        # Contributions a multi-use statement (f = x * x) sends in pieces, one line per use.
+        self.pieces: dict[tuple[str, str], tuple[float, object]] = {}
         self._contributions()
 
         first, last = statements[0], forward_part[-1]
@@ -453,6 +456,16 @@ class _Verifier:
         if _close(delta, expected):
             done.extend(paths)
             return True
+        if len(paths) == 1 and self.uses(paths[0], target) > 1:
+            # One term per use of target in that statement (dx = x * df; dx += x * df):
+            # judged once the pieces add up, or at the end if they never do.
+            so_far, _ = self.pieces.get((variable, paths[0]), (0.0, None))
+            so_far += delta
+            self.pieces[(variable, paths[0])] = (so_far, statement)
+            if _close(so_far, expected):
+                done.append(paths[0])
+                del self.pieces[(variable, paths[0])]
+            return True
         if not _close(expected, 0.0) and _close(delta, -expected):
             self.find(statement, "sign",
                       f"the contribution to {variable} through {paths[0] if len(paths) == 1 else names} "
@@ -466,9 +479,22 @@ class _Verifier:
         done.extend(paths)
         return False
 
+    def uses(self, statement_name: str, target: str) -> int:
+        expr = self.statement_expr.get(statement_name)
+        if expr is None:
+            return 0
+        return sum(1 for e in _walk(expr) if e.kind == "name" and e.name == target)
+
     def finish(self, statements, actual, received, tainted, last_line) -> None:
         by_line = {self.line(s.start): s for s in statements}
         graph = self.graph
+        for (variable, m), (_, statement) in self.pieces.items():
+            target = self.target_of(variable)
+            self.find(statement, "wrong-local",
+                      f"the contributions to {variable} through {m} do not add up: check the "
+                      f"local derivative of {self.forward_ref(m)} with respect to {target}",
+                      variable)
+            tainted.add(variable)
         for variable, value in actual.items():
             target = self.target_of(variable)
             truth = self.true_gradient(target)

@@ -190,3 +190,12 @@ def test_mutated_backward_passes_never_crash(edits):
         assert finding.line == 0 or 1 <= finding.line <= len(lines)
     if source == STAGED:
         assert result.ok
+
+
+def test_a_statement_using_a_name_twice_may_send_one_term_per_use():
+    forward = "x = 1.5; y = 2\nf = x * x * y\n"
+    assert gradcli.verify(forward + "dy = x * x\ndx = x * y\ndx += x * y\n").ok
+    assert gradcli.verify(forward + "dy = x * x\ndx = 2 * x * y\n").ok
+    result = gradcli.verify(forward + "dy = x * x\ndx = x * y\ndx += y\n")
+    assert [(f.line, f.kind) for f in result.findings] == [(5, "wrong-local")]
+    assert "do not add up" in result.findings[0].message

@@ -130,3 +130,21 @@ def test_csv_with_gradcheck_parses():
     assert {row["check"] for row in rows} == {"gradcheck"}
     assert {row["item"] for row in rows} >= {"x", "y", "z"}
     assert all(row["verdict"] == "good" for row in rows)
+
+
+def test_gradcheck_in_batch_and_check_files(monkeypatch, tmp_path):
+    r = run_cli("batch", "-", "x=0.3", "--gradcheck", "--format", "json",
+                stdin="sin(x)\nrelu(x - 0.3)\n")
+    records = [json.loads(line) for line in r.out.splitlines()]
+    assert r.code == 0
+    assert [rec["gradcheck"]["passed"] for rec in records] == [True, True]
+    assert records[1]["gradcheck"]["counts"]["kink"] == 2      # x and x - 0.3
+    _patched(monkeypatch, ops.FUNCTIONS, "sin", lambda ans, x: (-math.cos(x),))
+    r = run_cli("batch", "-", "x=0.3", "--gradcheck", stdin="sin(x)\nx*2\n")
+    assert r.code == 1
+    assert "gradcheck wrong at x" in r.out
+    answers = tmp_path / "a.toml"
+    answers.write_text('[[problem]]\nprogram = "sin(x)"\nat = {x = 0.3}\n'
+                       'expect = {"d/dx" = -0.955336489125606}\n')
+    r = run_cli("check", str(answers), "--gradcheck")
+    assert r.code == 1 and "FAIL  1   gradcheck" in r.out
