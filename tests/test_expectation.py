@@ -105,3 +105,28 @@ def test_parse_expectation():
     assert (e.item, e.wrt, e.expected) == ("d/dq", "q", 0.25)
     with pytest.raises(InputError):
         parse_expectation("d/q=1")
+
+
+def test_option_errors():
+    assert run_cli("x", "x=1", "--hide-answers").code == 2
+    assert run_cli("x", "x=1", "--expect", "value=1", "--rtol", "-1").code == 2
+    assert run_cli("x", "x=1", "--expect", "value=1", "--atol", "inf").code == 2
+
+
+def test_markdown_and_out_file(tmp_path):
+    r = run_cli("x*2", "x=1", "--expect", "value=2", "--format", "markdown")
+    assert r.out.startswith("```\nPASS  value") and r.out.endswith("```\n")
+    path = tmp_path / "result.txt"
+    r = run_cli("x*2", "x=1", "--expect", "value=3", "-o", str(path))
+    assert r.code == 1 and r.out == ""
+    assert "FAIL  value  expected 3, got 2" in path.read_text()
+
+
+def test_python_api_expect():
+    import gradcli
+
+    result = gradcli.expect("q = x + y; f = q * z", {"value": -12, "d/dq": -4},
+                            {"x": -2, "y": 5, "z": -4})
+    assert result.passed
+    assert [item.item for item in result.items] == ["value", "d/dq"]
+    assert not gradcli.expect("x", ["value=2"], {"x": 1}).passed
