@@ -285,6 +285,9 @@ class _Verifier:
         tainted: set[str] = set()             # variables whose value an earlier error spoilt
         last_line: dict[str, int] = {}
         helpers: dict[str, float] = {}
+        # Names the student never assigned, given a stand-in value so checking can go on.
+        covered: set[str] = set()
+        self.covered = covered
         self.upstream_lines: dict[str, list[int]] = {}
 
         for statement in statements:
@@ -303,7 +306,15 @@ class _Verifier:
                 if expr.kind != "name" or expr.name in CONSTANTS or expr.name in MODULE_PREFIXES:
                     continue
                 name = expr.name
-                if name in values or name in helpers or name in actual or name == variable:
+                if name == variable and name not in actual and name not in helpers:
+                    self.find(statement, "plus-unassigned",
+                              f"{variable} is used in its own assignment, but no line before "
+                              f"assigns {variable} (Python would raise NameError)", variable)
+                    (helpers if target is None else actual)[variable] = 0.0
+                    received[variable] = []
+                    covered.add(variable)
+                    tainted.add(variable)
+                if name in values or name in helpers or name in actual:
                     if name in actual and name not in refs:
                         refs.append(name)
                     continue
@@ -328,6 +339,7 @@ class _Verifier:
                     actual[name] = self.true_gradient(ref_target)
                     received[name] = list(users)
                     tainted.add(name)
+                    covered.add(name)
 
             upstream = [name for name in refs if name != variable]
             true_env = {**values, **helpers, **actual}
@@ -498,7 +510,7 @@ class _Verifier:
         for variable, value in actual.items():
             target = self.target_of(variable)
             truth = self.true_gradient(target)
-            ok = _close(value, truth)
+            ok = _close(value, truth) and variable not in self.covered
             self.result.gradients.append(GradientCheck(variable, target,
                                                        last_line.get(variable, 0), ok, value,
                                                        truth))

@@ -199,3 +199,17 @@ def test_a_statement_using_a_name_twice_may_send_one_term_per_use():
     result = gradcli.verify(forward + "dy = x * x\ndx = x * y\ndx += y\n")
     assert [(f.line, f.kind) for f in result.findings] == [(5, "wrong-local")]
     assert "do not add up" in result.findings[0].message
+
+
+def test_a_gradient_used_in_its_own_first_assignment():
+    source = "x = 2\nf = x * 3\ndx = dx + 3\n"
+    result = gradcli.verify(source)
+    assert [(f.line, f.kind) for f in result.findings] == [(3, "plus-unassigned")]
+    assert "used in its own assignment" in result.findings[0].message
+
+
+def test_a_missing_gradient_is_not_reported_as_matching():
+    broken = STAGED.replace("dsigx = (1) * dden", "")
+    result = gradcli.verify(broken)
+    dsigx = [g for g in result.gradients if g.variable == "dsigx"]
+    assert dsigx and not dsigx[0].ok
