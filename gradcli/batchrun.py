@@ -40,6 +40,7 @@ class Record:
     expect: ExpectResult | None = None
     gradcheck: GradcheckResult | None = None
     hide_answers: bool = False
+    point: dict | None = None       # the row's bindings, for --at-file
 
     @property
     def status(self) -> int:
@@ -211,8 +212,10 @@ def at_points(program: str, points_text: str, source: str, bindings: dict[str, f
                                       "command line")
             yield record
             continue
-        yield run_one(row, program, key="row", bindings={**bindings, **point}, checks=checks,
-                      filename=filename, output=output)
+        record = run_one(row, program, key="row", bindings={**bindings, **point}, checks=checks,
+                         filename=filename, output=output)
+        record.point = point
+        yield record
 
 
 @dataclass

@@ -87,9 +87,14 @@ class TableWriter:
 
     def write(self, record) -> None:
         if not self.started:
-            self.out.write(f"{self.key:>6}  {'program':<{PROGRAM_WIDTH}}  {'value':>10}  result\n")
+            first = "point" if self.key == "row" else "program"
+            self.out.write(f"{self.key:>6}  {first:<{PROGRAM_WIDTH}}  {'value':>10}  result\n")
             self.started = True
-        program = _clip(record.program, PROGRAM_WIDTH)
+        shown = record.program
+        if record.point is not None:
+            shown = " ".join(f"{name}={_number(value, self.precision)}"
+                             for name, value in record.point.items())
+        program = _clip(shown, PROGRAM_WIDTH)
         if record.error is not None:
             value = f"error {int(record.error.exit_code)}"
             result = _one_line(record.error)

@@ -168,7 +168,8 @@ def test_at_file_one_record_per_row(tmp_path):
     rows = list(csv.DictReader(io.StringIO(r.out)))
     assert list(rows[0])[0] == "row"
     r = run_cli("(x+y)*z", "z=-4", "--at-file", str(points))
-    assert r.out.splitlines()[0].split()[0] == "row"
+    assert r.out.splitlines()[0].split()[:2] == ["row", "point"]
+    assert r.out.splitlines()[1].split()[:3] == ["1", "x=-2", "y=5"]
 
 
 def test_at_file_with_expect_and_quiet(tmp_path):
