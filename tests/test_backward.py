@@ -213,3 +213,8 @@ def test_a_missing_gradient_is_not_reported_as_matching():
     result = gradcli.verify(broken)
     dsigx = [g for g in result.gradients if g.variable == "dsigx"]
     assert dsigx and not dsigx[0].ok
+
+
+def test_a_file_that_starts_with_the_backward_pass():
+    r = run_cli("verify", "-", stdin="dx += 1\n")
+    assert r.code == 2 and "forward pass is empty" in r.err and "line 1" in r.err
