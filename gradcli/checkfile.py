@@ -99,6 +99,8 @@ def load(text: str, source: str) -> dict:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{source} is not valid TOML: {e}") from None
+    except RecursionError:
+        raise InputError(f"{source} nests arrays or tables too deeply") from None
     problems = data.get("problem")
     if not isinstance(problems, list) or not problems:
         raise InputError(f"{source} has no problems: each is a [[problem]] table with an id "
