@@ -14,8 +14,8 @@ from __future__ import annotations
 from gradcli.errors import (CheckFailed, ExitStatus, GradcliError, InputError, MathError,
                             MissingProgram)
 
-__all__ = ["grad", "batch", "check", "verify", "expect", "gradcheck", "GradcliError", "InputError", "MathError", "CheckFailed", "MissingProgram",
-           "ExitStatus"]
+__all__ = ["grad", "batch", "check", "verify", "expect", "gradcheck", "GradcliError", "InputError",
+           "MathError", "CheckFailed", "MissingProgram", "ExitStatus"]
 
 
 def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: str | None = None,
@@ -39,8 +39,9 @@ def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: s
 def batch(lines, /, bindings: dict[str, float] | None = None, **options):
     """Records for every program line of `lines` (a string, a file, any iterable of lines), lazily.
 
-    Each Record has .line (its `number`), .program, .report, .error, .expect, .gradcheck and
-    .status (0 fine, 1 a check failed, else the error's exit code). Options: expectations=
+    Each Record has .number (its 1-based physical line), .program, .value, .gradients,
+    .report, .error, .expect, .gradcheck and .status (0 fine, 1 a check failed, else the
+    error's exit code). Options: expectations=
     {"value": -12, "d/dx": -4}, rtol=, atol=, gradcheck=True, step=, hide_answers=.
     """
     from gradcli.batchrun import batch as run

@@ -29,11 +29,9 @@ def run_examples(directory: Path) -> list[str]:
 
 
 def _has_pandas() -> bool:
-    try:
-        import pandas  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("pandas") is not None
 
 
 def test_scripting_examples_print_what_the_readme_shows(tmp_path):
