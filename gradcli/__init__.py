@@ -14,8 +14,8 @@ from __future__ import annotations
 from gradcli.errors import (CheckFailed, ExitStatus, GradcliError, InputError, MathError,
                             MissingProgram)
 
-__all__ = ["grad", "GradcliError", "InputError", "MathError", "CheckFailed", "MissingProgram",
-           "ExitStatus"]
+__all__ = ["grad", "batch", "check", "verify", "expect", "gradcheck", "GradcliError", "InputError",
+           "MathError", "CheckFailed", "MissingProgram", "ExitStatus"]
 
 
 def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: str | None = None,
@@ -34,3 +34,48 @@ def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: s
             raise InputError(f"{name!r} is given twice")
         merged[name] = value
     return compute(program, merged, output=output, filename=filename)
+
+
+def batch(lines, /, bindings: dict[str, float] | None = None, **options):
+    """Records for every program line of `lines` (a string, a file, any iterable of lines), lazily.
+
+    Each Record has .number (its 1-based physical line), .program, .value, .gradients,
+    .report, .error, .expect, .gradcheck and .status (0 fine, 1 a check failed, else the
+    error's exit code). Options: expectations=
+    {"value": -12, "d/dx": -4}, rtol=, atol=, gradcheck=True, step=, hide_answers=.
+    """
+    from gradcli.batchrun import batch as run
+
+    return run(lines, bindings, **options)
+
+
+def check(*paths, **options):
+    """Grade answer files (TOML); returns one FileResult per file (.score, .passed, .failed)."""
+    from gradcli.checkfile import check as run
+
+    return run(*paths, **options)
+
+
+def verify(source: str, /, bindings: dict[str, float] | None = None, *,
+           filename: str | None = None):
+    """Check a forward pass followed by a hand-written backward pass; returns a VerifyResult
+    (.ok, .findings with line numbers and messages, .gradients)."""
+    from gradcli.backward import verify as run
+
+    return run(source, bindings, filename=filename)
+
+
+def expect(program: str, /, claims, bindings: dict[str, float] | None = None, **tolerances):
+    """Compare claimed answers ({"value": -12, "d/dx": -4}) with gradcli's; returns an ExpectResult."""
+    from gradcli.expectation import expect as run
+
+    return run(program, claims, bindings, **tolerances)
+
+
+def gradcheck(program: str, /, bindings: dict[str, float] | None = None, *, step: float = 1e-5,
+              seed: int = 0):
+    """Analytic gradients against centered differences; returns a GradcheckResult (.passed)."""
+    from gradcli.numgrad import gradcheck as run
+    from gradcli.report import compute
+
+    return run(compute(program, bindings), step, seed=seed)

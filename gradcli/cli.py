@@ -18,6 +18,10 @@ from gradcli.errors import ExitStatus, GradcliError, InputError, InternalError
 
 # name -> ("module:command", one-line help). Each module is imported only when its command runs.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+SUBCOMMANDS["batch"] = ("gradcli.cli_batch:batch_command", "run every line of a file or pipe")
+SUBCOMMANDS["check"] = ("gradcli.cli_check:check_command", "grade answer files (TOML)")
+SUBCOMMANDS["key"] = ("gradcli.cli_check:key_command", "fill in a problem file's answers")
+SUBCOMMANDS["verify"] = ("gradcli.cli_verify:verify_command", "check a hand-written backward pass")
 
 FORMATS = ("table", "json", "csv", "markdown")
 BINDING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)([^=;\n]*)\Z")
@@ -61,6 +65,31 @@ def output_options(f):
                      help="Write the result to this file instead of standard output.")(f)
     f = click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True,
                      help="Significant digits in the table and Markdown (JSON is always exact).")(f)
+    return f
+
+
+def checks_options(f):
+    """--expect, --rtol, --atol, --hide-answers, --gradcheck, --step, --sample-seed."""
+    from gradcli.defaults import ATOL, RTOL, SEED, STEP
+
+    options = [
+        click.option("--expect", "expect", multiple=True, metavar="ITEM=NUMBER",
+                     help="Check a claimed answer: value=-12, d/dx=-4 (repeatable)."),
+        click.option("--rtol", type=float, default=RTOL, show_default=True,
+                     help="Relative tolerance of --expect."),
+        click.option("--atol", type=float, default=ATOL, show_default=True,
+                     help="Absolute tolerance of --expect."),
+        click.option("--hide-answers", is_flag=True,
+                     help="Report pass/fail only, never gradcli's own values."),
+        click.option("--gradcheck", is_flag=True,
+                     help="Compare the gradients with centered differences."),
+        click.option("--step", type=float, default=STEP, show_default=True,
+                     help="The step h of --gradcheck."),
+        click.option("--sample-seed", type=int, default=SEED, show_default=True,
+                     help="Seed of --gradcheck's sample of intermediates in large graphs."),
+    ]
+    for option in reversed(options):
+        f = option(f)
     return f
 
 
@@ -165,10 +194,16 @@ def split_program(file, words) -> tuple[str, str | None, list[str]]:
               help="Differentiate this named value instead of the last statement.")
 @click.option("--all", "show_all", is_flag=True,
               help="Show every row: constants, and all rows of a huge graph.")
+@click.option("--at-file", metavar="POINTS.csv",
+              help="Evaluate at every row of a CSV whose header names inputs (one record per row).")
+@checks_options
+@click.option("-q", "--quiet", is_flag=True,
+              help="With --expect/--gradcheck/--at-file: print nothing, only set the exit status.")
 @output_options
 @click.version_option(package_name="gradcli", message="gradcli %(version)s")
 @click.pass_context
-def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precision, color):
+def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precision, color,
+              at_file, expect, rtol, atol, hide_answers, gradcheck, step, sample_seed, quiet):
     """Show every node's value, local gradients, upstream gradient and what it
     sends downstream, for an expression or a staged program.
 
@@ -181,6 +216,12 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
     ctx.obj = {"format": format_}
     text, filename, tokens = split_program(file, words)
     bindings = parse_bindings(tokens)
+    if at_file or expect or gradcheck or hide_answers or quiet:
+        from gradcli.cli_expect import run_with_checks
+
+        return run_with_checks(text, filename, bindings, output_name, format_, out, precision,
+                               color, at_file, quiet,
+                               (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed))
     report = compute(text, bindings, output=output_name, filename=filename)
     wanted = None
     if wrt:
@@ -285,8 +326,9 @@ def main(argv: list[str] | None = None) -> int:
         prog = "gradcli" if name is None else f"gradcli {name}"
         if name is None:
             one_liner.epilog = _examples()
-        command.main(args=args, prog_name=prog, standalone_mode=False)
-        return 0
+        # A command may return its exit status (1 for a failed check, printed by the command).
+        status = command.main(args=args, prog_name=prog, standalone_mode=False)
+        return status if isinstance(status, int) else 0
     except GradcliError as error:
         return report_error(error, as_json)
     except click.exceptions.Exit as e:

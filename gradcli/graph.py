@@ -347,8 +347,11 @@ def _uses_no_names(expr: Expr) -> bool:
     return True
 
 
-def evaluate_constant(root: Expr) -> float:
-    """The value of an expression that uses no names (`pi/2`, `-4`), by the op table's kernels."""
+def evaluate_constant(root: Expr, env: dict[str, float] | None = None) -> float:
+    """The value of an expression that uses no names (`pi/2`, `-4`), by the op table's kernels.
+
+    With `env`, names found there stand for their values (verify evaluates a backward pass so).
+    """
     values: list[float] = []
     stack: list = [(root, None)]
     while stack:
@@ -363,6 +366,9 @@ def evaluate_constant(root: Expr) -> float:
         if kind == "number":
             values.append(expr.value)
         elif kind == "name":
+            if env is not None and expr.name in env:
+                values.append(env[expr.name])
+                continue
             if expr.name not in CONSTANTS:
                 raise InputError(f"{expr.name!r}: a constant expression cannot use names",
                                  Span(expr.start, expr.end))

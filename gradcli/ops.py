@@ -53,6 +53,9 @@ class Op:
     aliases: tuple[str, ...] = ()
     # kink(ans, *args) -> description when the point is a kink or tie, else None.
     kink: Callable[..., str | None] | None = None
+    # branch(ans, *args) -> which piece of a piecewise op is in use (relu's side of 0, the
+    # winner of a max); a difference between two nearby points means a kink lies between them.
+    branch: Callable[..., object] | None = None
     # domain(*args) -> why the forward function refused these arguments.
     domain: Callable[..., str] | None = None
     # How the gate passes gradients back, in the words of the CS231n note.
@@ -150,6 +153,14 @@ def _first_winner_partials(ans, *args):
     # The whole gradient goes to the first argument that attains the result.
     winner = args.index(ans)
     return tuple(1.0 if k == winner else 0.0 for k in range(len(args)))
+
+
+def _winner(ans, *args):
+    return args.index(ans)
+
+
+def _side_of_zero(ans, x):
+    return x > 0.0
 
 
 def _tie(kind):
@@ -265,24 +276,26 @@ _TABLE: list[Op] = [
            lambda ans, x: ((1 - ans) * ans,), r"\sigma",
            summary="1 / (1 + exp(-x)), computed stably"),
     _unary("relu", lambda x: x if x > 0.0 else 0.0, lambda ans, x: (1.0 if x > 0.0 else 0.0,),
-           lambda ans, x: (call("step", x),), kink=_kink_at_zero("relu"),
+           lambda ans, x: (call("step", x),), kink=_kink_at_zero("relu"), branch=_side_of_zero,
            gate="passes the gradient where its input is positive, blocks it elsewhere",
            summary="max(x, 0); relu'(0) = 0"),
     _unary("softplus", _softplus, lambda ans, x: (_sigmoid(x),),
            lambda ans, x: (call("sigmoid", x),), summary="log(1 + exp(x)), computed stably"),
     _unary("abs", abs, lambda ans, x: (_sign(x),), lambda ans, x: (call("sign", x),),
-           r"\left|\cdot\right|", kink=_kink_at_zero("abs"), summary="|x|; abs'(0) = 0"),
+           r"\left|\cdot\right|", kink=_kink_at_zero("abs"), branch=_side_of_zero, summary="|x|; abs'(0) = 0"),
     _unary("step", _step, lambda ans, x: _ZERO, lambda ans, x: (0,),
            kink=lambda ans, x: "step jumps at 0; its derivative is taken as 0" if x == 0.0 else None,
+           branch=_side_of_zero,
            summary="1 where x > 0, else 0 (the derivative of relu)"),
     _unary("sign", _sign, lambda ans, x: _ZERO, lambda ans, x: (0,),
            kink=lambda ans, x: "sign jumps at 0; its derivative is taken as 0" if x == 0.0 else None,
+           branch=lambda ans, x: _sign(x),
            summary="-1, 0 or 1 (the derivative of abs)"),
     Op("max", _max, _first_winner_partials, None, min_args=1, max_args=None, latex=r"\max",
-       kink=_tie("max"), gate="routes the whole gradient to its largest input",
+       kink=_tie("max"), branch=_winner, gate="routes the whole gradient to its largest input",
        summary="largest argument; a tie sends the gradient to the first"),
     Op("min", _min, _first_winner_partials, None, min_args=1, max_args=None, latex=r"\min",
-       kink=_tie("min"), gate="routes the whole gradient to its smallest input",
+       kink=_tie("min"), branch=_winner, gate="routes the whole gradient to its smallest input",
        summary="smallest argument; a tie sends the gradient to the first"),
 ]
 

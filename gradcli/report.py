@@ -191,8 +191,12 @@ def check_bindings(graph: Graph, bindings: dict[str, float]) -> dict[str, float]
 
 
 def compute(program: str, bindings: dict[str, float] | None = None, *, output: str | None = None,
-            filename: str | None = None) -> Report:
-    """Parse, lower, sweep forward and back. Errors carry the source for their caret."""
+            filename: str | None = None, shared: dict[str, float] | None = None) -> Report:
+    """Parse, lower, sweep forward and back. Errors carry the source for their caret.
+
+    `shared` bindings apply only where the program has an input of that name (batch
+    gives every line the command line's bindings).
+    """
     from gradcli.errors import GradcliError
     from gradcli.sweep import check_gradients, forward, reverse
     from gradcli.syntax import parse
@@ -200,6 +204,8 @@ def compute(program: str, bindings: dict[str, float] | None = None, *, output: s
     try:
         statements = parse(program)
         graph = lower(statements, program, filename, output)
+        if shared:
+            bindings = {**{k: v for k, v in shared.items() if k in graph.inputs}, **(bindings or {})}
         bound = check_bindings(graph, dict(bindings or {}))
         values = forward(graph, bound)
         grads, local = reverse(graph, values)

@@ -1,0 +1,168 @@
+"""Checking claimed answers against gradcli's computation, optionally without revealing it.
+
+An expectation names what it claims: `value` (the output) or `d/dNAME` (the
+gradient of an input or a named intermediate, as in d/dx; `/` cannot occur in
+a name, so the spelling is unambiguous). It passes when |got - expected| <= max(atol,
+rtol * |expected|): relative tolerance alone would fail every answer that
+should be 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from gradcli.defaults import ATOL, RTOL
+from gradcli.errors import GradcliError, InputError
+
+
+@dataclass(frozen=True)
+class Expectation:
+    item: str                 # "value" or "d/dNAME", as the user wrote it
+    expected: float
+
+    @property
+    def wrt(self) -> str | None:
+        return None if self.item == "value" else self.item[3:]
+
+
+@dataclass(frozen=True)
+class ExpectItem:
+    item: str
+    expected: float
+    got: float
+    passed: bool
+
+    @property
+    def error(self) -> float:
+        return abs(self.got - self.expected)
+
+    def to_json(self, hide_answers: bool = False) -> dict:
+        from gradcli.render.machine import finite_or_string
+
+        out = {"item": self.item, "expected": finite_or_string(self.expected),
+               "passed": self.passed}
+        if not hide_answers:
+            out["got"] = finite_or_string(self.got)
+            out["error"] = finite_or_string(self.error)
+        return out
+
+
+@dataclass(frozen=True)
+class ExpectResult:
+    items: tuple[ExpectItem, ...]
+    rtol: float
+    atol: float
+
+    @property
+    def passed(self) -> bool:
+        return all(item.passed for item in self.items)
+
+    @property
+    def failed(self) -> list[ExpectItem]:
+        return [item for item in self.items if not item.passed]
+
+    def to_json(self, hide_answers: bool = False) -> dict:
+        return {"passed": self.passed, "rtol": self.rtol, "atol": self.atol,
+                "items": [item.to_json(hide_answers) for item in self.items]}
+
+    def lines(self, hide_answers: bool = False, precision: int = 6) -> list[str]:
+        """One line per item for people; the tolerances follow when anything failed."""
+        from gradcli.render import format_number
+
+        width = max([len(item.item) for item in self.items] + [4])
+        out = []
+        for item in self.items:
+            verdict = "PASS" if item.passed else "FAIL"
+            line = f"{verdict}  {item.item:<{width}}  expected {format_number(item.expected, precision)}"
+            if not hide_answers:
+                line += (f", got {format_number(item.got, precision)}, "
+                         f"error {format_number(item.error, 3)}")
+            out.append(line)
+        if not self.passed:
+            out.append(f"{len(self.failed)} of {len(self.items)} failed (rtol {self.rtol:g}, "
+                       f"atol {self.atol:g}; an item passes when")
+            out.append("|got - expected| <= max(atol, rtol * |expected|))")
+        return out
+
+
+def close_enough(got: float, expected: float, rtol: float, atol: float) -> bool:
+    if math.isnan(got) or math.isnan(expected):
+        return False
+    if math.isinf(got) or math.isinf(expected):
+        return got == expected
+    return abs(got - expected) <= max(atol, rtol * abs(expected))
+
+
+def parse_expectation(text: str) -> Expectation:
+    """`value=-12`, `d/dx=-4`, `d/dq = 1/3`: the value may be any constant expression."""
+    from gradcli.report import parse_binding_value
+
+    item, sep, value_text = text.partition("=")
+    item = item.strip()
+    if not sep or not value_text.strip():
+        raise InputError(f"--expect {text!r}: write ITEM=NUMBER, like value=-12 or d/dx=-4")
+    return Expectation(check_item(item, f"--expect {text!r}"), _number(value_text.strip(), item,
+                                                                       parse_binding_value))
+
+
+def check_item(item: str, where: str) -> str:
+    if item == "value":
+        return item
+    if item.startswith("d/d") and item[3:].isidentifier() and item[3:].isascii():
+        return item
+    raise InputError(f"{where}: {item!r} is not 'value' or 'd/dNAME' (the gradient of an input "
+                     "or a named value, like d/dx)")
+
+
+def _number(text: str, item: str, parse_value) -> float:
+    try:
+        value = parse_value(text)
+    except GradcliError as error:
+        error.message = f"in the expected {item}: {error.message}"
+        raise
+    return value
+
+
+def expectations_from(claims) -> list[Expectation]:
+    """Expectations from a dict {item: number} (the Python API and check files) or a list of them."""
+    if isinstance(claims, dict):
+        out = []
+        for item, value in claims.items():
+            check_item(str(item), "expect")
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InputError(f"the expected {item} must be a number, not {value!r}")
+            out.append(Expectation(str(item), float(value)))
+        return out
+    return [claim if isinstance(claim, Expectation) else parse_expectation(claim) for claim in claims]
+
+
+def evaluate(report, expectations, rtol: float = RTOL, atol: float = ATOL) -> ExpectResult:
+    """Compare each expectation with the report. A name the program lacks is bad input (exit 2)."""
+    from gradcli.graph import _did_you_mean
+
+    if rtol < 0 or atol < 0 or not (math.isfinite(rtol) and math.isfinite(atol)):
+        raise InputError("--rtol and --atol must be finite and >= 0")
+    items = []
+    for claim in expectations:
+        if claim.wrt is None:
+            got = report.value
+        else:
+            try:
+                got = report.gradient(claim.wrt)
+            except KeyError:
+                named = [n for n in report.graph.names if n is not None]
+                hint = _did_you_mean(claim.wrt, named)
+                raise InputError(f"{claim.item}: the program has no input or named value "
+                                 f"{claim.wrt!r}{hint}") from None
+        items.append(ExpectItem(claim.item, claim.expected, got,
+                                close_enough(got, claim.expected, rtol, atol)))
+    return ExpectResult(tuple(items), rtol, atol)
+
+
+def expect(program: str, claims, bindings: dict[str, float] | None = None, *,
+           rtol: float = RTOL, atol: float = ATOL) -> ExpectResult:
+    """Python API: `gradcli.expectation("(x+y)*z", {"value": -12, "d/dx": -4}, {"x": -2, ...})`."""
+    from gradcli.report import compute
+
+    return evaluate(compute(program, bindings), expectations_from(claims), rtol, atol)
