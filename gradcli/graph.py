@@ -14,7 +14,8 @@ from array import array
 
 from gradcli.errors import InputError, MathError, Span
 from gradcli.expr import Expr
-from gradcli.ops import CONSTANTS, FUNCTIONS, MODULE_PREFIXES, OPS, DomainFailure, Op
+from gradcli.ops import (CONSTANTS, FUNCTIONS, MODULE_PREFIXES, OPS, RANDOM_MODULE, DomainFailure,
+                         Op)
 from gradcli.syntax import Statement
 
 INPUT = OPS["input"]
@@ -23,6 +24,18 @@ IDENTITY = OPS["id"]
 
 ACCEPTED_IMPORTS = {("math", None), ("numpy", None), ("numpy", "np"), ("math", "math"),
                     ("numpy", "numpy")}
+
+
+# Surface forms only arrays give meaning to; the scalar lowering hands such programs on.
+ARRAY_FORMS = ("index", "array", "slice", "tuple", "keyword", "unpack")
+
+
+class NeedsArrays(InputError):
+    """The program uses arrays: gradcli.arrays evaluates it (report.compute catches this)."""
+
+    def __init__(self, expr: Expr | None = None):
+        span = Span(expr.start, expr.end) if expr is not None and expr.start >= 0 else None
+        super().__init__("this program uses arrays", span)
 
 
 class Graph:
@@ -124,6 +137,7 @@ class _Lowering:
             if name in graph.inputs and graph.exprs[graph.inputs[name]] is not None \
                     and self.assigned.get(name) is statement:
                 last = graph.inputs[name]           # `x = 3`: an input with a default
+                self._input_reached(statement, last)
             else:
                 node = self.lower_expr(statement.expr)
                 if graph.names[node] is not None or graph.ops[node] in (INPUT, CONST):
@@ -187,13 +201,19 @@ class _Lowering:
                 node = graph.add(INPUT, (), Expr("name", name=name, start=use.start, end=use.end), name)
                 graph.defaults[name] = None
             else:
-                default = evaluate_constant(statement.expr)
+                default = self._input_default(statement)
                 expr = Expr("name", name=name, start=statement.name_start, end=statement.name_end)
                 node = graph.add(INPUT, (), expr, name, default)
                 graph.defaults[name] = default
             graph.inputs[name] = node
             if statement is None:
                 self.env[name] = node
+
+    def _input_default(self, statement: Statement):
+        return evaluate_constant(statement.expr)
+
+    def _input_reached(self, statement: Statement, node: int) -> None:
+        """The statement that gives an input its default comes up in program order."""
 
     def _check_import(self, statement: Statement) -> None:
         if (statement.op, statement.name) not in ACCEPTED_IMPORTS:
@@ -247,17 +267,18 @@ class _Lowering:
                 results.append(self._attribute(expr))
             elif kind == "call":
                 op = resolve_function(expr)
+                if op.forward is None:
+                    raise NeedsArrays(expr)
                 stack.append((expr, op))
                 for arg in reversed(expr.args[1:]):
                     stack.append((arg, None))
-            elif kind in ("index", "array", "slice"):
-                raise InputError("arrays and indexing are not supported yet: gradcli works on "
-                                 "scalars", Span(expr.start, expr.end))
-            elif kind in ("keyword", "unpack"):
-                raise InputError("keyword and *-unpacked arguments are only for array functions, "
-                                 "which gradcli does not support yet", Span(expr.start, expr.end))
+            elif kind in ARRAY_FORMS:
+                raise NeedsArrays(expr)
             else:
-                stack.append((expr, OPS[kind]))
+                op = OPS[kind]
+                if op.forward is None:
+                    raise NeedsArrays(expr)
+                stack.append((expr, op))
                 for arg in reversed(expr.args):
                     stack.append((arg, None))
         return results[0]
@@ -283,24 +304,35 @@ class _Lowering:
             hint = _did_you_mean(expr.name, CONSTANTS)
             raise InputError(f"{target.name}.{expr.name} is not a constant gradcli knows "
                              f"(it knows pi and e){hint}", span)
-        raise InputError(f"attributes such as .{expr.name} need arrays, which gradcli does not "
-                         "support yet", span)
+        raise NeedsArrays(expr)
 
 
-def resolve_function(expr: Expr) -> Op:
-    """The op a call names: `exp(x)`, `math.exp(x)`, `np.exp(x)`; checks the argument count."""
+def resolve_function(expr: Expr, check_arity: bool = True) -> Op:
+    """The op a call names: `exp(x)`, `math.exp(x)`, `np.exp(x)`; checks the argument count
+    (unless the caller counts arguments itself, as the array lowering does after *-unpacking)."""
     callee = expr.args[0]
+    random = False
     if callee.kind == "attr" and callee.args[0].kind == "name" \
             and callee.args[0].name in MODULE_PREFIXES:
         function = callee.name
         span = Span(callee.op_start, callee.op_end)
+    elif callee.kind == "attr" and _is_random_module(callee.args[0]):
+        function = callee.name
+        span = Span(callee.op_start, callee.op_end)
+        random = True
     elif callee.kind == "name":
         function = callee.name
         span = Span(callee.start, callee.end)
+    elif callee.kind == "attr":
+        raise NeedsArrays(expr)     # a method: W.dot(X)
     else:
         raise InputError("only functions can be called, like exp(x) or math.exp(x)",
                          Span(callee.start, callee.end))
     op = FUNCTIONS.get(function)
+    if op is not None and random != bool(op.extra.get("random")):
+        where = "np.random." if random else ""
+        raise InputError(f"{where}{function} is not a function gradcli knows: random arrays come "
+                         "from np.random.randn(...) or np.random.rand(...)", span)
     if op is None:
         if function == "print":
             raise InputError("print is not needed: gradcli shows every value and gradient "
@@ -308,10 +340,16 @@ def resolve_function(expr: Expr) -> Op:
         hint = _did_you_mean(function, FUNCTIONS)
         raise InputError(f"unknown function {function!r}{hint}", span)
     count = len(expr.args) - 1
-    if not op.accepts(count):
+    if check_arity and not op.accepts(count):
         raise InputError(f"{function} takes {op.arity_text()}, not {count}",
                          Span(expr.start, expr.end))
     return op
+
+
+def _is_random_module(expr: Expr) -> bool:
+    """`np.random` (or `numpy.random`)."""
+    return expr.kind == "attr" and expr.name == RANDOM_MODULE and expr.args[0].kind == "name" \
+        and expr.args[0].name in ("np", "numpy")
 
 
 def _walk(root: Expr):
@@ -354,17 +392,24 @@ def evaluate_constant(root: Expr) -> float:
             values.append(CONSTANTS[expr.name])
         elif kind == "attr":
             target = expr.args[0]
-            if not (target.kind == "name" and target.name in MODULE_PREFIXES
-                    and expr.name in CONSTANTS):
+            if not (target.kind == "name" and target.name in MODULE_PREFIXES):
+                raise NeedsArrays(expr)     # [[1, 2], [3, 4]].T
+            if expr.name not in CONSTANTS:
                 raise InputError("a constant expression may use numbers, pi, e and functions only",
                                  Span(expr.start, expr.end))
             values.append(CONSTANTS[expr.name])
         elif kind == "call":
             op = resolve_function(expr)
+            if op.forward is None:
+                raise NeedsArrays(expr)
             stack.append((expr, op))
             for arg in reversed(expr.args[1:]):
                 stack.append((arg, None))
+        elif kind in ARRAY_FORMS:
+            raise NeedsArrays(expr)
         elif kind in OPS:
+            if OPS[kind].forward is None:
+                raise NeedsArrays(expr)
             stack.append((expr, OPS[kind]))
             for arg in reversed(expr.args):
                 stack.append((arg, None))

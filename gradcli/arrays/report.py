@@ -1,0 +1,156 @@
+"""compute_arrays and ArrayReport: the array engine's end of gradcli.report.compute.
+
+An ArrayReport is a Report whose values and gradients are ndarrays, with each
+node's shape, what each edge sends downstream (upstream gradient × the op's
+VJP), the upstream gradient the reverse sweep started from, and the seed.
+`local` is materialised only for scalar nodes; for array nodes it is None.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradcli.arrays.files import check_array
+from gradcli.arrays.lower import ArrayLowering
+from gradcli.arrays.sweep import reverse, shape_text
+from gradcli.errors import InputError
+from gradcli.report import Report, label
+
+UPSTREAMS = ("ones", "randn")
+
+
+def _json_array(value):
+    """Nested lists for JSON, with inf and NaN spelt as strings (RFC 8259 has no literals)."""
+    from gradcli.render.machine import finite_or_string
+
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray) and value.ndim:
+        if np.isfinite(value).all():
+            return value.tolist()
+        return np.vectorize(finite_or_string, otypes=[object])(value).tolist()
+    return finite_or_string(float(value))
+
+
+class ArrayReport(Report):
+    arrays = True
+
+    def __init__(self, graph, values, grads, local, warnings, bindings, *, downstream,
+                 upstream, upstream_source: str, seed: int):
+        super().__init__(graph, values, grads, local, warnings, bindings)
+        self.downstream = downstream
+        self.upstream = upstream
+        self.upstream_source = upstream_source
+        self.seed = seed
+
+    def shape(self, node: int) -> tuple:
+        return self.values[node].shape
+
+    def contributions(self, node: int) -> list:
+        """What each consumer sends back to `node` (arrays of its shape); they add up to its grad."""
+        graph = self.graph
+        out = []
+        for consumer in range(len(graph.ops) - 1, node, -1):
+            for e in range(graph.arg_start[consumer], graph.arg_start[consumer + 1]):
+                if graph.arg_ids[e] == node and self.downstream[e] is not None:
+                    out.append((consumer, self.downstream[e]))
+        return out
+
+    def dimension_analysis(self, node: int) -> list[str]:
+        """The note's dimension-analysis lines for an op that declares them (matmul)."""
+        graph = self.graph
+        explain = graph.ops[node].extra.get("dimensions")
+        if explain is None:
+            return []
+        args = list(graph.args(node))
+        names = [_handle(label(graph, j)) for j in [node, *args]]
+        return explain(*names, *(self.shape(j) for j in args))
+
+    def node_json(self, node: int) -> dict:
+        view = self.nodes[node]
+        graph = self.graph
+        s, e = graph.arg_start[node], graph.arg_start[node + 1]
+        scalar = self.values[node].ndim == 0
+        return {"id": node, "name": view.name, "op": view.op, "text": view.text,
+                "span": view.span, "shape": list(self.shape(node)),
+                "value": _json_array(self.values[node]), "inputs": view.inputs,
+                "local": [_json_array(v) for v in self.local[s:e]] if scalar else None,
+                "grad": _json_array(view.grad)}
+
+    def to_json(self) -> dict:
+        return {"value": _json_array(self.value), "output": self.output,
+                "shape": list(self.shape(self.output)),
+                "upstream": self.upstream_source, "seed": self.seed,
+                "gradients": {k: _json_array(v) for k, v in self.gradients.items()},
+                "nodes": [self.node_json(i) for i in range(len(self.graph.ops))],
+                "warnings": [dict(w) for w in self.warnings]}
+
+
+def _handle(text: str) -> str:
+    """A label as it reads after a 'd' (dW), parenthesised unless it is a plain name."""
+    return text if text.isidentifier() else f"({text})"
+
+
+def compute_arrays(statements, program: str, bindings: dict, *, output=None, filename=None,
+                   seed: int = 0, upstream="ones") -> ArrayReport:
+    """Lower (tracing values), then the reverse sweep from the upstream gradient."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 32:
+        raise InputError(f"--seed must be a whole number from 0 to 2**32 - 1, not {seed!r}")
+    rng = np.random.RandomState(seed)
+    bound = {}
+    for name, value in bindings.items():
+        if isinstance(value, bool):
+            raise InputError(f"the value for {name!r} must be a number or an array, not {value!r}")
+        bound[name] = check_array(value, f"the value for {name!r}")
+    lowering = ArrayLowering(statements, program, filename, bound, rng)
+    graph = lowering.run(output)
+    values = graph.values
+    out_shape = values[graph.output].shape
+    start, source = _upstream(upstream, out_shape, rng, seed)
+    grads, downstream, local = reverse(graph, values, start)
+    warnings = _warnings(graph, values, grads, local)
+    return ArrayReport(graph, values, grads, local, warnings, bound, downstream=downstream,
+                       upstream=start, upstream_source=source, seed=seed)
+
+
+def _upstream(upstream, shape: tuple, rng, seed: int):
+    """The gradient the reverse sweep starts from, and how the output describes it."""
+    if isinstance(upstream, str):
+        if upstream not in UPSTREAMS:
+            raise InputError(f"--upstream must be ones, randn or an array file, not {upstream!r}")
+        if shape == () and upstream != "ones":
+            raise InputError("--upstream is for an output that is an array; this output is a "
+                             "number, whose upstream gradient is 1")
+        if upstream == "ones":
+            return np.ones(shape), "ones" if shape else "1"
+        # Drawn after the program's own random arrays, as the note's dD = np.random.randn(*D.shape).
+        return np.asarray(rng.randn(*shape), dtype=float), f"randn (seed {seed})"
+    array, name = upstream if isinstance(upstream, tuple) else (upstream, "the given array")
+    array = check_array(array, "--upstream")
+    if shape == ():
+        raise InputError("--upstream is for an output that is an array; this output is a "
+                         "number, whose upstream gradient is 1")
+    if array.shape != shape:
+        raise InputError(f"--upstream: {name} has the shape {shape_text(array.shape)}, but the "
+                         f"output has the shape {shape_text(shape)}")
+    return array, name
+
+
+def _warnings(graph, values, grads, local) -> list[dict]:
+    """Kinks and ties at scalar nodes (as the scalar engine reports them); non-finite gradients."""
+    warnings = []
+    starts, ids = graph.arg_start, graph.arg_ids
+    for i in range(len(graph.ops)):
+        op = graph.ops[i]
+        args = [values[j] for j in ids[starts[i]:starts[i + 1]]]
+        if op.kink is not None and values[i].ndim == 0 and all(a.ndim == 0 for a in args):
+            message = op.kink(float(values[i]), *(float(a) for a in args))
+            if message is not None:
+                kind = "tie" if op.max_args is None else "kink"
+                warnings.append({"node": i, "kind": kind, "message": message})
+        grad = grads[i]
+        if grad is not None and not np.isfinite(grad).all():
+            warnings.append({"node": i, "kind": "nonfinite-gradient",
+                             "message": f"∂output/∂{label(graph, i)} has entries that are not "
+                                        "finite numbers"})
+    return warnings
