@@ -127,7 +127,12 @@ def parse_bindings(tokens) -> dict[str, float]:
         if not text:
             raise InputError(f"the binding {token!r} has no value after '='")
         try:
-            bindings[name] = parse_binding_value(text)
+            if text.startswith("@"):
+                from gradcli.arrays.files import read_array
+
+                bindings[name] = read_array(text[1:].strip())
+            else:
+                bindings[name] = parse_binding_value(text)
         except GradcliError as error:
             error.message = f"in the value of {name}: {error.message}"
             raise
@@ -163,10 +168,17 @@ def split_program(file, words) -> tuple[str, str | None, list[str]]:
               help="Differentiate this named value instead of the last statement.")
 @click.option("--all", "show_all", is_flag=True,
               help="Show every row: constants, and all rows of a huge graph.")
+@click.option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0, show_default=True,
+              help="Seed of the one generator random arrays are drawn from, in statement "
+                   "order: the same arrays as np.random.seed(N) and the same calls.")
+@click.option("--upstream", default="ones", show_default=True, metavar="ones|randn|FILE",
+              help="Upstream gradient for an array output: ones (the gradient of its sum), "
+                   "randn (drawn after the program's random arrays), or a .npy/.csv/.json file.")
 @output_options
 @click.version_option(package_name="gradcli", message="gradcli %(version)s")
 @click.pass_context
-def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precision, color):
+def one_liner(ctx, words, file, format_, wrt, output_name, show_all, seed, upstream, out,
+               precision, color):
     """Show every node's value, local gradients, upstream gradient and what it
     sends downstream, for an expression or a staged program.
 
@@ -179,7 +191,12 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
     ctx.obj = {"format": format_}
     text, filename, tokens = split_program(file, words)
     bindings = parse_bindings(tokens)
-    report = compute(text, bindings, output=output_name, filename=filename)
+    if upstream not in ("ones", "randn"):
+        from gradcli.arrays.files import read_array
+
+        upstream = (read_array(upstream), upstream)
+    report = compute(text, bindings, output=output_name, filename=filename, seed=seed,
+                     upstream=upstream)
     wanted = None
     if wrt:
         wanted = tuple(name.strip() for name in wrt.split(",") if name.strip())

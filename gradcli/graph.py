@@ -329,10 +329,9 @@ def resolve_function(expr: Expr, check_arity: bool = True) -> Op:
         raise InputError("only functions can be called, like exp(x) or math.exp(x)",
                          Span(callee.start, callee.end))
     op = FUNCTIONS.get(function)
-    if op is not None and random != bool(op.extra.get("random")):
-        where = "np.random." if random else ""
-        raise InputError(f"{where}{function} is not a function gradcli knows: random arrays come "
-                         "from np.random.randn(...) or np.random.rand(...)", span)
+    if op is not None and random and not op.extra.get("random"):
+        raise InputError(f"np.random.{function} is not a function gradcli knows: random arrays "
+                         "come from np.random.randn(...) or np.random.rand(...)", span)
     if op is None:
         if function == "print":
             raise InputError("print is not needed: gradcli shows every value and gradient "

@@ -42,6 +42,7 @@ class ArrayReport(Report):
         self.upstream = upstream
         self.upstream_source = upstream_source
         self.seed = seed
+        self.drew_random = False
 
     def shape(self, node: int) -> tuple:
         return self.values[node].shape
@@ -102,15 +103,20 @@ def compute_arrays(statements, program: str, bindings: dict, *, output=None, fil
         if isinstance(value, bool):
             raise InputError(f"the value for {name!r} must be a number or an array, not {value!r}")
         bound[name] = check_array(value, f"the value for {name!r}")
+    fresh = rng.get_state()
     lowering = ArrayLowering(statements, program, filename, bound, rng)
     graph = lowering.run(output)
+    now = rng.get_state()
+    drew_random = now[2] != fresh[2] or not np.array_equal(now[1], fresh[1])
     values = graph.values
     out_shape = values[graph.output].shape
     start, source = _upstream(upstream, out_shape, rng, seed)
     grads, downstream, local = reverse(graph, values, start)
     warnings = _warnings(graph, values, grads, local)
-    return ArrayReport(graph, values, grads, local, warnings, bound, downstream=downstream,
-                       upstream=start, upstream_source=source, seed=seed)
+    report = ArrayReport(graph, values, grads, local, warnings, bound, downstream=downstream,
+                         upstream=start, upstream_source=source, seed=seed)
+    report.drew_random = drew_random or source.startswith("randn")
+    return report
 
 
 def _upstream(upstream, shape: tuple, rng, seed: int):

@@ -66,9 +66,9 @@ def _broadcast_problem(op: Op, shapes: list[tuple]) -> str | None:
         else ", ".join(shape_text(s) for s in shapes)
     # The first axis, from the right, where two sizes differ and neither is 1.
     for k in range(1, max(len(s) for s in shapes) + 1):
-        sizes = {s[-k] for s in shapes if len(s) >= k and s[-k] != 1}
+        sizes = list(dict.fromkeys(s[-k] for s in shapes if len(s) >= k and s[-k] != 1))
         if len(sizes) > 1:
-            a, b = sorted(sizes)[:2]
+            a, b = sizes[:2]
             return (f"{joined}: shapes do not broadcast (sizes {a} and {b} differ on axis "
                     f"-{k}, and neither is 1)")
     return f"{joined}: shapes do not broadcast"
