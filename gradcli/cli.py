@@ -169,8 +169,8 @@ def split_program(file, words) -> tuple[str, str | None, list[str]]:
 @click.option("--all", "show_all", is_flag=True,
               help="Show every row: constants, and all rows of a huge graph.")
 @click.option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0, show_default=True,
-              help="Seed of the one generator random arrays are drawn from, in statement "
-                   "order: the same arrays as np.random.seed(N) and the same calls.")
+              help="Seed for random arrays (randn, rand), drawn in statement order: the "
+                   "same arrays as np.random.seed(N) and the same calls in Python.")
 @click.option("--upstream", default="ones", show_default=True, metavar="ones|randn|FILE",
               help="Upstream gradient for an array output: ones (the gradient of its sum), "
                    "randn (drawn after the program's random arrays), or a .npy/.csv/.json file.")

@@ -64,7 +64,8 @@ class ArrayReport(Report):
         if explain is None:
             return []
         args = list(graph.args(node))
-        names = [_handle(label(graph, j)) for j in [node, *args]]
+        names = [_handle(self.output_name if j == self.output and graph.names[j] is None
+                         else label(graph, j)) for j in [node, *args]]
         return explain(*names, *(self.shape(j) for j in args))
 
     def node_json(self, node: int) -> dict:

@@ -24,26 +24,44 @@ def shape_text(shape) -> str:
 
 
 def preview(value, precision: int = 4, width: int = PREVIEW_WIDTH) -> str:
-    """The first entries of an array, as numpy prints them, cut to about `width` characters."""
+    """The first entries of an array, as numpy prints them, cut to about `width` characters:
+    `[[1 2] [3 4]]` whole, or `[[1.76 0.4 …] …]` where the rest does not fit."""
     if value is None:
         return "—"
     if value.ndim == 0:
         return format_number(float(value), precision)
-    ndim = value.ndim
+    shape = value.shape
+    ndim = len(shape)
     if value.size == 0:
         return "[" * ndim + "]" * ndim
-    row = value[(0,) * (ndim - 1)]
-    closing = "]" + "".join(" …]" if value.shape[axis] > 1 else "]"
-                            for axis in range(ndim - 2, -1, -1))
-    parts: list[str] = []
-    for entry in row:
-        parts.append(format_number(float(entry), precision))
-        more = " …" if len(parts) < len(row) else ""
-        if len(parts) > 1 and ndim + len(" ".join(parts)) + len(more) + len(closing) > width:
-            parts.pop()
-            break
-    inner = " ".join(parts) + (" …" if len(parts) < len(row) else "")
-    return "[" * ndim + inner + closing
+    out = ""
+    depth = 0
+    index = [0] * ndim
+    last = value.size - 1
+    for i, entry in enumerate(value.flat):
+        opens = 0
+        while opens < ndim and index[ndim - 1 - opens] == 0:
+            opens += 1
+        closes = 0
+        while closes < ndim and index[ndim - 1 - closes] == shape[ndim - 1 - closes] - 1:
+            closes += 1
+        piece = (" " if i else "") + "[" * opens + format_number(float(entry), precision) \
+            + "]" * closes
+        after = depth + opens - closes
+        if i and len(out) + len(piece) + (0 if i == last else 2 * after + 2) > width:
+            # Close what is open; a level with entries still to come says so with '…'.
+            for axis in range(depth - 1, -1, -1):
+                more = axis == depth - 1 or index[axis] < shape[axis] - 1
+                out += " …]" if more else "]"
+            return out
+        out += piece
+        depth = after
+        for axis in range(ndim - 1, -1, -1):       # the next index, in C order
+            index[axis] += 1
+            if index[axis] < shape[axis]:
+                break
+            index[axis] = 0
+    return out
 
 
 def _short_precision(settings: Settings) -> int:
@@ -91,11 +109,10 @@ def notes(report, settings: Settings) -> list[str]:
     lines = []
     if report.values[report.output].ndim:
         if report.upstream_source == "ones":
-            lines.append(f"upstream ∂/∂{out}: ones, so the gradients are those of sum({out}) "
-                         "(--upstream ones|randn|FILE).")
+            lines.append(f"upstream: ones, so these are the gradients of sum({out}) "
+                         "(see --upstream).")
         else:
-            lines.append(f"upstream ∂/∂{out}: {report.upstream_source} "
-                         "(--upstream ones|randn|FILE).")
+            lines.append(f"upstream: {report.upstream_source} (see --upstream).")
     if report.drew_random:
         lines.append(f"random arrays: seed {report.seed}, as after np.random.seed({report.seed}) "
                      "(--seed N).")
