@@ -232,6 +232,11 @@ def _a_extreme(name):
                              "min": ("min", "minimum", "argmin")}[name]
 
     def forward(*args, axis=None):
+        if isinstance(axis, tuple):
+            raise ShapeFailure(f"{name} reduces along one axis at a time, not {axis}")
+        if axis is not None and len(args) > 1:
+            raise ShapeFailure(f"axis= is for {name} of one array; with several arguments "
+                               f"{name} is element-wise")
         if len(args) == 1:
             return getattr(np, reduce)(args[0], axis=axis)
         result = args[0]
@@ -535,6 +540,12 @@ _TABLE: list[Op] = [
     Op("rand", None, None, None, min_args=0, max_args=None, arrays=0, creates=True,
        array_forward=lambda *dims, rng: rng.rand(*dims), extra={"random": True},
        summary="uniform samples in [0, 1) (np.random.rand), from the --seed generator"),
+    Op("seed", None, None, None, arrays=0, creates=True,
+       array_forward=lambda n, rng: rng.seed(n), extra={"random": True},
+       summary="np.random.seed(N) in a program: the draws after it are Python's after it"),
+    Op("asarray", None, None, None, aliases=("array",), array_forward=lambda a: a,
+       vjp=lambda g, ans, a: (g,), gate="passes the gradient through unchanged",
+       summary="np.array(a): the array itself (a literal is already an array)"),
     Op("zeros", None, None, None, arrays=0, creates=True,
        array_forward=lambda shape: np.zeros(shape), summary="an array of zeros"),
     Op("ones", None, None, None, arrays=0, creates=True,
@@ -557,7 +568,8 @@ FUNCTIONS["matmul"] = FUNCTIONS["dot"] = OPS["matmul"]
 METHODS: dict[str, Op] = {m: op for op in _TABLE for m in op.methods}
 ATTRIBUTES: dict[str, Op] = {a: op for op in _TABLE for a in op.attributes}
 
-CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+# True and False as Python has them (True + 1 == 2), so that keepdims=True reads as in numpy.
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "True": 1.0, "False": 0.0}
 
 # `math.exp`, `np.tanh`, `numpy.pi`: pasted Python works.
 MODULE_PREFIXES = ("math", "np", "numpy")

@@ -273,3 +273,50 @@ def test_replaying_the_forward_sweep_with_new_inputs():
     assert np.allclose(values[graph.output], W @ report.values[graph.inputs["X"]])
     again = forward(graph)
     assert np.array_equal(again[graph.output], report.value)
+
+
+def test_a_programs_own_seed_reseeds_the_generator():
+    program = "np.random.seed(4)\nW = np.random.randn(2, 2)\nsum(W)"
+    report = compute(program, seed=99)
+    np.random.seed(4)
+    assert np.array_equal(report.values[report.graph.inputs["W"]], np.random.randn(2, 2))
+    assert report.program_seed == 4
+
+
+def test_np_array_and_keepdims_true():
+    report = compute("v = np.array([x, 2 * x])\nsum(v, axis=0, keepdims=True)", {"x": 3.0})
+    assert report.value.tolist() == [9.0]
+    assert float(report.gradients["x"]) == 3.0
+
+
+def test_kinks_and_ties_in_arrays_are_warnings():
+    report = compute("sum(relu(x)) + max(x)", {"x": [0.0, 1.0, 1.0, -2.0]})
+    kinds = [(w["kind"], report.nodes[w["node"]].op) for w in report.warnings]
+    assert kinds == [("kink", "relu"), ("tie", "max")]
+    assert "entry [0]" in report.warnings[0]["message"]
+    assert compute("sum(relu(x))", {"x": [1.0, 2.0]}).warnings == ()
+
+
+def test_reductions_take_one_axis():
+    error = error_of("max(A, axis=(0, 1))", {"A": [[1, 2], [3, 4]]})
+    assert "one axis" in error.message and error.exit_code == 2
+    error = error_of("max(A, 3, axis=1)", {"A": [[1, 2], [3, 4]]})
+    assert "element-wise" in error.message
+
+
+def test_shape_is_taken_of_a_name():
+    error = error_of("zeros((x * 2).shape)", {"x": [1, 2]})
+    assert "take .shape of a name" in error.message
+    assert compute("sum(zeros(x.shape) + x.size + x.ndim * x)", {"x": [1, 2]}).value == 2 * 2 + 3
+    assert compute("x.shape[0] * x[-1]", {"x": [1, 5]}).value == 10
+
+
+def test_deeply_nested_array_literals_do_not_recurse():
+    report = compute(f"sum({'[' * 60}x{']' * 60})", {"x": 2.0})
+    assert report.value == 2.0 and float(report.gradients["x"]) == 1.0
+    report = compute(f"sum({'[' * 60}1{']' * 60} * x)", {"x": 2.0})
+    assert report.value == 2.0
+    # numpy stops at 64 dimensions: a clean input error, not a recursion error.
+    depth = 3000
+    error = error_of(f"sum({'[' * depth}x{']' * depth})", {"x": 2.0})
+    assert "dimensions" in error.message and error.exit_code == 2

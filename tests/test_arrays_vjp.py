@@ -49,7 +49,7 @@ UNARY_DOMAINS = {
     "sin": (-3, 3), "cos": (-3, 3), "tan": (-1, 1), "asin": (-0.8, 0.8), "acos": (-0.8, 0.8),
     "atan": (-3, 3), "sinh": (-2, 2), "cosh": (-2, 2), "tanh": (-2, 2), "sigmoid": (-4, 4),
     "relu": (-2, 2), "softplus": (-3, 3), "abs": (-2, 2), "step": (-2, 2), "sign": (-2, 2),
-    "neg": (-2, 2), "pos": (-2, 2), "id": (-2, 2), "transpose": (-2, 2),
+    "neg": (-2, 2), "pos": (-2, 2), "id": (-2, 2), "transpose": (-2, 2), "asarray": (-2, 2),
 }
 KINKED = {"relu", "abs", "step", "sign"}
 

@@ -20,7 +20,9 @@ def constant_array(expr, source: str) -> np.ndarray:
 
     if not _uses_no_names(expr):
         raise InputError("a value cannot use names")
-    lowering = ArrayLowering([], source, None, {}, np.random.RandomState(0), fold=False)
+    from gradcli.arrays.report import Generator
+
+    lowering = ArrayLowering([], source, None, {}, Generator(0), fold=False)
     return lowering.graph.values[lowering.lower_expr(expr)]
 
 

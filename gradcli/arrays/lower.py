@@ -63,6 +63,13 @@ def as_value(x) -> np.ndarray:
     return np.asarray(x, dtype=float)
 
 
+def _is_size(expr: Expr) -> bool:
+    """`D.ndim`, `D.size` or `D.shape[i]`."""
+    if expr.kind == "attr":
+        return expr.name in ("ndim", "size")
+    return expr.kind == "index" and expr.args[0].kind == "attr" and expr.args[0].name == "shape"
+
+
 class ArrayLowering(_Lowering):
     def __init__(self, statements, source, filename, bindings: dict, rng, fold: bool = True):
         super().__init__(statements, source, filename)
@@ -126,6 +133,9 @@ class ArrayLowering(_Lowering):
                 stack.append((expr, (STACK, len(expr.args), NO_PARAMS)))
                 for item in reversed(expr.args):
                     stack.append((item, None))
+            elif _is_size(expr):
+                # D.size, D.ndim, D.shape[0]: plain numbers, fixed by the shapes.
+                results.append(graph.add(CONST, (), expr, None, as_value(self._size(expr))))
             elif kind == "attr":
                 attribute = self._attribute_op(expr)
                 if isinstance(attribute, int):
@@ -177,9 +187,10 @@ class ArrayLowering(_Lowering):
         op = ATTRIBUTES.get(expr.name)
         if op is not None:
             return op
-        if expr.name in ("shape", "ndim", "size"):
-            raise InputError(f".{expr.name} is a number or tuple of sizes, not an array: use it in "
-                             "a shape, as in np.random.randn(*D.shape) or np.zeros(D.shape)", span)
+        if expr.name == "shape":
+            raise InputError(".shape is a tuple of sizes, not an array: use it in a shape, as in "
+                             "np.random.randn(*D.shape) or np.zeros(D.shape), or take D.shape[0]",
+                             span)
         if expr.name in METHODS:
             raise InputError(f".{expr.name} is a method: call it, as in a.{expr.name}(...)", span)
         hint = _did_you_mean(expr.name, [*ATTRIBUTES, "shape", *METHODS])
@@ -249,43 +260,58 @@ class ArrayLowering(_Lowering):
         return as_value(op.array_forward(tuple(dims)))
 
     # ------------------------------------------------------------ static values
+    # Each form nests a fixed number of levels (a tuple of sizes, D.shape[0]), so these
+    # helpers call each other to a bounded depth whatever the program.
+
     def static(self, expr: Expr, index: bool = False, axis: bool = False):
-        """A value fixed when the program is lowered: a whole number, a tuple of them, a slice,
-        or `X.shape`; where a number must be whole (a size, an index), it is checked here."""
-        span = Span(expr.start, expr.end)
+        """A value fixed when the program is lowered: a whole number, a tuple of them, a slice
+        (in an index), or `D.shape`."""
         kind = expr.kind
         if kind == "slice" and index:
-            lower, upper = (None if part is None else self._whole(part) for part in expr.args)
+            lower, upper = (None if part is None else self._size(part) for part in expr.args)
             return slice(lower, upper)
         if kind == "tuple":
-            return tuple(self._whole(item) for item in expr.args)
+            return tuple(self._size(item) for item in expr.args)
         if kind == "attr" and expr.name == "shape":
-            return self.graph.values[self.lower_expr(expr.args[0])].shape
-        if kind == "index" and expr.args[0].kind == "attr" and expr.args[0].name == "shape":
-            shape = self.static(expr.args[0])
+            return self._named_value(expr).shape
+        return self._size(expr)
+
+    def _named_value(self, expr: Expr):
+        """The traced value behind `D.shape`, `D.ndim`, `D.size`: D must be a name."""
+        target = expr.args[0]
+        if target.kind != "name" or target.name not in self.env:
+            raise InputError(f"take .{expr.name} of a name, as in D.{expr.name}",
+                             Span(expr.start, expr.end))
+        return self.graph.values[self.env[target.name]]
+
+    def _size(self, expr: Expr) -> int:
+        """A whole number: a constant expression, D.shape[i], D.ndim or D.size."""
+        if expr.kind == "attr" and expr.name in ("ndim", "size"):
+            return int(getattr(self._named_value(expr), expr.name))
+        if _is_size(expr):
+            shape = self._named_value(expr.args[0])
+            shape = shape.shape
             position = self._whole(expr.args[1]) if len(expr.args) == 2 else None
             if position is None or not -len(shape) <= position < len(shape):
-                raise InputError(f"the shape {shape_text(shape)} has no entry here", span)
+                raise InputError(f"the shape {shape_text(shape)} has no entry here",
+                                 Span(expr.start, expr.end))
             return shape[position]
-        if kind in ("attr", "call") and expr.args and expr.args[0].kind == "attr" \
-                and expr.args[0].name in ("ndim", "size"):
-            raise InputError("use .shape for sizes", span)
-        if kind == "attr" and expr.name in ("ndim", "size"):
-            value = self.graph.values[self.lower_expr(expr.args[0])]
-            return int(getattr(value, expr.name))
         return self._whole(expr)
 
     def _whole(self, expr: Expr) -> int:
-        if expr.kind in ("attr", "index", "tuple", "slice"):
-            value = self.static(expr)
-            if isinstance(value, int):
-                return value
+        """A constant expression whose value is a whole number (scalar maths only)."""
+        from gradcli.graph import NeedsArrays, evaluate_constant
+
         span = Span(expr.start, expr.end)
         if not _uses_no_names(expr):
             raise InputError("a size, index or axis must be a whole number (or taken from "
-                             "X.shape), not a value of the program", span)
-        value = self.constant(expr)
-        if value.ndim or value != round(float(value)):
+                             "D.shape), not a value of the program", span)
+        try:
+            value = evaluate_constant(expr)
+        except NeedsArrays:
+            raise InputError("a size, index or axis must be a whole number, not an array",
+                             span) from None
+        if value != round(value):
             raise InputError(f"a size, index or axis must be a whole number, not "
                              f"{source_text(self.source, expr)}", span)
         return int(value)

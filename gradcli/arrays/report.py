@@ -43,6 +43,7 @@ class ArrayReport(Report):
         self.upstream_source = upstream_source
         self.seed = seed
         self.drew_random = False
+        self.program_seed = None        # N of an np.random.seed(N) in the program
 
     def shape(self, node: int) -> tuple:
         return self.values[node].shape
@@ -88,6 +89,29 @@ class ArrayReport(Report):
                 "warnings": [dict(w) for w in self.warnings]}
 
 
+class Generator:
+    """The one generator of a run: numpy's legacy RandomState, which np.random.seed(N) seeds,
+    so the same seed and the same calls give the same arrays as in Python."""
+
+    def __init__(self, seed: int):
+        self.state = np.random.RandomState(seed)
+        self.drew = False
+        self.program_seed = None
+
+    def randn(self, *dims):
+        self.drew = True
+        return self.state.randn(*dims)
+
+    def rand(self, *dims):
+        self.drew = True
+        return self.state.rand(*dims)
+
+    def seed(self, n: int):
+        self.program_seed = n
+        self.state.seed(n)
+        return np.zeros(())
+
+
 def _handle(text: str) -> str:
     """A label as it reads after a 'd' (dW), parenthesised unless it is a plain name."""
     return text if text.isidentifier() else f"({text})"
@@ -98,17 +122,14 @@ def compute_arrays(statements, program: str, bindings: dict, *, output=None, fil
     """Lower (tracing values), then the reverse sweep from the upstream gradient."""
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 32:
         raise InputError(f"--seed must be a whole number from 0 to 2**32 - 1, not {seed!r}")
-    rng = np.random.RandomState(seed)
+    rng = Generator(seed)
     bound = {}
     for name, value in bindings.items():
         if isinstance(value, bool):
             raise InputError(f"the value for {name!r} must be a number or an array, not {value!r}")
         bound[name] = check_array(value, f"the value for {name!r}")
-    fresh = rng.get_state()
     lowering = ArrayLowering(statements, program, filename, bound, rng)
     graph = lowering.run(output)
-    now = rng.get_state()
-    drew_random = now[2] != fresh[2] or not np.array_equal(now[1], fresh[1])
     values = graph.values
     out_shape = values[graph.output].shape
     start, source = _upstream(upstream, out_shape, rng, seed)
@@ -116,7 +137,8 @@ def compute_arrays(statements, program: str, bindings: dict, *, output=None, fil
     warnings = _warnings(graph, values, grads, local)
     report = ArrayReport(graph, values, grads, local, warnings, bound, downstream=downstream,
                          upstream=start, upstream_source=source, seed=seed)
-    report.drew_random = drew_random or source.startswith("randn")
+    report.drew_random = rng.drew or source.startswith("randn")
+    report.program_seed = rng.program_seed
     return report
 
 
@@ -131,7 +153,8 @@ def _upstream(upstream, shape: tuple, rng, seed: int):
         if upstream == "ones":
             return np.ones(shape), "ones" if shape else "1"
         # Drawn after the program's own random arrays, as the note's dD = np.random.randn(*D.shape).
-        return np.asarray(rng.randn(*shape), dtype=float), f"randn (seed {seed})"
+        where = f"seed {seed}" if rng.program_seed is None else "after the program's draws"
+        return np.asarray(rng.randn(*shape), dtype=float), f"randn ({where})"
     array, name = upstream if isinstance(upstream, tuple) else (upstream, "the given array")
     array = check_array(array, "--upstream")
     if shape == ():
@@ -143,17 +166,25 @@ def _upstream(upstream, shape: tuple, rng, seed: int):
     return array, name
 
 
+KINK_SCAN_LIMIT = 100_000      # entries per node checked for kinks and ties
+
+
 def _warnings(graph, values, grads, local) -> list[dict]:
-    """Kinks and ties at scalar nodes (as the scalar engine reports them); non-finite gradients."""
+    """Kinks and ties, entry by entry through the op table's scalar `kink` (as the scalar
+    engine reports them); ties in a max/min reduction; gradients that are not finite."""
     warnings = []
     starts, ids = graph.arg_start, graph.arg_ids
     for i in range(len(graph.ops)):
         op = graph.ops[i]
         args = [values[j] for j in ids[starts[i]:starts[i + 1]]]
-        if op.kink is not None and values[i].ndim == 0 and all(a.ndim == 0 for a in args):
-            message = op.kink(float(values[i]), *(float(a) for a in args))
+        kind = "tie" if op.max_args is None else "kink"
+        if op.kink is not None and graph.requires_grad[i]:
+            static, keywords = graph.params[i]
+            if kind == "tie" and len(args) == 1 and args[0].ndim:
+                message = _reduction_tie(op.name, args[0], values[i], keywords.get("axis"))
+            else:
+                message = _entry_kinks(op, values[i], args)
             if message is not None:
-                kind = "tie" if op.max_args is None else "kink"
                 warnings.append({"node": i, "kind": kind, "message": message})
         grad = grads[i]
         if grad is not None and not np.isfinite(grad).all():
@@ -161,3 +192,32 @@ def _warnings(graph, values, grads, local) -> list[dict]:
                              "message": f"∂output/∂{label(graph, i)} has entries that are not "
                                         "finite numbers"})
     return warnings
+
+
+def _entry_kinks(op, value, args) -> str | None:
+    if value.size > KINK_SCAN_LIMIT:
+        return None
+    entries = np.broadcast_arrays(value, *args)
+    found = []
+    for position in np.ndindex(value.shape):
+        message = op.kink(*(float(a[position]) for a in entries))
+        if message is not None:
+            found.append((position, message))
+    if not found:
+        return None
+    position, message = found[0]
+    if not value.ndim:
+        return message
+    where = f"entry {list(position)}" + (f" and {len(found) - 1} more" if len(found) > 1 else "")
+    return f"{message} (at {where})"
+
+
+def _reduction_tie(name: str, a, ans, axis) -> str | None:
+    if a.size > KINK_SCAN_LIMIT:
+        return None
+    best = ans if axis is None else np.expand_dims(ans, axis)
+    count = np.sum(a == best, axis=axis)
+    if not np.any(count > 1):
+        return None
+    return (f"tie in {name}: several entries equal the {name}imum; the whole gradient goes to "
+            "the first of them")

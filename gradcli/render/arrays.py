@@ -113,7 +113,9 @@ def notes(report, settings: Settings) -> list[str]:
                          "(see --upstream).")
         else:
             lines.append(f"upstream: {report.upstream_source} (see --upstream).")
-    if report.drew_random:
+    if report.program_seed is not None:
+        lines.append(f"random arrays: from the program's np.random.seed({report.program_seed}).")
+    elif report.drew_random:
         lines.append(f"random arrays: seed {report.seed}, as after np.random.seed({report.seed}) "
                      "(--seed N).")
     analysis = [line for node in range(len(graph.ops)) for line in report.dimension_analysis(node)]
