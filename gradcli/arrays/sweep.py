@@ -62,6 +62,8 @@ def _broadcast_problem(op: Op, shapes: list[tuple]) -> str | None:
         return None
     except ValueError:
         pass
+    except RuntimeError as exc:        # numpy's own limit on dimensions
+        return str(exc)
     joined = f" {op.symbol} ".join(shape_text(s) for s in shapes) if op.syntax == "infix" \
         else ", ".join(shape_text(s) for s in shapes)
     # The first axis, from the right, where two sizes differ and neither is 1.
@@ -88,7 +90,7 @@ def evaluate(op: Op, args: list, params, expr, source: str, where: str = "") -> 
             result = op.array_forward(*args, *static, **keywords)
     except ShapeFailure as exc:
         raise InputError(f"{source_text(source, expr)}: {exc}", operator_span(expr)) from None
-    except (ValueError, IndexError, TypeError) as exc:
+    except (ValueError, IndexError, TypeError, RuntimeError) as exc:
         # numpy's own complaint (axis out of range, reshape size, index out of bounds).
         message = str(exc).split("\n")[0]
         raise InputError(f"{source_text(source, expr)}: {message}", operator_span(expr)) from None
