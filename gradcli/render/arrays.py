@@ -243,9 +243,12 @@ def render_markdown(report, settings: Settings) -> str:
     lines.append(f"**{items[0][0]} = {items[0][2]}**")
     lines.extend(["", *(f"- {text} = `{value}`" for text, _, value in items[1:])])
     extra = notes(report, settings)
+    analysis = [line.strip() for line in extra if line.startswith("  ")]
     if extra:
         lines.append("")
-        lines.extend(f"    {line.strip()}" if line.startswith("  ") else line for line in extra)
+        lines.extend(f"- {line}" for line in extra if not line.startswith("  "))
+    if analysis:
+        lines.extend(["", "```text", *analysis, "```"])
     if hidden:
         lines.extend(["", f"{hidden} constant node{'s' if hidden != 1 else ''} not shown."])
     lines.extend(f"- ⚠ {w['message']} (node #{w['node']})." for w in report.warnings)
