@@ -10,6 +10,12 @@ partials as symbolic expressions, and what it does at a kink.
 Nothing outside this module branches on an op's name; adding a function is one
 entry here plus one test point in tests/test_ops.py.
 
+Arrays: an entry's `array_forward` and `vjp` (vector-Jacobian product, written
+with numpy, imported lazily) sit next to its scalar rule; ops with no scalar
+forward (matmul, sum, reshape, ...) exist only for arrays, and a program using
+them is evaluated by gradcli/arrays. tests/test_arrays_vjp.py checks every VJP
+against central differences.
+
 Conventions where there is no derivative (documented in the README):
 relu'(0) = 0, abs'(0) = 0, step'(x) = sign'(x) = 0; at a tie in max/min the
 whole gradient goes to the first tied argument, because a max gate routes the

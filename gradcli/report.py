@@ -188,8 +188,10 @@ def check_bindings(graph: Graph, bindings: dict[str, float]) -> dict[str, float]
 
 
 def is_array_value(value) -> bool:
-    """A binding that only the array engine can take: a list, or an array that is not 0-d."""
-    return isinstance(value, (list, tuple)) or getattr(value, "shape", ()) != ()
+    """A binding only the array engine takes: a list or an ndarray (a Python or numpy float
+    is a number)."""
+    return isinstance(value, (list, tuple)) or (hasattr(value, "shape")
+                                                 and not isinstance(value, (int, float)))
 
 
 def compute(program: str, bindings: dict[str, float] | None = None, *, output: str | None = None,
@@ -233,9 +235,8 @@ def compute(program: str, bindings: dict[str, float] | None = None, *, output: s
 def parse_binding_value(text: str) -> float:
     """A binding's value: a number or a constant expression (pi/2, 1/3), evaluated by gradcli itself."""
     from gradcli.errors import GradcliError
-    from gradcli.syntax import parse
-
     from gradcli.graph import NeedsArrays
+    from gradcli.syntax import parse
 
     try:
         statements = parse(text)

@@ -334,7 +334,8 @@ def _bad_character(source: str, pos: int) -> InputError:
 
 _WORDS = {
     "NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['",
-    "RSQB": "']'", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "MATMUL": "'@'", "POW": "'^'",
+    "RSQB": "']'", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "POW": "'^'",
+    "MATMUL": "'@'",
     "EQUAL": "'='", "COMMA": "','", "SEMICOLON": "';'", "_NEWLINE": "a new line",
     "COLON": "':'", "DOT": "'.'", "AUGOP": "'+='", "$END": "the end of the input",
     "IMPORT": "'import'", "AS": "'as'",

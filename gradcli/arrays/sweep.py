@@ -184,3 +184,10 @@ def forward(graph, inputs: dict[str, np.ndarray] | None = None) -> list:
         values[i] = evaluate(graph.ops[i], [values[j] for j in ids[s:e]], graph.params[i],
                              graph.exprs[i], graph.source)
     return values
+
+
+def objective(graph, upstream: np.ndarray, inputs: dict[str, np.ndarray] | None = None) -> float:
+    """sum(upstream * output) at the given inputs: the number whose gradient the reverse sweep
+    computes, so a gradient check perturbs one entry of an input and differences this."""
+    values = forward(graph, inputs)
+    return float(np.sum(upstream * values[graph.output]))
