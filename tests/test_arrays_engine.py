@@ -320,3 +320,52 @@ def test_deeply_nested_array_literals_do_not_recurse():
     depth = 3000
     error = error_of(f"sum({'[' * depth}x{']' * depth})", {"x": 2.0})
     assert "dimensions" in error.message and error.exit_code == 2
+
+
+def test_the_objective_is_what_the_reverse_sweep_differentiates():
+    """A sparse gradient check, as --gradcheck will do it: perturb sampled entries, compare."""
+    from gradcli.arrays.sweep import objective
+
+    report = compute("tanh(W @ x + b)",
+                     {"W": np.arange(6.0).reshape(2, 3) / 10, "x": [1.0, -1.0, 0.5],
+                      "b": [0.1, -0.2]}, upstream="randn", seed=3)
+    graph = report.graph
+    rng = np.random.RandomState(0)
+    for name in ("W", "x", "b"):
+        base = report.values[graph.inputs[name]]
+        for _ in range(3):
+            entry = tuple(rng.randint(n) for n in base.shape)
+            h = 1e-6
+            plus, minus = base.copy(), base.copy()
+            plus[entry] += h
+            minus[entry] -= h
+            numeric = (objective(graph, report.upstream, {name: plus})
+                       - objective(graph, report.upstream, {name: minus})) / (2 * h)
+            assert numeric == pytest.approx(report.gradients[name][entry], rel=1e-6, abs=1e-9)
+
+
+NOTE_MATRIX_BLOCK = """\
+# forward pass
+W = np.random.randn(5, 10)
+X = np.random.randn(10, 3)
+D = W.dot(X)
+
+# now suppose we had the gradient on D from above in the circuit
+dD = np.random.randn(*D.shape) # same shape as D
+dW = dD.dot(X.T) #.T gives the transpose of the matrix
+dX = W.T.dot(dD)
+"""
+
+
+def test_the_notes_whole_matrix_block_runs_and_its_backward_pass_agrees():
+    """How `gradcli verify` can check the block: its own dW, dX against the reverse sweep
+    started from its own dD, all from one seeded generator."""
+    whole = compute(NOTE_MATRIX_BLOCK, seed=0)
+    dD = whole.value_of("dD")
+    forward = compute(NOTE_MATRIX_BLOCK, output="D", seed=0, upstream=(dD, "dD"))
+    assert np.allclose(forward.gradients["W"], whole.value_of("dW"))
+    assert np.allclose(forward.gradients["X"], whole.value_of("dX"))
+    np.random.seed(0)
+    W, X = np.random.randn(5, 10), np.random.randn(10, 3)
+    assert np.array_equal(whole.value_of("dD"), np.random.randn(5, 3))
+    assert np.array_equal(forward.value, W.dot(X))

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from gradcli.arrays.sweep import NO_PARAMS, evaluate, operator_span, shape_text, source_text
+from gradcli.arrays.sweep import NO_PARAMS, evaluate, shape_text, source_text
 from gradcli.errors import InputError, Span
 from gradcli.expr import Expr
 from gradcli.graph import (CONST, INPUT, Graph, _did_you_mean, _is_random_module, _Lowering,

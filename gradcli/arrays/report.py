@@ -48,6 +48,14 @@ class ArrayReport(Report):
     def shape(self, node: int) -> tuple:
         return self.values[node].shape
 
+    def value_of(self, name: str):
+        """The value of a named node (an input or an assigned name): what a backward pass
+        written in the program (dW = dD.dot(X.T)) computed, for `gradcli verify` to compare."""
+        for node, node_name in enumerate(self.graph.names):
+            if node_name == name:
+                return self.values[node]
+        raise KeyError(name)
+
     def contributions(self, node: int) -> list:
         """What each consumer sends back to `node` (arrays of its shape); they add up to its grad."""
         graph = self.graph
