@@ -369,3 +369,17 @@ def test_the_notes_whole_matrix_block_runs_and_its_backward_pass_agrees():
     W, X = np.random.randn(5, 10), np.random.randn(10, 3)
     assert np.array_equal(whole.value_of("dD"), np.random.randn(5, 3))
     assert np.array_equal(forward.value, W.dot(X))
+
+
+def test_the_notes_whole_neuron_block_with_its_backward_pass():
+    block = NEURON + """
+# backward pass through the neuron (backpropagation)
+ddot = (1 - f) * f # gradient on dot variable, using the sigmoid gradient derivation
+dx = [w[0] * ddot, w[1] * ddot] # backprop into x
+dw = [x[0] * ddot, x[1] * ddot, 1.0 * ddot] # backprop into w
+# we're done! we have the gradients on the inputs to the circuit
+"""
+    whole = compute(block)
+    forward = compute(block, output="f")
+    assert np.allclose(whole.value_of("dx"), forward.gradients["x"])
+    assert np.allclose(whole.value_of("dw"), forward.gradients["w"])
