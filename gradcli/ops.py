@@ -82,6 +82,7 @@ class Op:
     array_forward: Callable[..., object] | None = None
     # vjp(g, ans, *arrays, *static, **keywords) -> one gradient per array argument. A
     # gradient may have the broadcast shape; the sweep sums it back to the argument's shape.
+    # A costly gradient may come as a function of no arguments, called only when needed.
     vjp: Callable[..., tuple] | None = None
     arrays: int | None = None         # leading array arguments (None: all); the rest are static
     keywords: tuple[str, ...] = ()    # keyword arguments it accepts (axis=...), all static
@@ -225,12 +226,19 @@ def _a_sigmoid(x):
 
 
 def _a_pow_vjp(g, ans, x, y):
-    x, y = np.broadcast_arrays(x, y)
-    at_zero = np.where(y == 1.0, 1.0, np.where((y > 1.0) | (y == 0.0), 0.0, INF))
-    dx = np.where(x == 0.0, at_zero, y * np.power(np.where(x == 0.0, 1.0, x), y - 1.0))
-    dy = np.where(x > 0.0, ans * np.log(np.where(x > 0.0, x, 1.0)),
-                  np.where((x == 0.0) & (y > 0.0), 0.0, NAN))
-    return g * dx, g * dy
+    # ∂/∂y is returned as a function: the sweep calls it only when y needs a gradient.
+    def dy():
+        xb, yb = np.broadcast_arrays(x, y)
+        log = np.log(np.where(xb > 0.0, xb, 1.0))
+        return g * np.where(xb > 0.0, ans * log, np.where((xb == 0.0) & (yb > 0.0), 0.0, NAN))
+
+    if np.ndim(y) == 0 and y >= 1.0:
+        # x^2 and the like: y x^(y-1) is exact at x = 0 too (1 for y = 1, else 0).
+        return g * (y * np.power(x, y - 1.0)), dy
+    xb, yb = np.broadcast_arrays(x, y)
+    at_zero = np.where(yb == 1.0, 1.0, np.where((yb > 1.0) | (yb == 0.0), 0.0, INF))
+    dx = np.where(xb == 0.0, at_zero, yb * np.power(np.where(xb == 0.0, 1.0, xb), yb - 1.0))
+    return g * dx, dy
 
 
 def _a_extreme(name):
@@ -290,13 +298,14 @@ def _matmul(a, b):
 
 
 def _matmul_vjp(g, ans, a, b):
+    # Lazily: data (X in W @ X) takes no gradient, and its product is skipped.
     if a.ndim == 2 and b.ndim == 2:
-        return g @ b.T, a.T @ g
+        return lambda: g @ b.T, lambda: a.T @ g
     if a.ndim == 1 and b.ndim == 1:
-        return g * b, g * a
+        return lambda: g * b, lambda: g * a
     if a.ndim == 2:
-        return np.outer(g, b), a.T @ g
-    return b @ g, np.outer(a, g)
+        return lambda: np.outer(g, b), lambda: a.T @ g
+    return lambda: b @ g, lambda: np.outer(a, g)
 
 
 def _matmul_dimensions(out, a, b, a_shape, b_shape):
@@ -385,17 +394,19 @@ _TABLE: list[Op] = [
            gate="distributes the gradient unchanged to all its inputs",
            summary="a + b"),
     _infix("sub", operator.sub, lambda ans, a, b: (1.0, -1.0), lambda ans, a, b: (1, -1),
-           "-", SUM, array_forward=operator.sub, vjp=lambda g, ans, a, b: (g, -g),
+           "-", SUM, array_forward=operator.sub, vjp=lambda g, ans, a, b: (g, lambda: -g),
            gate="passes the gradient to a and its negative to b",
            summary="a - b"),
     _infix("mul", operator.mul, lambda ans, a, b: (b, a), lambda ans, a, b: (b, a),
-           "*", PRODUCT, array_forward=operator.mul, vjp=lambda g, ans, a, b: (g * b, g * a),
+           "*", PRODUCT, array_forward=operator.mul,
+           vjp=lambda g, ans, a, b: (lambda: g * b, lambda: g * a),
            gate="swaps its inputs: each receives the other's value times the gradient",
            summary="a * b"),
     _infix("div", _div, lambda ans, a, b: (1.0 / b, -ans / b),
            lambda ans, a, b: (1 / b, -a / b ** 2),
            "/", PRODUCT, domain=lambda a, b: "division by zero",
-           array_forward=operator.truediv, vjp=lambda g, ans, a, b: (g / b, -g * ans / b),
+           array_forward=operator.truediv,
+           vjp=lambda g, ans, a, b: (lambda: g / b, lambda: -(g / b) * ans),
            summary="a / b"),
     _infix("pow", _pow, _pow_partials,
            lambda ans, x, y: (y * x ** (y - 1), ans * call("log", x)),

@@ -33,7 +33,8 @@ def check_array(value, what: str) -> np.ndarray:
     except (ValueError, TypeError):
         raise InputError(f"{what} is not a rectangular array of numbers (rows of different "
                          "lengths, or entries that are not numbers)") from None
-    if array.dtype == object or not np.isfinite(array).all():
+    if array.dtype == object or not np.isfinite(np.add.reduce(array, axis=None)) and \
+            not np.isfinite(array).all():
         raise InputError(f"{what} must hold finite numbers only")
     return array
 

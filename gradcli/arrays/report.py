@@ -12,7 +12,7 @@ import numpy as np
 
 from gradcli.arrays.files import check_array
 from gradcli.arrays.lower import ArrayLowering
-from gradcli.arrays.sweep import reverse, shape_text
+from gradcli.arrays.sweep import all_finite, reverse, shape_text
 from gradcli.errors import InputError
 from gradcli.report import Report, label
 
@@ -159,7 +159,8 @@ def _upstream(upstream, shape: tuple, rng, seed: int):
             raise InputError("--upstream is for an output that is an array; this output is a "
                              "number, whose upstream gradient is 1")
         if upstream == "ones":
-            return np.ones(shape), "ones" if shape else "1"
+            # A read-only view: every rule makes new arrays, none writes into g.
+            return np.broadcast_to(np.ones(()), shape), "ones" if shape else "1"
         # Drawn after the program's own random arrays, as the note's dD = np.random.randn(*D.shape).
         where = f"seed {seed}" if rng.program_seed is None else "after the program's draws"
         return np.asarray(rng.randn(*shape), dtype=float), f"randn ({where})"
@@ -174,7 +175,7 @@ def _upstream(upstream, shape: tuple, rng, seed: int):
     return array, name
 
 
-KINK_SCAN_LIMIT = 100_000      # entries per node checked for kinks and ties
+KINK_SCAN_LIMIT = 10_000       # entries per node checked for kinks and ties (a Python loop)
 
 
 def _warnings(graph, values, grads, local) -> list[dict]:
@@ -195,7 +196,7 @@ def _warnings(graph, values, grads, local) -> list[dict]:
             if message is not None:
                 warnings.append({"node": i, "kind": kind, "message": message})
         grad = grads[i]
-        if grad is not None and not np.isfinite(grad).all():
+        if grad is not None and not all_finite(grad):
             warnings.append({"node": i, "kind": "nonfinite-gradient",
                              "message": f"∂output/∂{label(graph, i)} has entries that are not "
                                         "finite numbers"})

@@ -76,6 +76,11 @@ def _broadcast_problem(op: Op, shapes: list[tuple]) -> str | None:
     return f"{joined}: shapes do not broadcast"
 
 
+def all_finite(array) -> bool:
+    """inf and NaN survive a sum, so one pass without a temporary settles the usual case."""
+    return bool(np.isfinite(np.add.reduce(array, axis=None))) or bool(np.isfinite(array).all())
+
+
 def evaluate(op: Op, args: list, params, expr, source: str, where: str = "") -> np.ndarray:
     """One node's value. Shape errors are InputErrors at the operator; maths failures MathErrors."""
     static, keywords = params
@@ -95,7 +100,7 @@ def evaluate(op: Op, args: list, params, expr, source: str, where: str = "") -> 
         message = str(exc).split("\n")[0]
         raise InputError(f"{source_text(source, expr)}: {message}", operator_span(expr)) from None
     result = np.asarray(result, dtype=float)
-    if not np.isfinite(result).all():
+    if not all_finite(result):
         raise _failure(op, args, result, expr, where)
     return result
 
@@ -146,7 +151,12 @@ def reverse(graph, values: list, upstream: np.ndarray) -> tuple[list, list, list
             parts = op.vjp(np.ones(()) if scalar else g, values[i], *args, *static, **keywords)
             for k in range(e - s):
                 j = ids[s + k]
-                part = unbroadcast(parts[k], args[k].shape)
+                if not (wants[j] or scalar):
+                    continue
+                part = parts[k]
+                if callable(part):
+                    part = part()
+                part = unbroadcast(part, args[k].shape)
                 if scalar:
                     local[s + k] = part
                     part = part * g
