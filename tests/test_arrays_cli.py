@@ -80,6 +80,10 @@ def test_the_neuron_table(capsys, programs):
     assert "∂f/∂x (2,) = [0.3932 -0.5898]" in out
     mul = next(line for line in lines if line.startswith("w[0] * x[0]"))
     assert "∂/∂w[0] = -1" in mul
+    # w is used three times: each use's contribution, in the order the reverse sweep adds them.
+    forks = [line.split() for line in lines if line.startswith(" ← w[")]
+    assert forks == [["←", "w[2]", "[0", "0", "0.197]"], ["←", "w[1]", "[0", "-0.393", "0]"],
+                     ["←", "w[0]", "[-0.197", "0", "0]"]]
 
 
 def test_the_matmul_table_has_shapes_and_the_dimension_analysis(capsys, programs):

@@ -96,6 +96,16 @@ def _edges(report, node: int, settings: Settings, width: int = EDGE_WIDTH) -> li
     return edges
 
 
+def _forks(report, node: int) -> list:
+    """(consumer label, what it sends) for a node used more than once: they add up to its grad."""
+    if not report.graph.requires_grad[node]:
+        return []
+    contributions = report.contributions(node)
+    if len(contributions) < 2:
+        return []
+    return [(label(report.graph, consumer), amount) for consumer, amount in contributions]
+
+
 def _shown_nodes(report, settings: Settings) -> tuple[list[int], int]:
     graph = report.graph
     shown = [i for i in range(len(graph.ops)) if settings.show_all or graph.ops[i].name != "const"]
@@ -180,6 +190,10 @@ class ArrayTable:
                               *edges[0]))
                 for local, down in edges[1:]:
                     cells.append(("", "", "", "", "", local, down))
+                for source, amount in _forks(report, node):
+                    cells.append((Text(f" ← {source}", style=DIM), "", "", "",
+                                  Text(preview(amount, precision, width), style=f"{GRAD} {DIM}"),
+                                  "", ""))
             return cells
 
         def widest(cells, column: int) -> int:
@@ -213,6 +227,8 @@ class ArrayTable:
             style = VALUE if kind == "value" else GRAD
             yield Text.assemble(f"{text} = ", (shown_value, style))
         lines = notes(report, settings)
+        if any(_forks(report, node) for node in shown if node is not None):
+            lines.append("←: what each use of a value sends back; they add up to its gradient.")
         lines.append("previews show the first entries; --format json has every entry.")
         if hidden:
             lines.append(f"{hidden} constant node{'s' if hidden != 1 else ''} not shown "
