@@ -512,11 +512,13 @@ _TABLE: list[Op] = [
     Op("max", _max, _first_winner_partials, None, min_args=1, max_args=None, latex=r"\max",
        kink=_tie("max"), gate="routes the whole gradient to its largest input",
        summary="largest argument; a tie sends the gradient to the first",
-       array_forward=_MAX_FORWARD, vjp=_MAX_VJP, keywords=("axis",), methods=("max",)),
+       array_forward=_MAX_FORWARD, vjp=_MAX_VJP, keywords=("axis",), methods=("max",),
+       aliases=("maximum", "amax")),
     Op("min", _min, _first_winner_partials, None, min_args=1, max_args=None, latex=r"\min",
        kink=_tie("min"), gate="routes the whole gradient to its smallest input",
        summary="smallest argument; a tie sends the gradient to the first",
-       array_forward=_MIN_FORWARD, vjp=_MIN_VJP, keywords=("axis",), methods=("min",)),
+       array_forward=_MIN_FORWARD, vjp=_MIN_VJP, keywords=("axis",), methods=("min",),
+       aliases=("minimum", "amin")),
 
     # Array operations: no scalar forward (forward=None), so a program using them is
     # evaluated by gradcli/arrays. Static arguments (shapes, indices, axes) are fixed

@@ -215,3 +215,23 @@ def test_ties_go_to_the_first_occurrence():
     (grad,) = OPS["min"].vjp(np.ones(2), np.array([0.0, 0.0]),
                              np.array([[0.0, 0.0], [0.0, 5.0]]), axis=0)
     assert grad.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+
+
+def test_every_scalar_operation_also_works_on_arrays():
+    for op in OPS.values():
+        if op.forward is not None:
+            assert op.array_forward is not None and op.vjp is not None, op.name
+
+
+def test_array_forms_agree_with_scalar_forms():
+    """The array kernel of every scalar op gives the scalar kernel's value, entry by entry."""
+    rng = np.random.RandomState(0)
+    for op in OPS.values():
+        if op.forward is None:
+            continue
+        low, high = UNARY_DOMAINS.get(op.name, (0.5, 2.0))
+        count = op.min_args if op.max_args is not None else 2
+        args = [rng.uniform(low, high, size=5) for _ in range(count)]
+        got = np.asarray(op.array_forward(*args))
+        want = [op.forward(*(float(a[k]) for a in args)) for k in range(5)]
+        assert np.allclose(got, want, rtol=1e-12), op.name
