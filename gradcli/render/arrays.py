@@ -91,7 +91,7 @@ def _edges(report, node: int, settings: Settings, width: int = EDGE_WIDTH) -> li
         if scalar:
             local = f"∂/∂{handle} = {preview(report.local[s + k], precision, width)}"
         else:
-            local = f"∂/∂{handle}: VJP"
+            local = f"∂/∂{handle}"      # a Jacobian, never built: the sweep applies the VJP
         edges.append((local, preview(report.downstream[s + k], precision, width)))
     return edges
 
@@ -202,7 +202,7 @@ class ArrayTable:
         # The widest previews that keep the table within the console.
         for width, edge_width in PREVIEW_WIDTHS:
             cells = build(width, edge_width)
-            total = sum(min(widest(cells, c), NODE_LIMIT) if c == 0 else widest(cells, c)
+            total = sum(min(widest(cells, c), NODE_LIMIT if c == 0 else 16 if c == 5 else 99)
                         for c in range(7)) + 6
             if total <= options.max_width:
                 break
@@ -217,7 +217,7 @@ class ArrayTable:
                          min_width=widest(cells, 3))
         table.add_column(headers[4], justify="right", style=GRAD, no_wrap=True,
                          min_width=widest(cells, 4))
-        table.add_column(headers[5], overflow="fold", min_width=min(widest(cells, 5), 16))
+        table.add_column(headers[5], overflow="fold", min_width=min(widest(cells, 5), 10))
         table.add_column(headers[6], justify="right", style=GRAD, no_wrap=True,
                          min_width=widest(cells, 6))
         for cell in cells:
@@ -227,6 +227,10 @@ class ArrayTable:
             style = VALUE if kind == "value" else GRAD
             yield Text.assemble(f"{text} = ", (shown_value, style))
         lines = notes(report, settings)
+        if any(graph.arg_start[n] < graph.arg_start[n + 1] and report.values[n].ndim
+               for n in shown if n is not None):
+            lines.append("local: an array node's Jacobian is never built; its op's VJP is "
+                         "applied.")
         if any(_forks(report, node) for node in shown if node is not None):
             lines.append("←: what each use of a value sends back; they add up to its gradient.")
         lines.append("previews show the first entries; --format json has every entry.")
