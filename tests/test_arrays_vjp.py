@@ -235,3 +235,46 @@ def test_array_forms_agree_with_scalar_forms():
         got = np.asarray(op.array_forward(*args))
         want = [op.forward(*(float(a[k]) for a in args)) for k in range(5)]
         assert np.allclose(got, want, rtol=1e-12), op.name
+
+
+# ------------------------------------------------------------------ whole programs
+
+PROGRAMS = [
+    # (program, shapes of its inputs as functions of (n, m))
+    ("h = tanh(A * b + c)\nsum(h @ W) + mean(h * h)",
+     lambda n, m: {"A": (n, m), "b": (m,), "c": (n, 1), "W": (m, 2)}),
+    ("z = sigmoid(A @ v)\nmax(z) + sum(z * z, axis=0)",
+     lambda n, m: {"A": (n, m), "v": (m,)}),
+    ("q = (A.T @ A) / (1 + exp(b))\nsum(reshape(q, (m * m,))[1:]) * b[0]",
+     lambda n, m: {"A": (n, m), "b": (m,)}),
+    ("u = [a[0] * a[-1], a[1] ** 2, softplus(a[0])]\nsum(u * u) + min(a, 0.5)[0]",
+     lambda n, m: {"a": (max(n, 2),)}),
+]
+
+
+@pytest.mark.parametrize("index", range(len(PROGRAMS)))
+@settings(deadline=None, max_examples=15)
+@given(n=st.integers(1, 4), m=st.integers(1, 4), seed=st.integers(0, 2 ** 16))
+def test_reverse_sweep_of_whole_programs_matches_central_differences(index, n, m, seed):
+    """Forks, broadcasting and reductions together: the sweep's sum of VJPs is the gradient."""
+    from gradcli.arrays.sweep import objective
+    from gradcli.report import compute
+
+    program, shapes = PROGRAMS[index]
+    program = program.replace("m * m", str(m * m))
+    rng = np.random.RandomState(seed)
+    bindings = {name: rng.uniform(-1.5, 1.5, size=shape) for name, shape in shapes(n, m).items()}
+    report = compute(program, bindings, upstream="ones")
+    graph = report.graph
+    upstream = np.ones(report.value.shape)
+    h = 1e-6
+    for name, base in bindings.items():
+        for _ in range(2):
+            entry = tuple(rng.randint(k) for k in base.shape)
+            plus, minus = base.copy(), base.copy()
+            plus[entry] += h
+            minus[entry] -= h
+            numeric = (objective(graph, upstream, {name: plus})
+                       - objective(graph, upstream, {name: minus})) / (2 * h)
+            analytic = report.gradients[name][entry]
+            assert np.isclose(analytic, numeric, rtol=1e-5, atol=1e-6), (program, name, entry)
