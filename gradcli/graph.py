@@ -267,8 +267,6 @@ class _Lowering:
                 results.append(self._attribute(expr))
             elif kind == "call":
                 op = resolve_function(expr)
-                if op.forward is None:
-                    raise NeedsArrays(expr)
                 stack.append((expr, op))
                 for arg in reversed(expr.args[1:]):
                     stack.append((arg, None))
@@ -309,7 +307,8 @@ class _Lowering:
 
 def resolve_function(expr: Expr, check_arity: bool = True) -> Op:
     """The op a call names: `exp(x)`, `math.exp(x)`, `np.exp(x)`; checks the argument count
-    (unless the caller counts arguments itself, as the array lowering does after *-unpacking)."""
+    and raises NeedsArrays for an array op (unless the caller is the array lowering, which
+    counts arguments itself after *-unpacking)."""
     callee = expr.args[0]
     random = False
     if callee.kind == "attr" and callee.args[0].kind == "name" \
@@ -338,6 +337,8 @@ def resolve_function(expr: Expr, check_arity: bool = True) -> Op:
                              "itself; delete the print line", span)
         hint = _did_you_mean(function, FUNCTIONS)
         raise InputError(f"unknown function {function!r}{hint}", span)
+    if check_arity and op.forward is None:
+        raise NeedsArrays(expr)     # sum(x, axis=0): counted by the array lowering
     count = len(expr.args) - 1
     if check_arity and not op.accepts(count):
         raise InputError(f"{function} takes {op.arity_text()}, not {count}",
@@ -404,8 +405,6 @@ def evaluate_constant(root: Expr) -> float:
             values.append(CONSTANTS[expr.name])
         elif kind == "call":
             op = resolve_function(expr)
-            if op.forward is None:
-                raise NeedsArrays(expr)
             stack.append((expr, op))
             for arg in reversed(expr.args[1:]):
                 stack.append((arg, None))

@@ -394,3 +394,10 @@ def test_the_python_api_takes_arrays_seed_and_upstream():
     a = gradcli.grad("sum(randn(3) * x)", x=1.0, seed=1)
     np.random.seed(1)
     assert float(a.value) == pytest.approx(np.sum(np.random.randn(3)))
+
+
+def test_array_functions_are_recognised_before_their_arguments_are_counted():
+    error = error_of("sum(x, axis=0)")
+    assert error.message.startswith("no value for the input x")
+    report = compute("sum(x, axis=0)", {"x": [[1.0, 2.0], [3.0, 4.0]]})
+    assert report.value.tolist() == [4.0, 6.0]
