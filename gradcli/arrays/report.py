@@ -43,6 +43,7 @@ class ArrayReport(Report):
         self.upstream_source = upstream_source
         self.seed = seed
         self.drew_random = False
+        self._uses: dict | None = None
         self.program_seed = None        # N of an np.random.seed(N) in the program
 
     def shape(self, node: int) -> tuple:
@@ -58,13 +59,16 @@ class ArrayReport(Report):
 
     def contributions(self, node: int) -> list:
         """What each consumer sends back to `node` (arrays of its shape); they add up to its grad."""
-        graph = self.graph
-        out = []
-        for consumer in range(len(graph.ops) - 1, node, -1):
-            for e in range(graph.arg_start[consumer], graph.arg_start[consumer + 1]):
-                if graph.arg_ids[e] == node and self.downstream[e] is not None:
-                    out.append((consumer, self.downstream[e]))
-        return out
+        if self._uses is None:
+            graph = self.graph
+            uses: dict[int, list] = {}
+            for consumer in range(len(graph.ops)):
+                for e in range(graph.arg_start[consumer], graph.arg_start[consumer + 1]):
+                    uses.setdefault(graph.arg_ids[e], []).append((consumer, e))
+            self._uses = uses
+        # In the order the reverse sweep adds them.
+        return [(consumer, self.downstream[e]) for consumer, e in reversed(self._uses.get(node, []))
+                if self.downstream[e] is not None]
 
     def dimension_analysis(self, node: int) -> list[str]:
         """The note's dimension-analysis lines for an op that declares them (matmul)."""
