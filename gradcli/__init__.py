@@ -19,12 +19,15 @@ __all__ = ["grad", "batch", "check", "verify", "expect", "gradcheck", "GradcliEr
 
 
 def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: str | None = None,
-         filename: str | None = None, **values: float):
+         filename: str | None = None, seed: int = 0, upstream="ones", **values: float):
     """Differentiate a program: its output with respect to every input and intermediate.
 
     `program` is positional-only, so an input may be called anything: bindings come as
     a dict or as keywords (`grad("x*y", x=2, y=3)`). Returns a Report with `.value`,
     `.gradients` (input name -> ∂output/∂input), `.nodes` and `.warnings`.
+
+    Arrays (lists or numpy arrays) make an array program: `seed` seeds its random arrays
+    and `upstream` ("ones", "randn" or an array) starts the reverse sweep of an array output.
     """
     from gradcli.report import compute
 
@@ -33,7 +36,8 @@ def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: s
         if name in merged:
             raise InputError(f"{name!r} is given twice")
         merged[name] = value
-    return compute(program, merged, output=output, filename=filename)
+    return compute(program, merged, output=output, filename=filename, seed=seed,
+                   upstream=upstream)
 
 
 def batch(lines, /, bindings: dict[str, float] | None = None, **options):

@@ -158,7 +158,12 @@ def parse_bindings(tokens) -> dict[str, float]:
         if not text:
             raise InputError(f"the binding {token!r} has no value after '='")
         try:
-            bindings[name] = parse_binding_value(text)
+            if text.startswith("@"):
+                from gradcli.arrays.files import read_array
+
+                bindings[name] = read_array(text[1:].strip())
+            else:
+                bindings[name] = parse_binding_value(text)
         except GradcliError as error:
             error.message = f"in the value of {name}: {error.message}"
             raise
@@ -199,11 +204,18 @@ def split_program(file, words) -> tuple[str, str | None, list[str]]:
 @checks_options
 @click.option("-q", "--quiet", is_flag=True,
               help="With --expect/--gradcheck/--at-file: print nothing, only set the exit status.")
+@click.option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0, show_default=True,
+              help="Seed for random arrays (randn, rand), drawn in statement order: the "
+                   "same arrays as np.random.seed(N) and the same calls in Python.")
+@click.option("--upstream", default="ones", show_default=True, metavar="ones|randn|FILE",
+              help="Upstream gradient for an array output: ones (the gradient of its sum), "
+                   "randn (drawn after the program's random arrays), or a .npy/.csv/.json file.")
 @output_options
 @click.version_option(package_name="gradcli", message="gradcli %(version)s")
 @click.pass_context
 def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precision, color,
-              at_file, expect, rtol, atol, hide_answers, gradcheck, step, sample_seed, quiet):
+              at_file, expect, rtol, atol, hide_answers, gradcheck, step, sample_seed, quiet,
+              seed, upstream):
     """Show every node's value, local gradients, upstream gradient and what it
     sends downstream, for an expression or a staged program.
 
@@ -222,7 +234,12 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
         return run_with_checks(text, filename, bindings, output_name, format_, out, precision,
                                color, at_file, quiet,
                                (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed))
-    report = compute(text, bindings, output=output_name, filename=filename)
+    if upstream not in ("ones", "randn"):
+        from gradcli.arrays.files import read_array
+
+        upstream = (read_array(upstream), upstream)
+    report = compute(text, bindings, output=output_name, filename=filename, seed=seed,
+                     upstream=upstream)
     wanted = None
     if wrt:
         wanted = tuple(name.strip() for name in wrt.split(",") if name.strip())

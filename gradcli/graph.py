@@ -14,7 +14,8 @@ from array import array
 
 from gradcli.errors import InputError, MathError, Span
 from gradcli.expr import Expr
-from gradcli.ops import CONSTANTS, FUNCTIONS, MODULE_PREFIXES, OPS, DomainFailure, Op
+from gradcli.ops import (CONSTANTS, FUNCTIONS, MODULE_PREFIXES, OPS, RANDOM_MODULE, DomainFailure,
+                         Op)
 from gradcli.syntax import Statement
 
 INPUT = OPS["input"]
@@ -23,6 +24,18 @@ IDENTITY = OPS["id"]
 
 ACCEPTED_IMPORTS = {("math", None), ("numpy", None), ("numpy", "np"), ("math", "math"),
                     ("numpy", "numpy")}
+
+
+# Surface forms only arrays give meaning to; the scalar lowering hands such programs on.
+ARRAY_FORMS = ("index", "array", "slice", "tuple", "keyword", "unpack")
+
+
+class NeedsArrays(InputError):
+    """The program uses arrays: gradcli.arrays evaluates it (report.compute catches this)."""
+
+    def __init__(self, expr: Expr | None = None):
+        span = Span(expr.start, expr.end) if expr is not None and expr.start >= 0 else None
+        super().__init__("this program uses arrays", span)
 
 
 class Graph:
@@ -139,6 +152,7 @@ class _Lowering:
             name = statement.name
             if name in graph.inputs:
                 last = graph.inputs[name]           # `x = 3`: an input with a default
+                self._input_reached(statement, last)
             else:
                 node = self.lower_expr(statement.expr)
                 if graph.names[node] is not None or graph.ops[node] in (INPUT, CONST):
@@ -202,13 +216,19 @@ class _Lowering:
                 node = graph.add(INPUT, (), Expr("name", name=name, start=use.start, end=use.end), name)
                 graph.defaults[name] = None
             else:
-                default = evaluate_constant(statement.expr)
+                default = self._input_default(statement)
                 expr = Expr("name", name=name, start=statement.name_start, end=statement.name_end)
                 node = graph.add(INPUT, (), expr, name, default)
                 graph.defaults[name] = default
             graph.inputs[name] = node
             if statement is None:
                 self.env[name] = node
+
+    def _input_default(self, statement: Statement):
+        return evaluate_constant(statement.expr)
+
+    def _input_reached(self, statement: Statement, node: int) -> None:
+        """The statement that gives an input its default comes up in program order."""
 
     def _check_import(self, statement: Statement) -> None:
         if (statement.op, statement.name) not in ACCEPTED_IMPORTS:
@@ -265,14 +285,13 @@ class _Lowering:
                 stack.append((expr, op))
                 for arg in reversed(expr.args[1:]):
                     stack.append((arg, None))
-            elif kind in ("index", "array", "slice"):
-                raise InputError("arrays and indexing are not supported yet: gradcli works on "
-                                 "scalars", Span(expr.start, expr.end))
-            elif kind in ("keyword", "unpack"):
-                raise InputError("keyword and *-unpacked arguments are only for array functions, "
-                                 "which gradcli does not support yet", Span(expr.start, expr.end))
+            elif kind in ARRAY_FORMS:
+                raise NeedsArrays(expr)
             else:
-                stack.append((expr, OPS[kind]))
+                op = OPS[kind]
+                if op.forward is None:
+                    raise NeedsArrays(expr)
+                stack.append((expr, op))
                 for arg in reversed(expr.args):
                     stack.append((arg, None))
         return results[0]
@@ -298,35 +317,54 @@ class _Lowering:
             hint = _did_you_mean(expr.name, CONSTANTS)
             raise InputError(f"{target.name}.{expr.name} is not a constant gradcli knows "
                              f"(it knows pi and e){hint}", span)
-        raise InputError(f"attributes such as .{expr.name} need arrays, which gradcli does not "
-                         "support yet", span)
+        raise NeedsArrays(expr)
 
 
-def resolve_function(expr: Expr) -> Op:
-    """The op a call names: `exp(x)`, `math.exp(x)`, `np.exp(x)`; checks the argument count."""
+def resolve_function(expr: Expr, check_arity: bool = True) -> Op:
+    """The op a call names: `exp(x)`, `math.exp(x)`, `np.exp(x)`; checks the argument count
+    and raises NeedsArrays for an array op (unless the caller is the array lowering, which
+    counts arguments itself after *-unpacking)."""
     callee = expr.args[0]
+    random = False
     if callee.kind == "attr" and callee.args[0].kind == "name" \
             and callee.args[0].name in MODULE_PREFIXES:
         function = callee.name
         span = Span(callee.op_start, callee.op_end)
+    elif callee.kind == "attr" and _is_random_module(callee.args[0]):
+        function = callee.name
+        span = Span(callee.op_start, callee.op_end)
+        random = True
     elif callee.kind == "name":
         function = callee.name
         span = Span(callee.start, callee.end)
+    elif callee.kind == "attr":
+        raise NeedsArrays(expr)     # a method: W.dot(X)
     else:
         raise InputError("only functions can be called, like exp(x) or math.exp(x)",
                          Span(callee.start, callee.end))
     op = FUNCTIONS.get(function)
+    if op is not None and random and not op.extra.get("random"):
+        raise InputError(f"np.random.{function} is not a function gradcli knows: random arrays "
+                         "come from np.random.randn(...) or np.random.rand(...)", span)
     if op is None:
         if function == "print":
             raise InputError("print is not needed: gradcli shows every value and gradient "
                              "itself; delete the print line", span)
         hint = _did_you_mean(function, FUNCTIONS)
         raise InputError(f"unknown function {function!r}{hint}", span)
+    if check_arity and op.forward is None:
+        raise NeedsArrays(expr)     # sum(x, axis=0): counted by the array lowering
     count = len(expr.args) - 1
-    if not op.accepts(count):
+    if check_arity and not op.accepts(count):
         raise InputError(f"{function} takes {op.arity_text()}, not {count}",
                          Span(expr.start, expr.end))
     return op
+
+
+def _is_random_module(expr: Expr) -> bool:
+    """`np.random` (or `numpy.random`)."""
+    return expr.kind == "attr" and expr.name == RANDOM_MODULE and expr.args[0].kind == "name" \
+        and expr.args[0].name in ("np", "numpy")
 
 
 def _walk(root: Expr):
@@ -341,8 +379,13 @@ def _walk(root: Expr):
 
 
 def _uses_no_names(expr: Expr) -> bool:
+    """No variables: numbers, constants and calls only (a function's name is not a variable)."""
+    callees: set[int] = set()
     for sub in _walk(expr):
-        if sub.kind == "name" and sub.name not in CONSTANTS and sub.name not in MODULE_PREFIXES:
+        if sub.kind == "call" and sub.args[0].kind == "name":
+            callees.add(id(sub.args[0]))
+        elif sub.kind == "name" and sub.name not in CONSTANTS and sub.name not in MODULE_PREFIXES \
+                and id(sub) not in callees:
             return False
     return True
 
@@ -375,8 +418,9 @@ def evaluate_constant(root: Expr, env: dict[str, float] | None = None) -> float:
             values.append(CONSTANTS[expr.name])
         elif kind == "attr":
             target = expr.args[0]
-            if not (target.kind == "name" and target.name in MODULE_PREFIXES
-                    and expr.name in CONSTANTS):
+            if not (target.kind == "name" and target.name in MODULE_PREFIXES):
+                raise NeedsArrays(expr)     # [[1, 2], [3, 4]].T
+            if expr.name not in CONSTANTS:
                 raise InputError("a constant expression may use numbers, pi, e and functions only",
                                  Span(expr.start, expr.end))
             values.append(CONSTANTS[expr.name])
@@ -385,7 +429,11 @@ def evaluate_constant(root: Expr, env: dict[str, float] | None = None) -> float:
             stack.append((expr, op))
             for arg in reversed(expr.args[1:]):
                 stack.append((arg, None))
+        elif kind in ARRAY_FORMS:
+            raise NeedsArrays(expr)
         elif kind in OPS:
+            if OPS[kind].forward is None:
+                raise NeedsArrays(expr)
             stack.append((expr, OPS[kind]))
             for arg in reversed(expr.args):
                 stack.append((arg, None))

@@ -132,6 +132,7 @@ _SURFACE = {
     "attr": lambda e: [*_postfix_target(e.args[0]), "." + e.name],
     "index": lambda e: [*_postfix_target(e.args[0]), *_listed(e.args[1:], "[", "]")],
     "array": lambda e: _listed(e.args, "[", "]"),
+    "tuple": lambda e: _listed(e.args, "(", ",)" if len(e.args) == 1 else ")"),
     "keyword": lambda e: [e.name + "=", e.args[0]],
     "unpack": lambda e: ["*", e.args[0]],
     "slice": lambda e: [e.args[0] if e.args[0] is not None else "", ":",

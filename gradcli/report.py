@@ -190,26 +190,57 @@ def check_bindings(graph: Graph, bindings: dict[str, float]) -> dict[str, float]
     return {name: float(value) for name, value in bindings.items()}
 
 
+def is_array_value(value) -> bool:
+    """A binding only the array engine takes: a list or an ndarray (a Python or numpy float
+    is a number)."""
+    return isinstance(value, (list, tuple)) or (hasattr(value, "shape")
+                                                 and not isinstance(value, (int, float)))
+
+
 def compute(program: str, bindings: dict[str, float] | None = None, *, output: str | None = None,
-            filename: str | None = None, shared: dict[str, float] | None = None) -> Report:
+            filename: str | None = None, shared: dict[str, float] | None = None, seed: int = 0,
+            upstream="ones") -> Report:
     """Parse, lower, sweep forward and back. Errors carry the source for their caret.
 
     `shared` bindings apply only where the program has an input of that name (batch
-    gives every line the command line's bindings).
+    gives every line the command line's bindings). A program with arrays (or array
+    bindings) goes to gradcli.arrays, which draws random arrays from one generator seeded
+    with `seed` and starts the reverse sweep at `upstream` ("ones", "randn" or an array)
+    when the output is not a scalar.
     """
     from gradcli.errors import GradcliError
+    from gradcli.graph import NeedsArrays
     from gradcli.sweep import check_gradients, forward, reverse
     from gradcli.syntax import parse
 
     try:
         statements = parse(program)
+        if any(is_array_value(value) for value in (bindings or {}).values()):
+            raise NeedsArrays()
         graph = lower(statements, program, filename, output)
         if shared:
             bindings = {**{k: v for k, v in shared.items() if k in graph.inputs}, **(bindings or {})}
+        if not (isinstance(upstream, str) and upstream == "ones"):
+            raise InputError("--upstream is for an output that is an array; this output is a "
+                             "number, whose upstream gradient is 1")
         bound = check_bindings(graph, dict(bindings or {}))
         values = forward(graph, bound)
         grads, local = reverse(graph, values)
         warnings = check_gradients(graph, values, grads, local)
+    except NeedsArrays:
+        from gradcli.arrays.report import compute_arrays
+
+        if shared:
+            from gradcli.graph import _walk
+
+            used = {e.name for st in statements if st.expr is not None
+                    for e in _walk(st.expr) if e.kind == "name"}
+            bindings = {**{k: v for k, v in shared.items() if k in used}, **(bindings or {})}
+        try:
+            return compute_arrays(statements, program, dict(bindings or {}), output=output,
+                                  filename=filename, seed=seed, upstream=upstream)
+        except GradcliError as error:
+            raise error.with_source(program, filename)
     except GradcliError as error:
         raise error.with_source(program, filename)
     return Report(graph, values, grads, local, warnings, bound)
@@ -218,6 +249,7 @@ def compute(program: str, bindings: dict[str, float] | None = None, *, output: s
 def parse_binding_value(text: str) -> float:
     """A binding's value: a number or a constant expression (pi/2, 1/3), evaluated by gradcli itself."""
     from gradcli.errors import GradcliError
+    from gradcli.graph import NeedsArrays
     from gradcli.syntax import parse
 
     if _PLAIN_NUMBER.fullmatch(text):
@@ -228,6 +260,11 @@ def parse_binding_value(text: str) -> float:
         statements = parse(text)
         if len(statements) != 1 or statements[0].kind != "expr":
             raise InputError("a value must be one number or constant expression")
-        return evaluate_constant(statements[0].expr)
+        try:
+            return evaluate_constant(statements[0].expr)
+        except NeedsArrays:
+            from gradcli.arrays.files import constant_array
+
+            return constant_array(statements[0].expr, text)
     except GradcliError as error:
         raise error.with_source(text)

@@ -89,6 +89,7 @@ def _make_builder():
         sub = _infix("sub")
         mul = _infix("mul")
         div = _infix("div")
+        matmul = _infix("matmul")
         pow = _infix("pow")
 
         def _prefix(kind):
@@ -141,6 +142,13 @@ def _make_builder():
             return Expr("array", tuple(items or ()), start=lsqb.start_pos, end=rsqb.end_pos)
 
         def items(self, c):
+            return c
+
+        def tuple(self, c):
+            lpar, items, rpar = c
+            return Expr("tuple", tuple(items), start=lpar.start_pos, end=rpar.end_pos)
+
+        def tuple_items(self, c):
             return c
 
         def dotted(self, c):
@@ -332,8 +340,6 @@ def _bad_character(source: str, pos: int) -> InputError:
         return InputError("a backslash continues a line only at the end of the line", span)
     if ch in "'\"":
         return InputError("gradcli has no strings: quotes are not part of its language", span)
-    if ch == "@":
-        return InputError("'@' (matrix product) needs array support, which gradcli does not have yet", span)
     if ch == "=":
         return InputError("unexpected '=': comparisons are not part of the language", span)
     if ch.isprintable():
@@ -344,6 +350,7 @@ def _bad_character(source: str, pos: int) -> InputError:
 _WORDS = {
     "NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['",
     "RSQB": "']'", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "POW": "'^'",
+    "MATMUL": "'@'",
     "EQUAL": "'='", "COMMA": "','", "SEMICOLON": "';'", "_NEWLINE": "a new line",
     "COLON": "':'", "DOT": "'.'", "AUGOP": "'+='", "$END": "the end of the input",
     "IMPORT": "'import'", "AS": "'as'",

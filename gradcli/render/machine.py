@@ -22,6 +22,8 @@ def _clean(node: dict) -> dict:
 
 def report_json(report) -> dict:
     """The one-liner's JSON object, as Python data (later commands embed it)."""
+    if getattr(report, "arrays", False):
+        return report.to_json()
     return {
         "value": finite_or_string(report.value),
         "output": report.output,
@@ -44,6 +46,9 @@ CSV_COLUMNS = ["id", "name", "op", "text", "value", "grad", "inputs", "local"]
 
 def render_csv(report, settings) -> str:
     """One row per node; `inputs` and `local` are space-separated lists (one entry per input)."""
+    if getattr(report, "arrays", False):
+        from gradcli.render.arrays import render_csv
+        return render_csv(report, settings)
     import csv
     import io
 

@@ -106,4 +106,7 @@ class ReportTable:
 
 
 def render(report, settings: Settings) -> ReportTable:
+    if getattr(report, "arrays", False):
+        from gradcli.render.arrays import render_table
+        return render_table(report, settings)
     return ReportTable(report, settings)

@@ -1,0 +1,223 @@
+"""The command line with arrays: bindings from text and files, --seed, --upstream, the
+table's shape column and dimension analysis, JSON, CSV, Markdown, errors and exit codes;
+and the scalar one-liner never importing numpy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gradcli.cli import main
+
+NEURON = """\
+w = [2,-3,-3] # assume some random weights and data
+x = [-1, -2]
+
+# forward pass
+dot = w[0]*x[0] + w[1]*x[1] + w[2]
+f = 1.0 / (1 + math.exp(-dot)) # sigmoid function
+"""
+
+MATMUL = """\
+# forward pass
+W = np.random.randn(5, 10)
+X = np.random.randn(10, 3)
+D = W.dot(X)
+"""
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.fixture
+def programs(tmp_path):
+    (tmp_path / "neuron.py").write_text(NEURON)
+    (tmp_path / "matmul.py").write_text(MATMUL)
+    return tmp_path
+
+
+def test_scalar_one_liner_never_imports_numpy():
+    code = ("import sys\n"
+            "from gradcli.cli import main\n"
+            "for fmt in ('table', 'json', 'csv', 'markdown'):\n"
+            "    assert main(['(x+y)*z', 'x=-2', 'y=5', 'z=-4', '--format', fmt]) == 0\n"
+            "assert main(['c = exp(1); f = c*x', 'x=2']) == 0\n"
+            "assert main(['x^2', 'x=3', '--upstream', 'randn']) == 2\n"
+            "assert main(['sinn(x)', 'x=3']) == 2\n"
+            "print('numpy' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_an_array_program_does_import_numpy():
+    code = ("import sys\nfrom gradcli.cli import main\n"
+            "assert main(['sum(x)', 'x=[1,2]', '--format', 'json']) == 0\n"
+            "print('numpy' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_the_neuron_table(capsys, programs):
+    status, out, err = run(capsys, "-f", str(programs / "neuron.py"), "--color", "never")
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].split() == ["node", "op", "shape", "value", "∂f/∂node", "local", "downstream"]
+    assert all(len(line) <= 80 for line in lines)
+    row = next(line for line in lines if line.startswith("w "))
+    assert row.split()[:4] == ["w", "input", "(3,)", "[2"]
+    assert "f = 0.7311" in out
+    assert "∂f/∂w (3,) = [-0.1966 -0.3932 0.1966]" in out
+    assert "∂f/∂x (2,) = [0.3932 -0.5898]" in out
+    mul = next(line for line in lines if line.startswith("w[0] * x[0]"))
+    assert "∂/∂w[0] = -1" in mul
+    # w is used three times: each use's contribution, in the order the reverse sweep adds them.
+    forks = [line.split() for line in lines if line.startswith(" ← w[")]
+    assert forks == [["←", "w[2]", "[0", "0", "0.197]"], ["←", "w[1]", "[0", "-0.393", "0]"],
+                     ["←", "w[0]", "[-0.197", "0", "0]"]]
+
+
+def test_the_matmul_table_has_shapes_and_the_dimension_analysis(capsys, programs):
+    status, out, err = run(capsys, "-f", str(programs / "matmul.py"), "--upstream", "randn",
+                           "--seed", "3")
+    assert status == 0
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert next(line for line in lines if line.startswith("W ")).split()[:3] == \
+        ["W", "input", "(5,"]
+    assert "  dW = dD @ X.T : (5, 3) @ (3, 10) -> (5, 10)" in lines
+    assert "  dX = W.T @ dD : (10, 5) @ (5, 3) -> (10, 3)" in lines
+    assert "upstream: randn (seed 3) (see --upstream)." in out
+    assert "random arrays: seed 3, as after np.random.seed(3)" in out
+
+
+def test_json_has_nested_lists_shapes_and_null_local_for_arrays(capsys, programs):
+    status, out, _ = run(capsys, "-f", str(programs / "matmul.py"), "--format", "json",
+                         "--upstream", "randn")
+    assert status == 0
+    data = json.loads(out)
+    np.random.seed(0)
+    W, X = np.random.randn(5, 10), np.random.randn(10, 3)
+    dD = np.random.randn(5, 3)
+    assert data["shape"] == [5, 3] and data["upstream"] == "randn (seed 0)" and data["seed"] == 0
+    assert np.allclose(data["value"], W @ X)
+    assert np.allclose(data["gradients"]["W"], dD @ X.T)
+    assert np.allclose(data["gradients"]["X"], W.T @ dD)
+    nodes = {node["name"]: node for node in data["nodes"] if node["name"]}
+    assert nodes["W"]["shape"] == [5, 10] and nodes["D"]["shape"] == [5, 3]
+    assert nodes["D"]["op"] == "matmul" and nodes["D"]["local"] is None
+    assert len(nodes["W"]["value"]) == 5 and len(nodes["W"]["value"][0]) == 10
+
+
+def test_json_of_the_neuron_keeps_scalar_locals(capsys, programs):
+    status, out, _ = run(capsys, "-f", str(programs / "neuron.py"), "--format", "json")
+    data = json.loads(out)
+    assert data["shape"] == [] and data["upstream"] == "1"
+    assert data["gradients"]["w"] == pytest.approx([-0.19661193, -0.39322387, 0.19661193])
+    index = next(n for n in data["nodes"] if n["text"] == "w[0]")
+    assert index["shape"] == [] and index["local"] == [[1.0, 0.0, 0.0]]
+
+
+def test_csv_and_markdown(capsys, programs):
+    status, out, _ = run(capsys, "-f", str(programs / "neuron.py"), "--format", "csv")
+    assert status == 0
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(out)))
+    w = next(r for r in rows if r["name"] == "w")
+    assert json.loads(w["shape"]) == [3] and json.loads(w["value"]) == [2, -3, -3]
+    status, out, _ = run(capsys, "-f", str(programs / "matmul.py"), "--format", "markdown")
+    assert status == 0
+    assert "| `W` | input | (5, 10) |" in out
+    assert "dW = dD @ X.T : (5, 3) @ (3, 10) -> (5, 10)" in out
+
+
+def test_bindings_from_the_command_line(capsys):
+    status, out, _ = run(capsys, "W @ x", "W=[[1,2],[3,4]]", "x=[1, -1]", "--format", "json")
+    data = json.loads(out)
+    assert status == 0 and data["value"] == [-1.0, -1.0]
+    assert data["gradients"]["W"] == [[1, -1], [1, -1]]
+
+
+def test_bindings_from_files(capsys, tmp_path):
+    np.save(tmp_path / "W.npy", np.array([[1.0, 2.0], [3.0, 4.0]]))
+    (tmp_path / "x.csv").write_text("1,-1\n")
+    (tmp_path / "y.json").write_text("[[2], [3]]")
+    status, out, err = run(capsys, "sum(W @ x) + sum(W @ y)", f"W=@{tmp_path / 'W.npy'}",
+                           f"x=@{tmp_path / 'x.csv'}", f"y=@{tmp_path / 'y.json'}",
+                           "--format", "json")
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["value"] == -2.0 + 8 + 18
+    assert data["gradients"]["x"] == [4.0, 6.0]
+
+
+def test_a_pickled_npy_is_refused(capsys, tmp_path):
+    np.save(tmp_path / "evil.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    status, out, err = run(capsys, "sum(W)", f"W=@{tmp_path / 'evil.npy'}")
+    assert status == 2
+    assert "not a plain numeric .npy file" in err
+
+
+@pytest.mark.parametrize("name,text,fragment", [
+    ("a.csv", "1,2\n3\n", "different numbers of cells"),
+    ("a.csv", "x,y\n1,2\n", "every cell must be a number"),
+    ("a.json", "{\"a\": 1}", "nested lists"),
+    ("a.json", "[1, 2", "not valid JSON"),
+    ("a.txt", "1", "must end in .npy, .csv or .json"),
+    ("a.json", "[[1, 2], [3]]", "rectangular"),
+])
+def test_bad_array_files(capsys, tmp_path, name, text, fragment):
+    (tmp_path / name).write_text(text)
+    status, _, err = run(capsys, "sum(W)", f"W=@{tmp_path / name}")
+    assert status == 2 and fragment in err and "Traceback" not in err
+
+
+def test_missing_array_file(capsys, tmp_path):
+    status, _, err = run(capsys, "sum(W)", f"W=@{tmp_path / 'nope.npy'}")
+    assert status == 2 and "no such file" in err
+
+
+def test_upstream_from_a_file(capsys, tmp_path):
+    (tmp_path / "up.csv").write_text("2,3\n")
+    status, out, _ = run(capsys, "x * x", "x=[1,2]", "--upstream", str(tmp_path / "up.csv"),
+                         "--format", "json")
+    data = json.loads(out)
+    assert status == 0 and data["gradients"]["x"] == [4.0, 12.0]
+    assert data["upstream"] == str(tmp_path / "up.csv")
+
+
+def test_upstream_on_a_scalar_output_is_an_error(capsys):
+    status, _, err = run(capsys, "x * y", "x=1", "y=2", "--upstream", "randn")
+    assert status == 2 and "this output is a number" in err
+
+
+def test_shape_error_exit_code_message_and_caret(capsys, tmp_path):
+    (tmp_path / "bad.py").write_text("W = np.random.randn(5, 10)\nX = np.random.randn(3, 10)\n"
+                                     "D = W @ X\n")
+    status, out, err = run(capsys, "-f", str(tmp_path / "bad.py"))
+    assert status == 2 and out == ""
+    assert "W @ X: (5, 10) @ (3, 10): inner dimensions 10 and 3 differ" in err
+    assert "    D = W @ X\n          ^\n" in err or err.rstrip().endswith("D = W @ X\n          ^")
+    status, out, _ = run(capsys, "-f", str(tmp_path / "bad.py"), "--format", "json")
+    assert status == 2
+    assert json.loads(out)["error"]["message"].startswith("W @ X: (5, 10) @ (3, 10)")
+
+
+def test_the_seed_changes_the_arrays(capsys, programs):
+    _, a, _ = run(capsys, "-f", str(programs / "matmul.py"), "--format", "json", "--seed", "1")
+    _, b, _ = run(capsys, "-f", str(programs / "matmul.py"), "--format", "json", "--seed", "1")
+    _, c, _ = run(capsys, "-f", str(programs / "matmul.py"), "--format", "json", "--seed", "2")
+    assert a == b and a != c
+    status, _, err = run(capsys, "-f", str(programs / "matmul.py"), "--seed", "-1")
+    assert status == 2
