@@ -42,6 +42,7 @@ class Graph:
     """A lowered program: nodes in forward order, the output last."""
 
     __slots__ = ("ops", "arg_start", "arg_ids", "names", "exprs", "leaf_values", "requires_grad",
+                 "text_memo",
                  "output", "inputs", "defaults", "source", "filename", "assigned_lines")
 
     def __init__(self, source: str, filename: str | None):
@@ -59,6 +60,8 @@ class Graph:
         self.source = source
         self.filename = filename
         self.assigned_lines: dict[str, int] = {}
+        # Printed prefixes of sub-expressions, by (limit, compact): see printer.to_text.
+        self.text_memo: dict = {}
 
     def __len__(self) -> int:
         return len(self.ops)

@@ -58,12 +58,18 @@ class _OverBudget(Exception):
     pass
 
 
-def to_text(expr: Expr, limit: int | None = None, compact: bool = False) -> str:
+def to_text(expr: Expr, limit: int | None = None, compact: bool = False,
+            memo: dict | None = None) -> str:
     """Print an expression so that it parses back to the same tree.
 
     With `limit`, the text is cut to that many characters, ending in '…'.
-    `compact` drops the spaces around operators, for narrow table cells.
+    `compact` drops the spaces around operators, for narrow table cells. With `limit` and a
+    `memo` shared between calls, each sub-expression's opening characters are kept, so
+    labelling every node of a deep tree costs O(limit) a node instead of O(depth).
     """
+    if memo is not None and limit is not None:
+        text = _prefix(expr, limit, compact, memo)
+        return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
     out: list[str] = []
     size = 0
     stack: list = [expr]   # Exprs still to print, and literal strings to emit
@@ -138,3 +144,34 @@ _SURFACE = {
     "slice": lambda e: [e.args[0] if e.args[0] is not None else "", ":",
                         e.args[1] if e.args[1] is not None else ""],
 }
+
+
+def _prefix(root: Expr, limit: int, compact: bool, memo: dict) -> str:
+    """The first limit + 1 characters of root's text, filling memo for every sub-expression."""
+    stack: list = [(root, False)]
+    while stack:
+        expr, ready = stack.pop()
+        key = id(expr)
+        if key in memo:
+            continue
+        if expr.kind == "number":
+            memo[key] = format_number(expr.value)
+            continue
+        if expr.kind in ("name", "label"):
+            memo[key] = expr.name
+            continue
+        pieces = _layout(expr, compact)
+        if not ready:
+            stack.append((expr, True))
+            stack.extend((p, False) for p in pieces if isinstance(p, Expr) and id(p) not in memo)
+            continue
+        out: list[str] = []
+        size = 0
+        for piece in pieces:
+            text = piece if isinstance(piece, str) else memo[id(piece)]
+            out.append(text)
+            size += len(text)
+            if size > limit:
+                break
+        memo[key] = "".join(out)[: limit + 1]
+    return memo[id(root)]

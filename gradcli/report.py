@@ -32,7 +32,10 @@ def node_text(graph: Graph, node: int, limit: int | None = TEXT_LIMIT, compact: 
         return f"#{node}"
     if op.name == "const" and expr.kind == "number":
         return format_number(graph.leaf_values[node])
-    return to_text(expr, limit=limit, compact=compact)
+    if limit is None:
+        return to_text(expr, compact=compact)
+    memo = graph.text_memo.setdefault((limit, compact), {})
+    return to_text(expr, limit=limit, compact=compact, memo=memo)
 
 
 def label(graph: Graph, node: int, long: bool = False) -> str:
