@@ -17,9 +17,12 @@ import click
 from gradcli.errors import ExitStatus, GradcliError, InputError, InternalError
 
 # name -> ("module:command", one-line help). Each module is imported only when its command runs.
-SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "graph": ("gradcli.cli_graph:graph_command", "draw the circuit (DOT, Mermaid, SVG, PNG, PDF)"),
+    "diff": ("gradcli.cli_diff:diff_command", "the symbolic derivative, as text or LaTeX"),
+}
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "dot", "mermaid", "tree", "python", "latex")
 BINDING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)([^=;\n]*)\Z")
 
 EPILOG_CONVENTIONS = """\b
@@ -163,10 +166,18 @@ def split_program(file, words) -> tuple[str, str | None, list[str]]:
               help="Differentiate this named value instead of the last statement.")
 @click.option("--all", "show_all", is_flag=True,
               help="Show every row: constants, and all rows of a huge graph.")
+@click.option("--explain", is_flag=True,
+              help="Narrate the backward pass step by step, in plain words.")
+@click.option("--mode", type=click.Choice(["reverse", "forward"]), default="reverse",
+              show_default=True,
+              help="forward: a tangent sweep giving ∂node/∂x for every node (needs --wrt x).")
+@click.option("--exact", is_flag=True,
+              help="Rational arithmetic where the expression allows it (fractions, exactly).")
 @output_options
 @click.version_option(package_name="gradcli", message="gradcli %(version)s")
 @click.pass_context
-def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precision, color):
+def one_liner(ctx, words, file, format_, wrt, output_name, show_all, explain, mode, exact, out,
+              precision, color):
     """Show every node's value, local gradients, upstream gradient and what it
     sends downstream, for an expression or a staged program.
 
@@ -190,8 +201,21 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
                 raise InputError(f"--wrt: {name!r} is not an input or a named value of the "
                                  "program") from None
     settings = Settings(precision=precision, wrt=wanted, show_all=show_all)
-    render, kind = renderer(format_)
-    emit(render(report, settings), kind, out, color)
+    if explain + (mode == "forward") + exact > 1:
+        raise InputError("--explain, --mode forward and --exact each make their own report: "
+                         "use one at a time")
+    if mode == "forward":
+        from gradcli.forward_mode import render_forward
+
+        rendered, kind = render_forward(report, settings, format_)
+    elif exact:
+        from gradcli.exact import render_exact
+
+        rendered, kind = render_exact(report, settings, format_, tokens)
+    else:
+        render, kind = renderer("explain" if explain else format_)
+        rendered = render(report, settings)
+    emit(rendered, kind, out, color)
 
 
 one_liner.help += "\n\n" + EPILOG_CONVENTIONS

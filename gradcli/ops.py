@@ -59,6 +59,16 @@ class Op:
     gate: str = ""
     summary: str = ""
     extra: dict = field(default_factory=dict)
+    # How emitted Python spells it: an operator for infix/prefix ops (default: `symbol`); for
+    # a function a callable's name or a template with {0}, {1} (default: math.<name>).
+    python: str = ""
+    # Rational arithmetic for --exact: exact(*fractions) -> Fraction, or None where the result
+    # is not rational; exact_partials(ans, *fractions) -> one Fraction or None per argument.
+    exact: Callable | None = None
+    exact_partials: Callable | None = None
+    # exact_bits(sizes, *fractions) -> bits the exact result may need, checked before computing
+    # (default: the sum of the arguments' sizes, right for + - * /).
+    exact_bits: Callable | None = None
 
     def accepts(self, count: int) -> bool:
         return count >= self.min_args and (self.max_args is None or count <= self.max_args)
@@ -182,6 +192,48 @@ def _sign(x):
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
 
 
+def _first_winner_rule(beats):
+    """Symbolic partials of max/min with the tie convention: the k-th argument wins when it
+    beats every earlier one strictly and no later one beats it (step(0) = 0)."""
+    def rule(ans, *args):
+        out = []
+        for k, a in enumerate(args):
+            factors = [beats(a, b) for b in args[:k]] + [1 - beats(b, a) for b in args[k + 1:]]
+            product = factors[0] if factors else 1
+            for factor in factors[1:]:
+                product = product * factor
+            out.append(product)
+        return tuple(out)
+    return rule
+
+
+def _exact_pow(x, y):
+    if y.denominator != 1 or (x == 0 and y < 0):
+        return None
+    return x ** int(y)
+
+
+def _exact_pow_partials(ans, x, y):
+    if y.denominator != 1:
+        return None, None
+    n = int(y)
+    dx = 0 if n == 0 else (n * x ** (n - 1) if x != 0 or n >= 1 else None)
+    # d/dy x^y = x^y ln x is rational only where ln x = 0 (or the limit is 0 at x = 0).
+    dy = 0 if x == 1 or (x == 0 and n > 0) else None
+    return dx, dy
+
+
+def _exact_pow_bits(sizes, x, y):
+    if y.denominator != 1:
+        return 0
+    return sizes[0] * (abs(int(y)) + 1)
+
+
+def _exact_first_winner(ans, *args):
+    winner = args.index(ans)
+    return tuple(1 if k == winner else 0 for k in range(len(args)))
+
+
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 
@@ -205,35 +257,45 @@ _TABLE: list[Op] = [
        summary="a constant"),
     Op("id", lambda x: x, lambda ans, x: (1.0,), lambda ans, x: (1,),
        summary="a name for another value",
-       gate="passes the gradient through unchanged"),
+       gate="passes the gradient through unchanged",
+       exact=lambda x: x, exact_partials=lambda ans, x: (1,)),
 
     _infix("add", operator.add, lambda ans, a, b: (1.0, 1.0), lambda ans, a, b: (1, 1),
            "+", SUM, gate="distributes the gradient unchanged to all its inputs",
-           summary="a + b"),
+           summary="a + b", exact=operator.add, exact_partials=lambda ans, a, b: (1, 1)),
     _infix("sub", operator.sub, lambda ans, a, b: (1.0, -1.0), lambda ans, a, b: (1, -1),
-           "-", SUM, gate="passes the gradient to a and its negative to b",
-           summary="a - b"),
+           "-", SUM, gate="passes the gradient unchanged to a and negated to b",
+           summary="a - b", exact=operator.sub, exact_partials=lambda ans, a, b: (1, -1)),
     _infix("mul", operator.mul, lambda ans, a, b: (b, a), lambda ans, a, b: (b, a),
            "*", PRODUCT, gate="swaps its inputs: each receives the other's value times the gradient",
-           summary="a * b"),
+           summary="a * b", exact=operator.mul, exact_partials=lambda ans, a, b: (b, a)),
     _infix("div", _div, lambda ans, a, b: (1.0 / b, -ans / b),
            lambda ans, a, b: (1 / b, -a / b ** 2),
            "/", PRODUCT, domain=lambda a, b: "division by zero",
-           summary="a / b"),
+           gate="sends the gradient divided by b to a, and -a/b² times it to b",
+           summary="a / b", exact=lambda a, b: a / b if b else None,
+           exact_partials=lambda ans, a, b: (1 / b, -ans / b)),
     _infix("pow", _pow, _pow_partials,
            lambda ans, x, y: (y * x ** (y - 1), ans * call("log", x)),
            "^", POWER, domain=_pow_domain,
-           summary="x ^ y, also written x ** y or pow(x, y)"),
+           gate="scales the gradient by y·x^(y-1) for the base (and x^y·ln x for the exponent)",
+           summary="x ^ y, also written x ** y or pow(x, y)", python="**",
+           exact=_exact_pow, exact_partials=_exact_pow_partials, exact_bits=_exact_pow_bits),
     Op("neg", operator.neg, lambda ans, x: (-1.0,), lambda ans, x: (-1,),
        syntax="prefix", symbol="-", strength=UNARY, summary="-x",
-       gate="passes the negated gradient"),
+       gate="passes the gradient back negated", exact=operator.neg,
+       exact_partials=lambda ans, x: (-1,)),
     Op("pos", operator.pos, lambda ans, x: (1.0,), lambda ans, x: (1,),
-       syntax="prefix", symbol="+", strength=UNARY, summary="+x"),
+       syntax="prefix", symbol="+", strength=UNARY, summary="+x",
+       gate="passes the gradient through unchanged", exact=operator.pos,
+       exact_partials=lambda ans, x: (1,)),
 
     _unary("exp", math.exp, lambda ans, x: (ans,), lambda ans, x: (ans,), r"\exp",
+           gate="multiplies the gradient by its own output (exp' = exp)",
            summary="e to the power x"),
     _unary("log", math.log, lambda ans, x: (1.0 / x,), lambda ans, x: (1 / x,), r"\ln",
-           aliases=("ln",), domain=_positive("log"), summary="natural logarithm"),
+           aliases=("ln",), domain=_positive("log"), summary="natural logarithm",
+           gate="divides the gradient by its input"),
     _unary("log2", math.log2, lambda ans, x: (1.0 / (x * LN2),),
            lambda ans, x: (1 / (x * call("log", Expr("number", value=2.0))),), r"\log_2",
            domain=_positive("log2"), summary="base-2 logarithm"),
@@ -263,27 +325,43 @@ _TABLE: list[Op] = [
            r"\tanh", summary="hyperbolic tangent"),
     _unary("sigmoid", _sigmoid, lambda ans, x: ((1.0 - ans) * ans,),
            lambda ans, x: ((1 - ans) * ans,), r"\sigma",
-           summary="1 / (1 + exp(-x)), computed stably"),
+           gate="multiplies the gradient by (1 - f) * f, f being its own output",
+           summary="1 / (1 + exp(-x)), computed stably",
+           python="(1.0 / (1.0 + math.exp(-{0})))"),
     _unary("relu", lambda x: x if x > 0.0 else 0.0, lambda ans, x: (1.0 if x > 0.0 else 0.0,),
            lambda ans, x: (call("step", x),), kink=_kink_at_zero("relu"),
            gate="passes the gradient where its input is positive, blocks it elsewhere",
-           summary="max(x, 0); relu'(0) = 0"),
+           summary="max(x, 0); relu'(0) = 0", python="max({0}, 0.0)",
+           exact=lambda x: x if x > 0 else 0, exact_partials=lambda ans, x: (1 if x > 0 else 0,)),
     _unary("softplus", _softplus, lambda ans, x: (_sigmoid(x),),
-           lambda ans, x: (call("sigmoid", x),), summary="log(1 + exp(x)), computed stably"),
+           lambda ans, x: (call("sigmoid", x),), summary="log(1 + exp(x)), computed stably",
+           python="(math.log1p(math.exp(-abs({0}))) + max({0}, 0.0))"),
     _unary("abs", abs, lambda ans, x: (_sign(x),), lambda ans, x: (call("sign", x),),
-           r"\left|\cdot\right|", kink=_kink_at_zero("abs"), summary="|x|; abs'(0) = 0"),
+           r"\left|\cdot\right|", kink=_kink_at_zero("abs"), summary="|x|; abs'(0) = 0",
+           gate="passes the gradient where its input is positive, negated where it is negative",
+           python="abs", exact=abs,
+           exact_partials=lambda ans, x: ((x > 0) - (x < 0),)),
     _unary("step", _step, lambda ans, x: _ZERO, lambda ans, x: (0,),
            kink=lambda ans, x: "step jumps at 0; its derivative is taken as 0" if x == 0.0 else None,
-           summary="1 where x > 0, else 0 (the derivative of relu)"),
+           summary="1 where x > 0, else 0 (the derivative of relu)",
+           python="(1.0 if {0} > 0 else 0.0)", gate="blocks the gradient (its derivative is 0)",
+           exact=lambda x: 1 if x > 0 else 0, exact_partials=lambda ans, x: (0,)),
     _unary("sign", _sign, lambda ans, x: _ZERO, lambda ans, x: (0,),
            kink=lambda ans, x: "sign jumps at 0; its derivative is taken as 0" if x == 0.0 else None,
-           summary="-1, 0 or 1 (the derivative of abs)"),
-    Op("max", _max, _first_winner_partials, None, min_args=1, max_args=None, latex=r"\max",
+           summary="-1, 0 or 1 (the derivative of abs)",
+           python="(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",
+           gate="blocks the gradient (its derivative is 0)",
+           exact=lambda x: (x > 0) - (x < 0), exact_partials=lambda ans, x: (0,)),
+    Op("max", _max, _first_winner_partials, _first_winner_rule(lambda a, b: call("step", a - b)),
+       min_args=1, max_args=None, latex=r"\max",
        kink=_tie("max"), gate="routes the whole gradient to its largest input",
-       summary="largest argument; a tie sends the gradient to the first"),
-    Op("min", _min, _first_winner_partials, None, min_args=1, max_args=None, latex=r"\min",
+       summary="largest argument; a tie sends the gradient to the first", python="max",
+       exact=_max, exact_partials=_exact_first_winner),
+    Op("min", _min, _first_winner_partials, _first_winner_rule(lambda a, b: call("step", b - a)),
+       min_args=1, max_args=None, latex=r"\min",
        kink=_tie("min"), gate="routes the whole gradient to its smallest input",
-       summary="smallest argument; a tie sends the gradient to the first"),
+       summary="smallest argument; a tie sends the gradient to the first", python="min",
+       exact=_min, exact_partials=_exact_first_winner),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
