@@ -1,0 +1,130 @@
+"""--explain: the backward pass told step by step, from the finished report.
+
+Each step is one node in reverse order: the upstream gradient it received,
+how its kind of gate passes gradients back (the note's words, from the op
+table's `gate` field), and for each input the local rule, its number, and what
+it sends (local × upstream). Where a value is used more than once, the step
+first shows its contributions adding up at the fork. Every number is read from
+the report, so the story and the table cannot disagree.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from gradcli.expr import Expr
+from gradcli.ops import ATOM
+from gradcli.printer import strength, to_text
+from gradcli.render import Settings, format_number
+from gradcli.report import label
+from gradcli.symbolic import local_rules
+
+WIDTH = 80
+GENERIC_GATE = "multiplies the gradient by its local derivative"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False)
+
+
+def handle(report, node: int) -> str:
+    """How the story names a node: its name (f for the output), else its text, in parentheses
+    when compound."""
+    graph = report.graph
+    if node == graph.output:
+        return report.output_name
+    text = label(graph, node, long=True)
+    return f"({text})" if strength(Expr("label", name=text)) < ATOM else text
+
+
+def body(graph, node: int) -> str:
+    """What the node computes, its arguments written by their handles."""
+    op = graph.ops[node]
+    args = tuple(Expr("label", name=label(graph, a, long=True)) for a in graph.args(node))
+    return to_text(Expr(op.name, args), limit=70)
+
+
+def render(report, settings: Settings) -> str:
+    graph = report.graph
+    out = report.output_name
+    number = lambda v: format_number(v, settings.precision)   # noqa: E731
+    lines = _wrap(f"Backward pass of {out} = {body(graph, graph.output)} "
+                  f"(value {number(report.value)}), from the output back to the inputs.", "")
+    lines += [f"It starts with ∂{out}/∂{out} = 1.", ""]
+    steps = [i for i in range(graph.output, -1, -1)
+             if graph.arg_start[i + 1] > graph.arg_start[i] and graph.requires_grad[i]]
+    limit = None if settings.show_all else settings.max_rows
+    for count, node in enumerate(steps, 1):
+        if limit is not None and count > limit:
+            lines.append(f"… {len(steps) - limit:,} more steps not shown (--all shows every step).")
+            lines.append("")
+            break
+        lines.extend(_step(report, node, count, number))
+        lines.append("")
+
+    lines.append("Gradients on the inputs:")
+    for name, node in graph.inputs.items():
+        forks = _fork(report, node, number, "    ")
+        lines.extend(_wrap(f"∂{out}/∂{name} = {number(report.grads[node])}"
+                           + ("" if forks else "."), "  "))
+        lines.extend(forks)
+    return "\n".join(lines) + "\n"
+
+
+def _step(report, node: int, count: int, number) -> list[str]:
+    graph = report.graph
+    out = report.output_name
+    op = graph.ops[node]
+    me = handle(report, node)
+    title = body(graph, node)
+    if graph.names[node] is not None or node == graph.output:
+        title = f"{graph.names[node] or out} = {title}"
+    lines = _wrap(f"Step {count}. {title}: {_article(op.name)} {op.name} gate, value "
+                  f"{number(report.values[node])}.", "")
+    lines.extend(_fork(report, node, number, "  "))
+    upstream = report.grads[node]
+    lines.extend(_wrap(f"Upstream gradient: ∂{out}/∂{me} = "
+                       f"{number(upstream)}.", "  "))
+    lines.extend(_wrap(f"{_article(op.name).capitalize()} {op.name} gate "
+                       f"{op.gate or GENERIC_GATE}.", "  "))
+    args = list(graph.args(node))
+    ans = Expr("label", name=me)
+    rules = local_rules(op.name, ans, [Expr("label", name=handle(report, a)) for a in args])
+    start = graph.arg_start[node]
+    for k, a in enumerate(args):
+        if not graph.requires_grad[a]:
+            continue
+        local = report.local[start + k]
+        rule = rules[k]
+        rule_text = ""
+        if rule is not None and rule.kind != "number":
+            rule_text = to_text(rule, limit=60)
+            rule_text = "" if rule_text == number(local) else rule_text + " = "
+        sent = local * upstream if upstream else 0.0
+        lines.extend(_wrap(f"→ {handle(report, a)}: local ∂{ans.name}/∂{handle(report, a)} = "
+                           f"{rule_text}{number(local)}; sends {number(local)} × "
+                           f"{_signed(number(upstream))} = {number(sent)}.", "  "))
+    for warning in report.warnings_for(node):
+        lines.extend(_wrap(f"! {warning['message']}.", "  "))
+    return lines
+
+
+def _signed(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
+
+
+def _fork(report, node: int, number, indent: str) -> list[str]:
+    contributions = report.contributions(node)
+    if len(contributions) < 2:
+        return []
+    graph = report.graph
+    terms = " + ".join(f"{_signed(number(amount))} (from {handle(report, consumer)})"
+                       for consumer, amount in contributions)
+    return _wrap(f"At this fork the gradients add up: it is used {len(contributions)} times, so "
+                 f"∂{report.output_name}/∂{handle(report, node)} = {terms} = "
+                 f"{number(report.grads[node])}.", indent)

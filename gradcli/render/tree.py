@@ -1,0 +1,74 @@
+"""The expression as a Rich tree: each node with its value and gradient, for a quick look."""
+
+from __future__ import annotations
+
+from gradcli.render import Settings, format_number
+from gradcli.report import label
+
+
+class ReportTree:
+    def __init__(self, report, settings: Settings):
+        self.report = report
+        self.settings = settings
+
+    def __rich_console__(self, console, options):
+        from rich.text import Text
+        from rich.tree import Tree
+
+        report, settings = self.report, self.settings
+        graph = report.graph
+        limit = None if settings.show_all else settings.max_rows
+        precision = settings.precision
+
+        def face(node: int, shared: bool) -> Text:
+            op = graph.ops[node]
+            name = graph.names[node]
+            if name is not None and op.name != "input":
+                text = f"{name} = {_body(graph, node)}"
+            else:
+                text = _body(graph, node)
+            parts = [(text, "bold" if op.name != "const" else ""), "  ", (op.name, "dim"),
+                     "  value ", (format_number(report.values[node], precision), "green")]
+            if graph.requires_grad[node]:
+                parts += ["  grad ", (format_number(report.grads[node], precision), "red")]
+            if shared:
+                parts.append(("  (shared: its inputs are shown above)", "dim"))
+            return Text.assemble(*parts)
+
+        root = Tree(face(graph.output, False), guide_style="dim")
+        seen = {graph.output}
+        shown = 1
+        hidden = 0
+        # Depth first, children in argument order, with an explicit stack.
+        stack = [(a, root) for a in reversed(graph.args(graph.output))]
+        while stack:
+            node, parent = stack.pop()
+            if limit is not None and shown >= limit:
+                hidden += 1
+                continue
+            shown += 1
+            shared = node in seen and len(graph.args(node)) > 0
+            branch = parent.add(face(node, shared))
+            if not shared:
+                seen.add(node)
+                stack.extend((a, branch) for a in reversed(graph.args(node)))
+        yield root
+        if hidden:
+            yield Text(f"… {hidden:,} more nodes not shown (--all shows every node)", style="dim")
+        yield Text(f"grad = ∂{report.output_name}/∂node", style="dim")
+
+
+def _body(graph, node: int) -> str:
+    """What the node computes, with its arguments by their short labels."""
+    from gradcli.expr import Expr
+    from gradcli.printer import to_text
+
+    op = graph.ops[node]
+    if op.syntax == "leaf":
+        return label(graph, node, long=True)
+    args = tuple(Expr("label", name=label(graph, a)) for a in graph.args(node))
+    return to_text(Expr(op.name, args), limit=60)
+
+
+def render(report, settings: Settings) -> ReportTree:
+    return ReportTree(report, settings)
