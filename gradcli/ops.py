@@ -257,7 +257,7 @@ _TABLE: list[Op] = [
        summary="a constant"),
     Op("id", lambda x: x, lambda ans, x: (1.0,), lambda ans, x: (1,),
        summary="a name for another value",
-       gate="passes the gradient through unchanged",
+       gate="passes the gradient through unchanged", python="{0}",
        exact=lambda x: x, exact_partials=lambda ans, x: (1,)),
 
     _infix("add", operator.add, lambda ans, a, b: (1.0, 1.0), lambda ans, a, b: (1, 1),
