@@ -43,7 +43,7 @@ def run_graphviz(dot_text: str, fmt: str, out: str) -> None:
             os.unlink(temporary)
 
 
-@click.command(name="graph", context_settings={"help_option_names": ["-h", "--help"],
+@click.command(name="graph", context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True,
                                                 "max_content_width": 80})
 @click.argument("words", nargs=-1, metavar="[EXPR] [NAME=VALUE]...")
 @click.option("-f", "--file", type=str, metavar="PATH",
