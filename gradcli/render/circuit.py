@@ -89,14 +89,15 @@ def build(report, max_nodes: int = 80, show_all: bool = False) -> Circuit:
     candidates = [i for i in range(n) if i not in hidden_constants]
     drawn = set(candidates)
     if not show_all and len(candidates) > max_nodes:
-        inputs = [i for i in candidates if graph.ops[i].name == "input"]
-        rest = [i for i in candidates if graph.ops[i].name != "input"]
-        keep = max(max_nodes - len(inputs), 1)
-        drawn = set(inputs[:max_nodes]) | set(rest[-keep:])
+        # The gates nearest the output, and the inputs that feed them directly.
+        gates = [i for i in candidates if graph.ops[i].name != "input"]
+        drawn = set(gates[-max_nodes:])
+        for i in list(drawn):
+            drawn.update(a for a in graph.args(i) if graph.ops[a].name == "input")
         circuit.elided = len(candidates) - len(drawn)
-        circuit.note = (f"{circuit.elided:,} of {len(candidates):,} nodes are not drawn "
-                        f"(only the {len(drawn):,} nearest the output and the inputs; "
-                        "--all draws every node)")
+        circuit.note = (f"{circuit.elided:,} of {len(candidates):,} nodes are not drawn: only "
+                        f"the {min(max_nodes, len(gates)):,} gates nearest the output and their "
+                        "inputs (--all draws every node)")
 
     for i in range(n):
         if i not in drawn:
