@@ -37,6 +37,7 @@ class ReportTree:
 
         root = Tree(face(graph.output, False), guide_style="dim")
         seen = {graph.output}
+        shown_leaves: set[int] = set()
         shown = 1
         hidden = 0
         # Depth first, children in argument order, with an explicit stack.
@@ -49,12 +50,16 @@ class ReportTree:
             shown += 1
             shared = node in seen and len(graph.args(node)) > 0
             branch = parent.add(face(node, shared))
+            if not graph.args(node):
+                shown_leaves.add(node)
             if not shared:
                 seen.add(node)
                 stack.extend((a, branch) for a in reversed(graph.args(node)))
         yield root
         if hidden:
-            yield Text(f"… {hidden:,} more nodes not shown (--all shows every node)", style="dim")
+            missing = graph.output + 1 - len(seen | shown_leaves)
+            yield Text(f"… {max(missing, hidden):,} more nodes not shown (--all shows every node)",
+                       style="dim")
         yield Text(f"grad = ∂{report.output_name}/∂node", style="dim")
 
 
