@@ -32,6 +32,10 @@ def _same(a: Expr, b: Expr) -> bool:
     return not text.endswith("…") and text == to_text(b, limit=2000)
 
 
+def _negate(expr: Expr) -> Expr:
+    return expr.args[0] if expr.kind == "neg" else Expr("neg", (expr,))
+
+
 def _fold(expr: Expr, args: tuple) -> Expr:
     kind = expr.kind
     if all(a.kind == "number" for a in args) and kind in OPS and OPS[kind].forward is not None:
@@ -50,9 +54,9 @@ def _fold(expr: Expr, args: tuple) -> Expr:
         if _is_number(b, 1):
             return a
         if _is_number(a, -1):
-            return Expr("neg", (b,))
+            return _negate(b)
         if _is_number(b, -1):
-            return Expr("neg", (a,))
+            return _negate(a)
     elif kind == "add":
         a, b = args
         if _is_number(a, 0):
@@ -68,7 +72,7 @@ def _fold(expr: Expr, args: tuple) -> Expr:
         if _same(a, b):
             return Expr("number", value=0.0)
         if _is_number(a, 0):
-            return Expr("neg", (b,))
+            return _negate(b)
     elif kind == "div":
         a, b = args
         if _is_number(b, 1):
@@ -109,6 +113,8 @@ def _fold_more(expr: Expr, args: tuple) -> Expr:
     """The derivative's extra tidying: signs out front, numbers first, a * (1 / b) = a / b."""
     expr = _fold(expr, args)
     kind, args = expr.kind, expr.args
+    if kind == "neg" and args[0].kind == "neg":
+        return args[0].args[0]
     if kind not in ("mul", "div", "add", "sub") or len(args) != 2:
         return expr
     a, b = args
@@ -120,9 +126,9 @@ def _fold_more(expr: Expr, args: tuple) -> Expr:
             return folded
     if kind == "mul":
         if na in (1.0, -1.0):
-            return b if na == 1.0 else _make("neg", (b,))
+            return b if na == 1.0 else _negate(b)
         if nb in (1.0, -1.0):
-            return a if nb == 1.0 else _make("neg", (a,))
+            return a if nb == 1.0 else _negate(a)
         if a.kind == "neg":
             return _make("neg", (_make("mul", (a.args[0], b)),))
         if b.kind == "neg":
