@@ -37,6 +37,10 @@ def run_graphviz(dot_text: str, fmt: str, out: str) -> None:
             detail = result.stderr.decode(errors="replace").strip().splitlines()
             raise MissingProgram(f"Graphviz's dot failed (exit {result.returncode})"
                                  + (f": {detail[-1]}" if detail else ""))
+        # mkstemp made it private (0600); the picture gets the permissions of any new file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, out)
     finally:
         if os.path.exists(temporary):

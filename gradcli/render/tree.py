@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gradcli.render import Settings, format_number
-from gradcli.report import label
+from gradcli.report import node_text
 
 
 class ReportTree:
@@ -23,17 +23,17 @@ class ReportTree:
         def face(node: int, shared: bool) -> Text:
             op = graph.ops[node]
             name = graph.names[node]
-            if name is not None and op.name != "input":
-                text = f"{name} = {_body(graph, node)}"
-            else:
-                text = _body(graph, node)
+            text = node_text(graph, node, limit=36)
+            if op.name != "input" and (name is not None or node == graph.output):
+                text = f"{name or report.output_name} = {text}"
             parts = [(text, "bold" if op.name != "const" else ""), "  ", (op.name, "dim"),
                      "  value ", (format_number(report.values[node], precision), "green")]
             if graph.requires_grad[node]:
                 parts += ["  grad ", (format_number(report.grads[node], precision), "red")]
             if shared:
                 parts.append(("  (shared: its inputs are shown above)", "dim"))
-            return Text.assemble(*parts)
+            # One line per node, however deep: a long line is cut, never wrapped under the guides.
+            return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
 
         root = Tree(face(graph.output, False), guide_style="dim")
         seen = {graph.output}
@@ -61,18 +61,6 @@ class ReportTree:
             yield Text(f"… {max(missing, hidden):,} more nodes not shown (--all shows every node)",
                        style="dim")
         yield Text(f"grad = ∂{report.output_name}/∂node", style="dim")
-
-
-def _body(graph, node: int) -> str:
-    """What the node computes, with its arguments by their short labels."""
-    from gradcli.expr import Expr
-    from gradcli.printer import to_text
-
-    op = graph.ops[node]
-    if op.syntax == "leaf":
-        return label(graph, node, long=True)
-    args = tuple(Expr("label", name=label(graph, a)) for a in graph.args(node))
-    return to_text(Expr(op.name, args), limit=60)
 
 
 def render(report, settings: Settings) -> ReportTree:
