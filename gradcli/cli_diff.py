@@ -36,6 +36,9 @@ def diff_command(words, file, wrt, output_name, format_, out):
     from gradcli.symbolic import derivatives
     from gradcli.syntax import parse
 
+    from gradcli.cli_graph import reject_unknown_options
+
+    reject_unknown_options(words, diff_command)
     text, filename, tokens = split_program(file, words)
     if tokens:
         raise InputError(f"gradcli diff takes no values ({tokens[0]!r}): the derivative is "

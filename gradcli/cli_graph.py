@@ -47,6 +47,21 @@ def run_graphviz(dot_text: str, fmt: str, out: str) -> None:
             os.unlink(temporary)
 
 
+def reject_unknown_options(words, command: click.Command) -> None:
+    """Unknown options reach the words (so '-x*y' can be an expression): a word that looks
+    like a long option is a typo, not an expression."""
+    import re
+
+    from gradcli.graph import _did_you_mean
+
+    known = [spelling for param in command.params if isinstance(param, click.Option)
+             for spelling in param.opts]
+    for word in words:
+        if re.fullmatch(r"--[A-Za-z][A-Za-z-]*(=.*)?", word):
+            option = word.split("=", 1)[0]
+            raise InputError(f"no such option: {option}{_did_you_mean(option, known)}")
+
+
 @click.command(name="graph", context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True,
                                                 "max_content_width": 80})
 @click.argument("words", nargs=-1, metavar="[EXPR] [NAME=VALUE]...")
@@ -56,7 +71,7 @@ def run_graphviz(dot_text: str, fmt: str, out: str) -> None:
               help="Write to this file; the extension picks the format: .dot, .mmd (Mermaid), "
                    ".svg, .png, .pdf (these three need Graphviz).")
 @click.option("--format", "format_", type=click.Choice(["dot", "mermaid"]), default=None,
-              help="Format on standard output (default dot), or to override -o's extension.")
+              help="Format on standard output (default dot); with -o the extension decides.")
 @click.option("--output", "output_name", metavar="NAME",
               help="Differentiate this named value instead of the last statement.")
 @click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True,
@@ -76,6 +91,7 @@ def graph_command(words, file, out, format_, output_name, precision, max_nodes, 
     from gradcli.render import Settings, renderer
     from gradcli.report import compute
 
+    reject_unknown_options(words, graph_command)
     graphviz_format = None
     name = format_ or "dot"
     if out is not None:

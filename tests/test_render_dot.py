@@ -143,3 +143,22 @@ def test_graph_errors_point_at_the_text(capsys):
 def test_graph_expression_may_start_with_minus(capsys):
     status, out, _ = run(["graph", "-x*y", "x=1", "y=2"], capsys)
     assert status == 0 and 'label="-·"' in out
+
+
+def test_graph_unknown_option_is_named(capsys):
+    status, out, err = run(["graph", "x*y", "x=1", "y=2", "--max-node", "3"], capsys)
+    assert status == 2 and "no such option: --max-node (did you mean '--max-nodes'?)" in err
+    status, out, err = run(["diff", "x*y", "--wrtt", "x"], capsys)
+    assert status == 2 and "no such option: --wrtt" in err
+
+
+def test_graph_format_must_match_extension(tmp_path, capsys):
+    status, out, err = run(["graph", "x*y", "x=1", "y=2", "--format", "mermaid", "-o",
+                            str(tmp_path / "c.dot")], capsys)
+    assert status == 2 and "does not match" in err and list(tmp_path.iterdir()) == []
+
+
+def test_graph_into_missing_directory(tmp_path, capsys):
+    status, out, err = run(["graph", "x*y", "x=1", "y=2", "-o",
+                            str(tmp_path / "nope" / "c.svg")], capsys)
+    assert status == 2 and "does not exist" in err
