@@ -28,8 +28,8 @@ def _same(a: Expr, b: Expr) -> bool:
         return True
     if a.kind != b.kind:
         return False
-    text = to_text(a, limit=2000)
-    return not text.endswith("…") and text == to_text(b, limit=2000)
+    text = to_text(a, limit=200)
+    return not text.endswith("…") and text == to_text(b, limit=200)
 
 
 def _negate(expr: Expr) -> Expr:
@@ -155,28 +155,35 @@ def _fold_more(expr: Expr, args: tuple) -> Expr:
     return expr
 
 
-def simplify(root: Expr, thorough: bool = False) -> Expr:
+def simplify(root: Expr, thorough: bool = False, memo: dict | None = None) -> Expr:
     """Bottom-up tidy of an expression, without recursion; `thorough` adds the derivative's
-    rewrites (kept out of the table's rules, which show each op's rule as written)."""
+    rewrites (kept out of the table's rules, which show each op's rule as written).
+
+    `memo` (id -> (expr, tidied)) carries work across calls, so that building a derivative
+    term by term never tidies the same shared subtree twice; it holds the exprs so ids stay
+    unique while it lives.
+    """
     fold = _fold_more if thorough else _fold
-    done: dict[int, Expr] = {}
+    done: dict[int, tuple[Expr, Expr]] = {} if memo is None else memo
     stack = [(root, False)]
     while stack:
         expr, visited = stack.pop()
         if not visited and id(expr) in done:
             continue        # a shared subtree (symbolic derivatives share freely): tidy it once
         if not expr.args:
-            done[id(expr)] = expr
+            done[id(expr)] = (expr, expr)
             continue
         if not visited:
             stack.append((expr, True))
             stack.extend((a, False) for a in expr.args)
             continue
-        args = tuple(done[id(a)] for a in expr.args)
+        args = tuple(done[id(a)][1] for a in expr.args)
         if all(a is b for a, b in zip(args, expr.args)):
             args = expr.args
-        done[id(expr)] = fold(expr, args)
-    return done[id(root)]
+        result = fold(expr, args)
+        done[id(expr)] = (expr, result)
+        done.setdefault(id(result), (result, result))
+    return done[id(root)][1]
 
 
 def local_rules(op_name: str, ans: Expr, args: list[Expr]) -> list[Expr | None]:
@@ -189,7 +196,7 @@ def local_rules(op_name: str, ans: Expr, args: list[Expr]) -> list[Expr | None]:
             else Expr("neg", (Expr("number", value=float(-r)),)) for r in rules]
 
 
-MAX_TERMS = 20_000
+MAX_TERMS = 100_000
 
 
 def tree_size(root: Expr) -> int:
@@ -244,6 +251,7 @@ def derivatives(graph) -> tuple[Expr, dict[str, Expr]]:
     from gradcli.errors import MathError
 
     exprs = node_expressions(graph)
+    memo: dict = {}
     adjoints: list[Expr | None] = [None] * (graph.output + 1)
     adjoints[graph.output] = Expr("number", value=1.0)
     for i in range(graph.output, -1, -1):
@@ -259,9 +267,9 @@ def derivatives(graph) -> tuple[Expr, dict[str, Expr]]:
             if not graph.requires_grad[a]:
                 continue
             rule = rule if isinstance(rule, Expr) else _number(float(rule))
-            term = simplify(Expr("mul", (rule, adjoint)), thorough=True)
+            term = simplify(Expr("mul", (rule, adjoint)), thorough=True, memo=memo)
             adjoints[a] = term if adjoints[a] is None else \
-                simplify(Expr("add", (adjoints[a], term)), thorough=True)
+                simplify(Expr("add", (adjoints[a], term)), thorough=True, memo=memo)
     result = {}
     for name, node in graph.inputs.items():
         derivative = adjoints[node] if adjoints[node] is not None else Expr("number", value=0.0)

@@ -79,6 +79,13 @@ def test_every_op_family_runs(program, bindings, tmp_path):
     assert_matches_engine(rep, render(rep, Settings()), tmp_path)
 
 
+def test_python_keywords_are_renamed(tmp_path):
+    rep = compute("lambda * 2 + None", {"lambda": 1.0, "None": 2.0})
+    code = render(rep, Settings())
+    assert "lambda_ = 1.0" in code and "dNone_" in code
+    assert_matches_engine(rep, code, tmp_path)
+
+
 def test_names_that_clash_with_gradients_get_another_prefix(tmp_path):
     rep = compute("x * dx", {"x": 2.0, "dx": 3.0})
     code = render(rep, Settings())

@@ -33,6 +33,7 @@ def _wrap(text: str, indent: str) -> list[str]:
 
 
 SHORT = 16
+FORK_TERMS = 8      # a fork with more uses is summed up in words, not term by term
 
 
 def short_text(report, node: int) -> str | None:
@@ -80,16 +81,22 @@ def render(report, settings: Settings) -> str:
     names = variable_names(report)
     lines = _wrap(f"Backward pass of {out} = {body(report, graph.output, names)} "
                   f"(value {number(report.value)}), from the output back to the inputs.", "")
-    long_ones = [i for i in range(graph.output) if names[i] is not None
-                 and short_text(report, i) is None]
+    steps = [i for i in range(graph.output, -1, -1)
+             if graph.arg_start[i + 1] > graph.arg_start[i] and graph.requires_grad[i]]
+    limit = None if settings.show_all else settings.max_rows
+    # The t-names the shown steps use, defined up front (only those: printing a node's text
+    # costs its depth, so the story never looks at nodes it does not show).
+    mentioned = {graph.output}
+    for node in steps[:limit]:
+        mentioned.add(node)
+        mentioned.update(graph.args(node))
+    long_ones = [i for i in sorted(mentioned) if i != graph.output and names[i] is not None
+                 and graph.names[i] is None and short_text(report, i) is None]
     if long_ones:
         lines.append("Where:")
         for i in long_ones:
             lines.extend(_wrap(f"{names[i]} = {body(report, i, names)}", "  "))
     lines += [f"It starts with ∂{out}/∂{out} = 1.", ""]
-    steps = [i for i in range(graph.output, -1, -1)
-             if graph.arg_start[i + 1] > graph.arg_start[i] and graph.requires_grad[i]]
-    limit = None if settings.show_all else settings.max_rows
     for count, node in enumerate(steps, 1):
         if limit is not None and count > limit:
             lines.append(f"… {len(steps) - limit:,} more steps not shown (--all shows every step).")
@@ -154,6 +161,11 @@ def _fork(report, node: int, number, indent: str, names) -> list[str]:
     if len(contributions) < 2:
         return []
     graph = report.graph
+    if len(contributions) > FORK_TERMS:
+        return _wrap(f"At this fork the gradients add up: it is used {len(contributions):,} "
+                     f"times, and the {len(contributions):,} contributions add up to "
+                     f"∂{report.output_name}/∂{handle(report, node, names)} = "
+                     f"{number(report.grads[node])}.", indent)
     terms = " + ".join(f"{_signed(number(amount))} (from {handle(report, consumer, names)})"
                        for consumer, amount in contributions)
     return _wrap(f"At this fork the gradients add up: it is used {len(contributions)} times, so "

@@ -60,12 +60,19 @@ def to_python(root: Expr) -> str:
 def variable_names(report) -> list[str | None]:
     """A Python name per node: its own name, f for an unnamed output, t1, t2, ... for the rest;
     None for plain constants, which are written as literals."""
+    import keyword
+
     graph = report.graph
     taken = {n for n in graph.names if n is not None}
     names: list[str | None] = []
     counter = 0
     for i in range(graph.output + 1):
         name = graph.names[i]
+        if name is not None and keyword.iskeyword(name):
+            # `lambda` is a fine gradcli name but not a Python one.
+            name = name + "_"
+            while name in taken:
+                name += "_"
         if name is None and i == graph.output:
             name = report.output_name
         elif name is None and graph.ops[i].name != "const":
@@ -96,7 +103,7 @@ def render(report, settings: Settings) -> str:
             return Expr("number", value=report.values[node])
         return Expr("name", name=names[node])
 
-    inputs = [f"{name} = {_literal(report.values[node])}" for name, node in graph.inputs.items()]
+    inputs = [f"{names[node]} = {_literal(report.values[node])}" for node in graph.inputs.values()]
     forward: list[str] = []
     for i in range(graph.output + 1):
         op = graph.ops[i]
