@@ -84,8 +84,21 @@ class Graph:
         del self.arg_ids[edges:]
 
 
-def line_of(source: str, offset: int) -> int:
-    return source.count("\n", 0, max(offset, 0)) + 1
+class LineIndex:
+    """Offset → 1-based line number in O(log n), so naming lines stays linear over a program."""
+
+    def __init__(self, source: str):
+        self.starts = [0]
+        find = source.find
+        position = find("\n")
+        while position != -1:
+            self.starts.append(position + 1)
+            position = find("\n", position + 1)
+
+    def line(self, offset: int) -> int:
+        import bisect
+
+        return bisect.bisect_right(self.starts, max(offset, 0))
 
 
 def lower(statements: list[Statement], source: str, filename: str | None = None,
@@ -101,9 +114,12 @@ class _Lowering:
         self.graph = Graph(source, filename)
         self.env: dict[str, int] = {}
         self.assigned: dict[str, Statement] = {}
+        self.lines: LineIndex | None = None
 
     def line(self, offset: int) -> int:
-        return line_of(self.source, offset)
+        if self.lines is None:
+            self.lines = LineIndex(self.source)
+        return self.lines.line(offset)
 
     def run(self, output: str | None) -> Graph:
         graph = self.graph
@@ -121,8 +137,7 @@ class _Lowering:
                 last = self.lower_expr(statement.expr)
                 continue
             name = statement.name
-            if name in graph.inputs and graph.exprs[graph.inputs[name]] is not None \
-                    and self.assigned.get(name) is statement:
+            if name in graph.inputs:
                 last = graph.inputs[name]           # `x = 3`: an input with a default
             else:
                 node = self.lower_expr(statement.expr)
@@ -142,7 +157,7 @@ class _Lowering:
                 raise InputError(f"--output: the program has no name {output!r}{hint}")
             last = self.env[output]
         graph.output = last
-        graph.truncate(last)
+        graph.truncate(max(last, len(graph.inputs) - 1))    # inputs stay, whatever the output
         return graph
 
     def _survey(self) -> None:

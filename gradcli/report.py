@@ -7,6 +7,7 @@ made on demand, so a million-node report costs no more than its arrays.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from typing import Iterator, Sequence
 
@@ -16,6 +17,8 @@ from gradcli.ops import CONSTANTS
 from gradcli.printer import format_number, to_text
 
 TEXT_LIMIT = 60
+# The grammar's NUMBER with an optional sign: float() reads exactly these the same way.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 LABEL_LIMIT = 12
 
 
@@ -211,6 +214,10 @@ def parse_binding_value(text: str) -> float:
     from gradcli.errors import GradcliError
     from gradcli.syntax import parse
 
+    if _PLAIN_NUMBER.fullmatch(text):
+        value = float(text)     # the common case needs no parser
+        if math.isfinite(value):
+            return value
     try:
         statements = parse(text)
         if len(statements) != 1 or statements[0].kind != "expr":

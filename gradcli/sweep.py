@@ -150,6 +150,7 @@ def check_gradients(graph: Graph, values: array, grads: array, local: array) -> 
                         f"the gradient at {label(graph, i, long=True)} is too large for a float64 "
                         "(overflow in the reverse sweep)", graph.span(i))
                 warnings.append({"node": i, "kind": "nonfinite-gradient",
-                                 "message": f"∂output/∂{label(graph, i)} is not a finite number"})
+                                 "message": f"the gradient with respect to {label(graph, i)} is "
+                                            "not a finite number"})
     warnings.sort(key=lambda w: w["node"])
     return warnings

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import sys
 import unicodedata
-from pathlib import Path
 
 from gradcli.errors import InputError, Span
 from gradcli.expr import Expr
@@ -41,12 +40,13 @@ class Statement:
         return f"Statement({self.kind}, {self.name!r}, {self.expr!r})"
 
 
-def grammar_path() -> Path:
-    here = Path(__file__).resolve().parent
-    shipped = here / "grammar" / GRAMMAR_NAME        # inside an installed wheel
-    if shipped.is_file():
+def grammar_path() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    shipped = os.path.join(here, "grammar", GRAMMAR_NAME)     # inside an installed wheel
+    if os.path.isfile(shipped):
         return shipped
-    return here.parent / "grammar" / GRAMMAR_NAME     # a source checkout or editable install
+    # A source checkout or an editable install.
+    return os.path.join(os.path.dirname(here), "grammar", GRAMMAR_NAME)
 
 
 def _tok(token) -> tuple[int, int]:
@@ -195,16 +195,31 @@ class _BracketNewlines:
 _PARSER = None
 
 
-def _cache_file(grammar_text: str) -> Path | None:
-    import hashlib
+# Everything that shapes the built parser besides the grammar text; part of the cache key.
+PARSER_OPTIONS = dict(parser="lalr", lexer="basic", start="program", maybe_placeholders=True)
+
+
+def _cache_file(grammar: str) -> str | None:
+    """Where the built parser is kept: the user's cache directory, never the working directory.
+
+    Keyed by the grammar file's size and modification time (no need to read or hash it on
+    every start), and by the Lark and Python versions.
+    """
+    import zlib
+
     import lark
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     if not os.path.isabs(base):
-        return None     # never write into the working directory
-    digest = hashlib.sha256(grammar_text.encode()).hexdigest()[:16]
+        return None
+    try:
+        stat = os.stat(grammar)
+    except OSError:
+        return None
+    options = ",".join(f"{k}={v}" for k, v in sorted(PARSER_OPTIONS.items()))
+    key = f"{stat.st_size:x}-{stat.st_mtime_ns:x}-{zlib.crc32(options.encode()):08x}"
     version = f"{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
-    return Path(base) / "gradcli" / f"parser-{version}-{digest}.lark"
+    return os.path.join(base, "gradcli", f"parser-{version}-{key}.lark")
 
 
 def parser():
@@ -217,10 +232,10 @@ def parser():
     from lark import Lark
 
     logging.getLogger("lark").setLevel(logging.CRITICAL)
-    grammar_text = grammar_path().read_text(encoding="utf-8")
+    grammar = grammar_path()
     options = dict(transformer=_make_builder(), postlex=_BracketNewlines())
-    cache = _cache_file(grammar_text)
-    if cache is not None and cache.is_file():
+    cache = _cache_file(grammar)
+    if cache is not None and os.path.isfile(cache):
         try:
             with open(cache, "rb") as f:
                 # Lark.load() takes no options; _load is how Lark's own cache passes them.
@@ -228,25 +243,25 @@ def parser():
             return _PARSER
         except Exception:   # a stale or truncated cache: rebuild it below
             pass
-    _PARSER = Lark(grammar_text, parser="lalr", lexer="contextual", start="program",
-                   maybe_placeholders=True, **options)
+    with open(grammar, encoding="utf-8") as f:
+        _PARSER = Lark(f.read(), **PARSER_OPTIONS, **options)
     if cache is not None:
         _save(_PARSER, cache)
     return _PARSER
 
 
-def _save(built, path: Path) -> None:
+def _save(built, path: str) -> None:
     # Written to a temporary name and renamed, so a concurrent run never reads half a file.
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary = f"{path}.{os.getpid()}.tmp"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as f:
             built.save(f, exclude_options=("transformer", "postlex"))
         os.replace(temporary, path)
     except Exception:
         # A read-only home only costs speed.
         try:
-            temporary.unlink()
+            os.unlink(temporary)
         except OSError:
             pass
 

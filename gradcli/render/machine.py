@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 
@@ -46,6 +44,9 @@ CSV_COLUMNS = ["id", "name", "op", "text", "value", "grad", "inputs", "local"]
 
 def render_csv(report, settings) -> str:
     """One row per node; `inputs` and `local` are space-separated lists (one entry per input)."""
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

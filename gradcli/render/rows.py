@@ -17,6 +17,7 @@ from gradcli.report import label, node_text
 from gradcli.symbolic import local_rules
 
 RULE_LIMIT = 10
+FORK_LIMIT = 8
 NODE_LIMIT = 18
 
 
@@ -90,7 +91,16 @@ def make_row(report, node: int) -> Row:
 
     contributions = report.contributions(node)
     if len(contributions) > 1 and graph.requires_grad[node]:
-        row.contributions = [(label(graph, consumer), amount) for consumer, amount in contributions]
+        if len(contributions) > FORK_LIMIT:
+            # An input used thousands of times: the largest few, and the rest summed.
+            ranked = sorted(contributions, key=lambda c: -abs(c[1]))
+            kept = sorted(ranked[:FORK_LIMIT - 1], key=lambda c: -c[0])
+            rest = ranked[FORK_LIMIT - 1:]
+            row.contributions = [(label(graph, consumer), amount) for consumer, amount in kept]
+            row.contributions.append((f"{len(rest):,} more", sum(a for _, a in rest)))
+        else:
+            row.contributions = [(label(graph, consumer), amount)
+                                 for consumer, amount in contributions]
     return row
 
 

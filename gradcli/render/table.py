@@ -7,6 +7,8 @@ colour.
 
 from __future__ import annotations
 
+import math
+
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
@@ -36,15 +38,16 @@ class ReportTable:
                 cells.append((Text(f"… {row.hidden:,} nodes not shown (--all shows every row)",
                                    style=DIM), "", "", "", "", ""))
                 continue
-            flag = "!" if row.flagged else ""
+            flag = "!" if row.flagged else ""   # a warning concerns the node's derivatives
             node = Text(row.node, style="bold" if row.op != "input" and row.node[:1] != "#"
                         else "")
             # One line per input edge, so a wrapped rule never misaligns its downstream number.
             edges = [(f"∂/∂{e.target} = " + (f"{e.rule} = " if e.rule else "")
-                      + number(e.local, settings), number(e.downstream, settings))
+                      + number(e.local, settings) + ("!" if not math.isfinite(e.local) else ""),
+                      number(e.downstream, settings))
                      for e in row.edges] or [("", "")]
             grad = number(row.grad, settings) + (flag if row.grad is not None else "")
-            cells.append((node, row.op, number(row.value, settings) + flag, grad, *edges[0]))
+            cells.append((node, row.op, number(row.value, settings), grad, *edges[0]))
             for local, down in edges[1:]:
                 cells.append(("", "", "", "", local, down))
             for source, amount in row.contributions:
@@ -76,7 +79,8 @@ class ReportTable:
         items = []
         for text, kind, value in summary_lines(report, settings, wrt_names(report, settings)):
             style = VALUE if kind == "value" else GRAD
-            items.append(Text.assemble(f"{text} = ", (number(value, settings), style)))
+            flag = "" if math.isfinite(value) else "!"
+            items.append(Text.assemble(f"{text} = ", (number(value, settings) + flag, style)))
         yield items[0]
         # Gradients side by side, breaking lines only between them.
         line = Text("")
