@@ -86,11 +86,16 @@ def to_latex(root: Expr) -> str:
     return done[id(root)][0]
 
 
-NODE = r"\,\cdot"
+NODE = r"\cdot"
 
 
 def _partial(top: str, bottom: str) -> str:
     return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+
+
+def _inline_partial(top: str, bottom: str) -> str:
+    """∂a/∂b with a slash, for table cells, where a stacked fraction is too small to read."""
+    return rf"\partial {top}/\partial {bottom}"
 
 
 def render(report, settings: Settings) -> str:
@@ -112,11 +117,12 @@ def render(report, settings: Settings) -> str:
     out = latex_name(names[graph.output])
     definition = Expr(graph.ops[graph.output].name, tuple(ref(a) for a in graph.args(graph.output))) \
         if graph.ops[graph.output].syntax != "leaf" else ref(graph.output)
-    lines = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\begin{document}", "",
+    lines = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\allowdisplaybreaks",
+             r"\begin{document}", "",
              rf"\section*{{Backpropagation through ${out} = {to_latex(definition)}$}}", ""]
 
-    lines += [r"\begin{tabular}{lllrrr}",
-              rf"node & op & definition & value & ${_partial(out, NODE)}$ & local \\",
+    lines += [r"\begin{tabular}{lllrrl}",
+              rf"node & op & definition & value & ${_inline_partial(out, NODE)}$ & local \\",
               r"\hline"]
     shown = [i for i in range(graph.output + 1) if names[i] is not None]
     limit = None if settings.show_all else settings.max_rows
@@ -135,8 +141,10 @@ def render(report, settings: Settings) -> str:
                 continue
             local = report.local[graph.arg_start[node] + k]
             rule = rules[k]
-            rule_text = "" if rule is None or rule.kind == "number" else to_latex(rule) + " = "
-            locals_.append(f"${_partial(latex_name(names[node]), latex_name(names[a]))} = "
+            plain = rule is None or rule.kind == "number" or (
+                rule.kind == "neg" and rule.args[0].kind == "number")
+            rule_text = "" if plain else to_latex(rule) + " = "
+            locals_.append(f"${_inline_partial(latex_name(names[node]), latex_name(names[a]))} = "
                            f"{rule_text}{num(local)}$")
         first = locals_[0] if locals_ else ""
         lines.append(f"${latex_name(names[node])}$ & {op.name} & "
