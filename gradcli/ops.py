@@ -192,10 +192,15 @@ def _sign(x):
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
 
 
+MAX_RULE_ARGS = 16
+
+
 def _first_winner_rule(beats):
     """Symbolic partials of max/min with the tie convention: the k-th argument wins when it
     beats every earlier one strictly and no later one beats it (step(0) = 0)."""
     def rule(ans, *args):
+        if len(args) > MAX_RULE_ARGS:
+            return (None,) * len(args)      # n² step factors: too big to be worth printing
         out = []
         for k, a in enumerate(args):
             factors = [beats(a, b) for b in args[:k]] + [1 - beats(b, a) for b in args[k + 1:]]

@@ -192,7 +192,8 @@ def local_rules(op_name: str, ans: Expr, args: list[Expr]) -> list[Expr | None]:
     if op.rule is None:
         return [None] * len(args)
     rules = op.rule(ans, *args)
-    return [simplify(r) if isinstance(r, Expr) else Expr("number", value=float(r)) if r >= 0
+    return [None if r is None else simplify(r) if isinstance(r, Expr)
+            else Expr("number", value=float(r)) if r >= 0
             else Expr("neg", (Expr("number", value=float(-r)),)) for r in rules]
 
 
@@ -266,6 +267,9 @@ def derivatives(graph) -> tuple[Expr, dict[str, Expr]]:
         for a, rule in zip(args, rules):
             if not graph.requires_grad[a]:
                 continue
+            if rule is None:
+                raise MathError(f"{op.name} with {len(args)} arguments has no printable "
+                                "derivative (its rule grows with the square of the arguments)")
             rule = rule if isinstance(rule, Expr) else _number(float(rule))
             term = simplify(Expr("mul", (rule, adjoint)), thorough=True, memo=memo)
             adjoints[a] = term if adjoints[a] is None else \

@@ -35,7 +35,9 @@ def check_against_numeric(program, point):
     for wrt, text in texts.items():
         symbolic = evaluate(text, point)
         numeric = rep.gradients[wrt]
-        assert math.isclose(symbolic, numeric, rel_tol=1e-9, abs_tol=1e-12), \
+        # Where terms cancel (y / y), rounding noise scales with the terms, not the result.
+        scale = sum(abs(amount) for _, amount in rep.contributions(rep.graph.inputs[wrt]))
+        assert math.isclose(symbolic, numeric, rel_tol=1e-9, abs_tol=1e-12 + 1e-9 * scale), \
             (program, wrt, text, symbolic, numeric)
 
 
@@ -95,7 +97,7 @@ def expressions(draw, depth=3):
 
 
 @settings(deadline=None, max_examples=60)
-@given(expressions(), st.floats(-2, 2), st.floats(-2, 2), st.floats(-2, 2))
+@given(expressions(), *[st.floats(-2, 2).map(lambda v: round(v, 3))] * 3)
 def test_random_expressions(text, x, y, z):
     inputs = lower(parse(text), text).inputs
     point = {k: v for k, v in {"x": x, "y": y, "z": z}.items() if k in inputs}
@@ -136,3 +138,12 @@ def test_cli_errors(capsys):
     chain = "; ".join(f"x{k + 1} = x{k} * x{k}" for k in range(20))
     status, out, err = run(["diff", "x0 = x\n" + chain.replace("x0 * x0", "x * x")], capsys)
     assert status == 3 and "terms" in err and out == ""
+
+
+def test_max_of_many_arguments_is_refused_not_squared(capsys):
+    program = "max(" + ", ".join(f"x{k}" for k in range(40)) + ")"
+    status, out, err = run(["diff", program], capsys)
+    assert status == 3 and "no printable derivative" in err
+    # The table still works, with numbers for the local partials.
+    status, out, err = run([program] + [f"x{k}={k}" for k in range(40)], capsys)
+    assert status == 0

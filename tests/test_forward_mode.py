@@ -57,7 +57,11 @@ def test_forward_equals_reverse(text, x, y, z):
         forward = tangents(graph, rep.values, node)[graph.output]
         reverse = rep.gradients[name]
         assume(math.isfinite(reverse) and math.isfinite(forward))
-        assert math.isclose(forward, reverse, rel_tol=1e-9, abs_tol=1e-12), (text, name)
+        # Where contributions cancel ((x*z)/z), both orders give rounding noise of the size
+        # of the terms that cancelled, not of the result: allow for that much.
+        scale = sum(abs(amount) for _, amount in rep.contributions(node))
+        assert math.isclose(forward, reverse, rel_tol=1e-9, abs_tol=1e-12 + 1e-9 * scale), \
+            (text, name)
 
 
 def test_cli_forward_table(capsys):
