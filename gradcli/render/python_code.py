@@ -57,6 +57,18 @@ def to_python(root: Expr) -> str:
     return texts[id(root)]
 
 
+def _statement(text: str) -> str:
+    """A right-hand side without the parentheses a template wraps itself in."""
+    if text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for k, char in enumerate(text):
+            depth += (char == "(") - (char == ")")
+            if depth == 0 and k < len(text) - 1:
+                return text             # `(a) * (b)`: the first group closes early
+        return text[1:-1]
+    return text
+
+
 def variable_names(report) -> list[str | None]:
     """A Python name per node: its own name, f for an unnamed output, t1, t2, ... for the rest;
     None for plain constants, which are written as literals."""
@@ -110,7 +122,7 @@ def render(report, settings: Settings) -> str:
         if op.syntax == "leaf":
             continue
         expr = Expr(op.name, tuple(ref(a) for a in graph.args(i)))
-        forward.append(f"{names[i]} = {to_python(expr)}")
+        forward.append(f"{names[i]} = {_statement(to_python(expr))}")
 
     backward = [f"{prefix}{names[graph.output]} = 1.0"]
     assigned = {graph.output}
@@ -124,7 +136,7 @@ def render(report, settings: Settings) -> str:
             assigned.add(i)
         args = list(graph.args(i))
         shown = Expr(op.name, tuple(ref(a) for a in args))
-        backward.append(f"# backprop {names[i]} = {to_python(shown)}")
+        backward.append(f"# backprop {names[i]} = {_statement(to_python(shown))}")
         rules = local_rules(op.name, ref(i), [ref(a) for a in args])
         for k, a in enumerate(args):
             if not graph.requires_grad[a]:
