@@ -217,6 +217,11 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, explain, mo
     else:
         render, kind = renderer("explain" if explain else format_)
         rendered = render(report, settings)
+        if format_ == "dot" and out is not None and out.lower().endswith((".svg", ".png", ".pdf")):
+            from gradcli.cli_graph import run_graphviz
+
+            run_graphviz(rendered, out.rsplit(".", 1)[1].lower(), out)   # a picture, not DOT text
+            return
     emit(rendered, kind, out, color)
 
 

@@ -162,3 +162,10 @@ def test_graph_into_missing_directory(tmp_path, capsys):
     status, out, err = run(["graph", "x*y", "x=1", "y=2", "-o",
                             str(tmp_path / "nope" / "c.svg")], capsys)
     assert status == 2 and "does not exist" in err
+
+
+@NEEDS_DOT
+def test_one_liner_dot_to_a_picture_runs_graphviz(tmp_path, capsys):
+    target = tmp_path / "c.svg"
+    status, out, err = run(["x*y", "x=1", "y=2", "--format", "dot", "-o", str(target)], capsys)
+    assert status == 0 and target.read_text().lstrip().startswith("<?xml")
