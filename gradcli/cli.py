@@ -22,7 +22,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("gradcli.cli_diff:diff_command", "the symbolic derivative, as text or LaTeX"),
 }
 
-FORMATS = ("table", "json", "csv", "markdown", "dot", "mermaid", "tree", "python", "latex")
+FORMATS = ("table", "json", "csv", "markdown", "dot", "mermaid", "tree", "explain", "python",
+           "latex")
 BINDING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)([^=;\n]*)\Z")
 
 EPILOG_CONVENTIONS = """\b

@@ -55,3 +55,12 @@ def test_cli_explain(capsys):
     assert status == 0 and out.startswith("Backward pass of f = (x + y) * z") and err == ""
     status, out, err = run(["x", "x=1", "--explain", "--exact"], capsys)
     assert status == 2 and "one at a time" in err
+
+
+def test_every_registered_renderer_is_a_format(capsys):
+    from gradcli.cli import FORMATS
+    from gradcli.render import RENDERERS
+
+    assert set(RENDERERS) <= set(FORMATS)
+    status, out, _ = run(["(x+y)*z", "x=-2", "y=5", "z=-4", "--format", "explain"], capsys)
+    assert status == 0 and out == render(report("add_mul"), Settings())
