@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gradcli.errors import MathError
-from gradcli.expr import Expr, name
+from gradcli.expr import name
 from gradcli.graph import lower
 from gradcli.printer import to_text
 from gradcli.report import compute

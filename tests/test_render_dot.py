@@ -5,7 +5,7 @@ import re
 import shutil
 
 import pytest
-from _circuits import CIRCUITS, report, run
+from _circuits import report, run
 from _snapshots import assert_snapshot
 
 from gradcli.render import Settings

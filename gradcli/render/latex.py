@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from gradcli.expr import Expr
-from gradcli.ops import ATOM, OPS, POWER, PRODUCT, SUM, UNARY
+from gradcli.ops import ATOM, OPS, POWER, UNARY
 from gradcli.printer import format_number as exact_number
 from gradcli.render import Settings, format_number
 from gradcli.symbolic import local_rules
