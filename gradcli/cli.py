@@ -17,13 +17,17 @@ import click
 from gradcli.errors import ExitStatus, GradcliError, InputError, InternalError
 
 # name -> ("module:command", one-line help). Each module is imported only when its command runs.
-SUBCOMMANDS: dict[str, tuple[str, str]] = {}
-SUBCOMMANDS["batch"] = ("gradcli.cli_batch:batch_command", "run every line of a file or pipe")
-SUBCOMMANDS["check"] = ("gradcli.cli_check:check_command", "grade answer files (TOML)")
-SUBCOMMANDS["key"] = ("gradcli.cli_check:key_command", "fill in a problem file's answers")
-SUBCOMMANDS["verify"] = ("gradcli.cli_verify:verify_command", "check a hand-written backward pass")
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "batch": ("gradcli.cli_batch:batch_command", "run every line of a file or pipe"),
+    "check": ("gradcli.cli_check:check_command", "grade answer files (TOML)"),
+    "key": ("gradcli.cli_check:key_command", "fill in a problem file's answers"),
+    "verify": ("gradcli.cli_verify:verify_command", "check a hand-written backward pass"),
+    "graph": ("gradcli.cli_graph:graph_command", "draw the circuit (DOT, Mermaid, SVG, PNG, PDF)"),
+    "diff": ("gradcli.cli_diff:diff_command", "the symbolic derivative, as text or LaTeX"),
+}
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "dot", "mermaid", "tree", "explain", "python",
+           "latex")
 BINDING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)([^=;\n]*)\Z")
 
 EPILOG_CONVENTIONS = """\b
@@ -210,12 +214,19 @@ def split_program(file, words) -> tuple[str, str | None, list[str]]:
 @click.option("--upstream", default="ones", show_default=True, metavar="ones|randn|FILE",
               help="Upstream gradient for an array output: ones (the gradient of its sum), "
                    "randn (drawn after the program's random arrays), or a .npy/.csv/.json file.")
+@click.option("--explain", is_flag=True,
+              help="Narrate the backward pass step by step, in plain words.")
+@click.option("--mode", type=click.Choice(["reverse", "forward"]), default="reverse",
+              show_default=True,
+              help="forward: a tangent sweep giving ∂node/∂x for every node (needs --wrt x).")
+@click.option("--exact", is_flag=True,
+              help="Rational arithmetic where the expression allows it (fractions, exactly).")
 @output_options
 @click.version_option(package_name="gradcli", message="gradcli %(version)s")
 @click.pass_context
 def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precision, color,
               at_file, expect, rtol, atol, hide_answers, gradcheck, step, sample_seed, quiet,
-              seed, upstream):
+              seed, upstream, explain, mode, exact):
     """Show every node's value, local gradients, upstream gradient and what it
     sends downstream, for an expression or a staged program.
 
@@ -250,8 +261,26 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
                 raise InputError(f"--wrt: {name!r} is not an input or a named value of the "
                                  "program") from None
     settings = Settings(precision=precision, wrt=wanted, show_all=show_all)
-    render, kind = renderer(format_)
-    emit(render(report, settings), kind, out, color)
+    if explain + (mode == "forward") + exact > 1:
+        raise InputError("--explain, --mode forward and --exact each make their own report: "
+                         "use one at a time")
+    if mode == "forward":
+        from gradcli.forward_mode import render_forward
+
+        rendered, kind = render_forward(report, settings, format_)
+    elif exact:
+        from gradcli.exact import render_exact
+
+        rendered, kind = render_exact(report, settings, format_, tokens)
+    else:
+        render, kind = renderer("explain" if explain else format_)
+        rendered = render(report, settings)
+        if format_ == "dot" and out is not None and out.lower().endswith((".svg", ".png", ".pdf")):
+            from gradcli.cli_graph import run_graphviz
+
+            run_graphviz(rendered, out.rsplit(".", 1)[1].lower(), out)   # a picture, not DOT text
+            return
+    emit(rendered, kind, out, color)
 
 
 # ------------------------------------------------------------------ dispatch

@@ -92,6 +92,16 @@ class Op:
     methods: tuple[str, ...] = ()     # a.dot(b), a.sum(): the method names that mean this op
     attributes: tuple[str, ...] = ()  # a.T: attributes that mean this op applied to a
     creates: bool = False             # zeros(2, 3): every argument is static; the result a constant
+    # How emitted Python spells it: an operator for infix/prefix ops (default: `symbol`); for
+    # a function a callable's name or a template with {0}, {1} (default: math.<name>).
+    python: str = ""
+    # Rational arithmetic for --exact: exact(*fractions) -> Fraction, or None where the result
+    # is not rational; exact_partials(ans, *fractions) -> one Fraction or None per argument.
+    exact: Callable | None = None
+    exact_partials: Callable | None = None
+    # exact_bits(sizes, *fractions) -> bits the exact result may need, checked before computing
+    # (default: the sum of the arguments' sizes, right for + - * /).
+    exact_bits: Callable | None = None
 
     def accepts(self, count: int) -> bool:
         return count >= self.min_args and (self.max_args is None or count <= self.max_args)
@@ -374,6 +384,53 @@ def _stack(*items):
     return np.stack(items)
 
 
+MAX_RULE_ARGS = 16
+
+
+def _first_winner_rule(beats):
+    """Symbolic partials of max/min with the tie convention: the k-th argument wins when it
+    beats every earlier one strictly and no later one beats it (step(0) = 0)."""
+    def rule(ans, *args):
+        if len(args) > MAX_RULE_ARGS:
+            return (None,) * len(args)      # n² step factors: too big to be worth printing
+        out = []
+        for k, a in enumerate(args):
+            factors = [beats(a, b) for b in args[:k]] + [1 - beats(b, a) for b in args[k + 1:]]
+            product = factors[0] if factors else 1
+            for factor in factors[1:]:
+                product = product * factor
+            out.append(product)
+        return tuple(out)
+    return rule
+
+
+def _exact_pow(x, y):
+    if y.denominator != 1 or (x == 0 and y < 0):
+        return None
+    return x ** int(y)
+
+
+def _exact_pow_partials(ans, x, y):
+    if y.denominator != 1:
+        return None, None
+    n = int(y)
+    dx = 0 if n == 0 else (n * x ** (n - 1) if x != 0 or n >= 1 else None)
+    # d/dy x^y = x^y ln x is rational only where ln x = 0 (or the limit is 0 at x = 0).
+    dy = 0 if x == 1 or (x == 0 and n > 0) else None
+    return dx, dy
+
+
+def _exact_pow_bits(sizes, x, y):
+    if y.denominator != 1:
+        return 0
+    return sizes[0] * (abs(int(y)) + 1)
+
+
+def _exact_first_winner(ans, *args):
+    winner = args.index(ans)
+    return tuple(1 if k == winner else 0 for k in range(len(args)))
+
+
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 
@@ -398,46 +455,56 @@ _TABLE: list[Op] = [
     Op("id", lambda x: x, lambda ans, x: (1.0,), lambda ans, x: (1,),
        array_forward=lambda x: x, vjp=lambda g, ans, x: (g,),
        summary="a name for another value",
-       gate="passes the gradient through unchanged"),
+       gate="passes the gradient through unchanged", python="{0}", latex=r"\cdot",
+       exact=lambda x: x, exact_partials=lambda ans, x: (1,)),
 
     _infix("add", operator.add, lambda ans, a, b: (1.0, 1.0), lambda ans, a, b: (1, 1),
-           "+", SUM, array_forward=operator.add, vjp=lambda g, ans, a, b: (g, g),
-           gate="distributes the gradient unchanged to all its inputs",
-           summary="a + b"),
+           "+", SUM, latex="+", gate="distributes the gradient unchanged to all its inputs",
+           summary="a + b", exact=operator.add, exact_partials=lambda ans, a, b: (1, 1),
+           array_forward=operator.add, vjp=lambda g, ans, a, b: (g, g)),
     _infix("sub", operator.sub, lambda ans, a, b: (1.0, -1.0), lambda ans, a, b: (1, -1),
-           "-", SUM, array_forward=operator.sub, vjp=lambda g, ans, a, b: (g, lambda: -g),
-           gate="passes the gradient to a and its negative to b",
-           summary="a - b"),
+           "-", SUM, latex="-", gate="passes the gradient unchanged to a and negated to b",
+           summary="a - b", exact=operator.sub, exact_partials=lambda ans, a, b: (1, -1),
+           array_forward=operator.sub, vjp=lambda g, ans, a, b: (g, lambda: -g)),
     _infix("mul", operator.mul, lambda ans, a, b: (b, a), lambda ans, a, b: (b, a),
-           "*", PRODUCT, array_forward=operator.mul,
-           vjp=lambda g, ans, a, b: (lambda: g * b, lambda: g * a),
+           "*", PRODUCT, latex=r"\cdot",
            gate="swaps its inputs: each receives the other's value times the gradient",
-           summary="a * b"),
+           summary="a * b", exact=operator.mul, exact_partials=lambda ans, a, b: (b, a),
+           array_forward=operator.mul, vjp=lambda g, ans, a, b: (lambda: g * b, lambda: g * a)),
     _infix("div", _div, lambda ans, a, b: (1.0 / b, -ans / b),
            lambda ans, a, b: (1 / b, -a / b ** 2),
-           "/", PRODUCT, domain=lambda a, b: "division by zero",
+           "/", PRODUCT, latex=r"\frac", domain=lambda a, b: "division by zero",
+           gate="sends the gradient divided by b to a, and -a/b² times it to b",
+           summary="a / b", exact=lambda a, b: a / b if b else None,
+           exact_partials=lambda ans, a, b: (1 / b, -ans / b),
            array_forward=operator.truediv,
-           vjp=lambda g, ans, a, b: (lambda: g / b, lambda: -(g / b) * ans),
-           summary="a / b"),
+           vjp=lambda g, ans, a, b: (lambda: g / b, lambda: -(g / b) * ans)),
     _infix("pow", _pow, _pow_partials,
            lambda ans, x, y: (y * x ** (y - 1), ans * call("log", x)),
-           "^", POWER, domain=_pow_domain,
-           array_forward=lambda x, y: np.power(x, y), vjp=_a_pow_vjp,
-           summary="x ^ y, also written x ** y or pow(x, y)"),
+           "^", POWER, latex="^", domain=_pow_domain,
+           gate="scales the gradient by y·x^(y-1) for the base (and x^y·ln x for the exponent)",
+           summary="x ^ y, also written x ** y or pow(x, y)", python="**",
+           exact=_exact_pow, exact_partials=_exact_pow_partials, exact_bits=_exact_pow_bits,
+           array_forward=lambda x, y: np.power(x, y), vjp=_a_pow_vjp),
     Op("neg", operator.neg, lambda ans, x: (-1.0,), lambda ans, x: (-1,),
-       syntax="prefix", symbol="-", strength=UNARY, summary="-x",
-       array_forward=operator.neg, vjp=lambda g, ans, x: (-g,),
-       gate="passes the negated gradient"),
+       syntax="prefix", symbol="-", strength=UNARY, summary="-x", latex="-",
+       gate="passes the gradient back negated", exact=operator.neg,
+       exact_partials=lambda ans, x: (-1,),
+       array_forward=operator.neg, vjp=lambda g, ans, x: (-g,)),
     Op("pos", operator.pos, lambda ans, x: (1.0,), lambda ans, x: (1,),
-       syntax="prefix", symbol="+", strength=UNARY, summary="+x",
+       syntax="prefix", symbol="+", strength=UNARY, summary="+x", latex="+",
+       gate="passes the gradient through unchanged", exact=operator.pos,
+       exact_partials=lambda ans, x: (1,),
        array_forward=operator.pos, vjp=lambda g, ans, x: (g,)),
 
     _unary("exp", math.exp, lambda ans, x: (ans,), lambda ans, x: (ans,), r"\exp",
+           gate="multiplies the gradient by its own output (exp' = exp)",
            summary="e to the power x",
            array_forward=lambda x: np.exp(x),
            vjp=lambda g, ans, x: (g * ans,)),
     _unary("log", math.log, lambda ans, x: (1.0 / x,), lambda ans, x: (1 / x,), r"\ln",
            aliases=("ln",), domain=_positive("log"), summary="natural logarithm",
+           gate="divides the gradient by its input",
            array_forward=lambda x: np.log(x),
            vjp=lambda g, ans, x: (g / x,)),
     _unary("log2", math.log2, lambda ans, x: (1.0 / (x * LN2),),
@@ -450,7 +517,7 @@ _TABLE: list[Op] = [
            domain=_positive("log10"), summary="base-10 logarithm",
            array_forward=lambda x: np.log10(x),
            vjp=lambda g, ans, x: (g / (x * LN10),)),
-    _unary("sqrt", math.sqrt, _safe_sqrt_partial, lambda ans, x: (0.5 / ans,), r"\sqrt",
+    _unary("sqrt", math.sqrt, _safe_sqrt_partial, lambda ans, x: (0.5 / ans,), r"\sqrt{\cdot}",
            domain=lambda x: "sqrt is defined only for numbers >= 0", summary="square root",
            array_forward=lambda x: np.sqrt(x),
            vjp=lambda g, ans, x: (g * 0.5 / ans,)),
@@ -493,41 +560,58 @@ _TABLE: list[Op] = [
            vjp=lambda g, ans, x: (g * (1.0 - ans * ans),)),
     _unary("sigmoid", _sigmoid, lambda ans, x: ((1.0 - ans) * ans,),
            lambda ans, x: ((1 - ans) * ans,), r"\sigma",
+           gate="multiplies the gradient by (1 - f) * f, f being its own output",
            summary="1 / (1 + exp(-x)), computed stably",
+           python="(1.0 / (1.0 + math.exp(-{0})))",
            array_forward=_a_sigmoid,
            vjp=lambda g, ans, x: (g * (1.0 - ans) * ans,)),
     _unary("relu", lambda x: x if x > 0.0 else 0.0, lambda ans, x: (1.0 if x > 0.0 else 0.0,),
            lambda ans, x: (call("step", x),), kink=_kink_at_zero("relu"), branch=_side_of_zero,
            gate="passes the gradient where its input is positive, blocks it elsewhere",
-           summary="max(x, 0); relu'(0) = 0",
+           summary="max(x, 0); relu'(0) = 0", python="max({0}, 0.0)",
+           exact=lambda x: x if x > 0 else 0, exact_partials=lambda ans, x: (1 if x > 0 else 0,),
            array_forward=lambda x: np.where(x > 0.0, x, 0.0),
            vjp=lambda g, ans, x: (g * (x > 0.0),)),
     _unary("softplus", _softplus, lambda ans, x: (_sigmoid(x),),
            lambda ans, x: (call("sigmoid", x),), summary="log(1 + exp(x)), computed stably",
+           python="(math.log1p(math.exp(-abs({0}))) + max({0}, 0.0))",
            array_forward=lambda x: np.logaddexp(0.0, x),
            vjp=lambda g, ans, x: (g * _a_sigmoid(x),)),
     _unary("abs", abs, lambda ans, x: (_sign(x),), lambda ans, x: (call("sign", x),),
-           r"\left|\cdot\right|", kink=_kink_at_zero("abs"), branch=_side_of_zero, summary="|x|; abs'(0) = 0",
+           r"\left|\cdot\right|", kink=_kink_at_zero("abs"), branch=_side_of_zero,
+           summary="|x|; abs'(0) = 0",
+           gate="passes the gradient where its input is positive, negated where it is negative",
+           python="abs", exact=abs,
+           exact_partials=lambda ans, x: ((x > 0) - (x < 0),),
            array_forward=lambda x: np.abs(x),
            vjp=lambda g, ans, x: (g * np.sign(x),)),
     _unary("step", _step, lambda ans, x: _ZERO, lambda ans, x: (0,),
            kink=lambda ans, x: "step jumps at 0; its derivative is taken as 0" if x == 0.0 else None,
            branch=_side_of_zero, summary="1 where x > 0, else 0 (the derivative of relu)",
+           python="(1.0 if {0} > 0 else 0.0)", gate="blocks the gradient (its derivative is 0)",
+           exact=lambda x: 1 if x > 0 else 0, exact_partials=lambda ans, x: (0,),
            array_forward=lambda x: np.where(x > 0.0, 1.0, 0.0),
            vjp=lambda g, ans, x: (g * 0.0,)),
     _unary("sign", _sign, lambda ans, x: _ZERO, lambda ans, x: (0,),
            kink=lambda ans, x: "sign jumps at 0; its derivative is taken as 0" if x == 0.0 else None,
            branch=lambda ans, x: _sign(x), summary="-1, 0 or 1 (the derivative of abs)",
+           python="(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",
+           gate="blocks the gradient (its derivative is 0)",
+           exact=lambda x: (x > 0) - (x < 0), exact_partials=lambda ans, x: (0,),
            array_forward=lambda x: np.sign(x),
            vjp=lambda g, ans, x: (g * 0.0,)),
-    Op("max", _max, _first_winner_partials, None, min_args=1, max_args=None, latex=r"\max",
+    Op("max", _max, _first_winner_partials, _first_winner_rule(lambda a, b: call("step", a - b)),
+       min_args=1, max_args=None, latex=r"\max",
        kink=_tie("max"), branch=_winner, gate="routes the whole gradient to its largest input",
-       summary="largest argument; a tie sends the gradient to the first",
+       summary="largest argument; a tie sends the gradient to the first", python="max",
+       exact=_max, exact_partials=_exact_first_winner,
        array_forward=_MAX_FORWARD, vjp=_MAX_VJP, keywords=("axis",), methods=("max",),
        aliases=("maximum", "amax")),
-    Op("min", _min, _first_winner_partials, None, min_args=1, max_args=None, latex=r"\min",
+    Op("min", _min, _first_winner_partials, _first_winner_rule(lambda a, b: call("step", b - a)),
+       min_args=1, max_args=None, latex=r"\min",
        kink=_tie("min"), branch=_winner, gate="routes the whole gradient to its smallest input",
-       summary="smallest argument; a tie sends the gradient to the first",
+       summary="smallest argument; a tie sends the gradient to the first", python="min",
+       exact=_min, exact_partials=_exact_first_winner,
        array_forward=_MIN_FORWARD, vjp=_MIN_VJP, keywords=("axis",), methods=("min",),
        aliases=("minimum", "amin")),
 

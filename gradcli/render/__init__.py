@@ -17,6 +17,7 @@ class Settings:
     wrt: tuple[str, ...] | None = None
     show_all: bool = False          # every row, constants included
     max_rows: int = 60              # rows before a table is cut (show_all lifts it)
+    max_nodes: int = 80             # gates drawn in a picture before the rest is elided
 
 
 # name -> ("module:function", what it makes). A function returns a str, or for
@@ -26,6 +27,12 @@ RENDERERS: dict[str, tuple[str, str]] = {
     "json": ("gradcli.render.machine:render_json", "text"),
     "csv": ("gradcli.render.machine:render_csv", "text"),
     "markdown": ("gradcli.render.markdown:render", "text"),
+    "dot": ("gradcli.render.dot:render", "text"),
+    "mermaid": ("gradcli.render.mermaid:render", "text"),
+    "tree": ("gradcli.render.tree:render", "renderable"),
+    "explain": ("gradcli.render.explain:render", "text"),
+    "python": ("gradcli.render.python_code:render", "text"),
+    "latex": ("gradcli.render.latex:render", "text"),
 }
 
 

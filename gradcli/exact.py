@@ -1,0 +1,268 @@
+"""--exact: the same sweeps in rational arithmetic, wherever the expression allows it.
+
++ - * /, integer powers, abs, max, min, relu and rational inputs (`x=1/3`, or a
+literal like 0.1, read from its text, not from the float) stay exact
+(Fractions). An op with no rational result (exp, sin, log, a non-integer
+power, pi) makes that value inexact: its float is shown, marked ≈, and so is
+everything computed from it. Sizes are estimated before each exact step, and a
+number that would need more than MAX_DIGITS digits falls back to its float the
+same way, so nothing hangs and nothing reaches Python's integer-to-string limit.
+The float report is computed first, so domain errors and overflow are reported
+exactly as without --exact (9^9^9^9 fails at once as a float overflow).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from gradcli.errors import InputError
+
+MAX_DIGITS = 4000
+MAX_BITS = int(MAX_DIGITS * 3.32)
+
+
+def _size(q) -> int:
+    q = Fraction(q)
+    return q.numerator.bit_length() + q.denominator.bit_length()
+
+
+def apply_exact(op, args):
+    """op applied exactly, or None when the result is not rational or would be too large."""
+    if op.exact is None or any(a is None for a in args):
+        return None
+    sizes = [_size(a) for a in args]
+    bits = op.exact_bits(sizes, *args) if op.exact_bits is not None else sum(sizes)
+    if bits > MAX_BITS:
+        return None
+    try:
+        result = op.exact(*args)
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return None
+    return None if result is None else Fraction(result)
+
+
+def partials_exact(op, ans, args):
+    """The local partials exactly, one Fraction or None per argument."""
+    if op.exact_partials is None or ans is None or any(a is None for a in args):
+        return [None] * len(args)
+    sizes = [_size(a) for a in args] + [_size(ans)]
+    bits = op.exact_bits(sizes, *args) if op.exact_bits is not None else sum(sizes)
+    if bits > MAX_BITS:
+        return [None] * len(args)
+    try:
+        result = op.exact_partials(ans, *args)
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return [None] * len(args)
+    return [None if p is None else Fraction(p) for p in result]
+
+
+def literal(expr, source: str):
+    """A number literal's exact value, from the text the user wrote (0.1 is 1/10)."""
+    if 0 <= expr.start < expr.end <= len(source):
+        try:
+            return Fraction(source[expr.start:expr.end].replace("_", ""))
+        except (ValueError, ZeroDivisionError):
+            pass
+    return Fraction(expr.value)
+
+
+def constant_exact(root, source: str):
+    """A constant expression (a binding's value, an input's default) exactly, or None."""
+    from gradcli.graph import resolve_function
+    from gradcli.ops import OPS
+
+    values: list = []
+    stack: list = [(root, None)]
+    while stack:
+        expr, op = stack.pop()
+        if op is not None:
+            count = len(expr.args) - (1 if expr.kind == "call" else 0)
+            args = values[len(values) - count:]
+            del values[len(values) - count:]
+            values.append(apply_exact(op, args))
+            continue
+        if expr.kind == "number":
+            values.append(literal(expr, source))
+        elif expr.kind == "call":
+            stack.append((expr, resolve_function(expr)))
+            stack.extend((a, None) for a in reversed(expr.args[1:]))
+        elif expr.kind in OPS:
+            stack.append((expr, OPS[expr.kind]))
+            stack.extend((a, None) for a in reversed(expr.args))
+        else:
+            values.append(None)     # pi, e, math.pi: not rational
+    return values[0]
+
+
+class ExactResult:
+    def __init__(self, report, values, grads):
+        self.report = report
+        self.values = values     # Fraction or None (inexact) per node
+        self.grads = grads
+
+
+def compute_exact(report, binding_texts: dict[str, str]) -> ExactResult:
+    from gradcli.syntax import parse
+
+    graph = report.graph
+    n = graph.output + 1
+    values: list = [None] * n
+    # Inputs: the binding's text, else the program's default, read exactly.
+    defaults = {}
+    for statement in parse(graph.source):
+        if statement.kind == "assign" and statement.name in graph.inputs:
+            defaults[statement.name] = (statement.expr, graph.source)
+    for name, node in graph.inputs.items():
+        if name in binding_texts:
+            text = binding_texts[name]
+            statements = parse(text)
+            values[node] = constant_exact(statements[0].expr, text)
+        elif name in defaults:
+            values[node] = constant_exact(*defaults[name])
+    for i in range(n):
+        op = graph.ops[i]
+        if op.name == "input":
+            continue
+        if op.name == "const":
+            expr = graph.exprs[i]
+            values[i] = literal(expr, graph.source) if expr is not None and expr.kind == "number" \
+                else None
+            continue
+        values[i] = apply_exact(op, [values[a] for a in graph.args(i)])
+
+    grads: list = [Fraction(0)] * n
+    grads[graph.output] = Fraction(1)
+    for i in range(n - 1, -1, -1):
+        args = list(graph.args(i))
+        if not args or not graph.requires_grad[i]:
+            continue
+        g = grads[i]
+        partials = partials_exact(graph.ops[i], values[i], [values[a] for a in args]) \
+            if g is not None else [None] * len(args)
+        for a, p in zip(args, partials):
+            if not graph.requires_grad[a] or grads[a] is None:
+                continue
+            if g == 0:
+                continue          # nothing flows back, exactly as in the float sweep
+            if p is None or _size(p) + _size(g) + _size(grads[a]) > MAX_BITS:
+                grads[a] = None
+            else:
+                grads[a] = grads[a] + p * g
+    return ExactResult(report, values, grads)
+
+
+def show(q, approx: float, precision: int) -> str:
+    """1/3 ≈ 0.3333; -12; ≈ 0.7311 (inexact)."""
+    from gradcli.render import format_number
+
+    if q is None or q == 0:
+        decimal = format_number(approx if q is None else 0.0, precision)
+    else:
+        # From the fraction itself, so 1/3^1000 shows as 7.6e-478, not as an underflowed 0.
+        from decimal import Context, Decimal
+
+        context = Context(prec=precision + 2, Emin=-10**9, Emax=10**9)
+        ratio = context.divide(Decimal(q.numerator), Decimal(q.denominator))
+        decimal = f"{ratio:.{precision}g}".replace("E", "e")
+        if "e" not in decimal and "." in decimal:
+            decimal = decimal.rstrip("0").rstrip(".")
+    if q is None:
+        return f"≈ {decimal}"
+    if q.denominator == 1:
+        text = str(q.numerator)
+        return text if len(text) <= 40 else f"{text[:12]}…({len(text)} digits) ≈ {decimal}"
+    text = f"{q.numerator}/{q.denominator}"
+    if len(text) > 40:
+        return (f"({len(str(abs(q.numerator)))}-digit)/({len(str(q.denominator))}-digit) "
+                f"≈ {decimal}")
+    return f"{text} ≈ {decimal}"
+
+
+def render_exact(report, settings, format_: str, tokens):
+    from gradcli.cli import BINDING
+
+    if format_ not in ("table", "json"):
+        raise InputError(f"--exact writes a table or JSON, not {format_}")
+    texts = {}
+    for token in tokens:
+        match = BINDING.match(token)
+        if match:
+            texts[match.group(1)] = match.group(2).strip()
+    result = compute_exact(report, texts)
+    if format_ == "json":
+        import json
+
+        from gradcli.render.machine import finite_or_string
+
+        graph = report.graph
+
+        def item(q, approx):
+            return {"exact": None if q is None else str(q), "float": finite_or_string(approx)}
+
+        nodes = [{"id": i, "name": graph.names[i], "op": graph.ops[i].name,
+                  "value": item(result.values[i], report.values[i]),
+                  "grad": item(result.grads[i], report.grads[i]) if graph.requires_grad[i]
+                  else None} for i in range(graph.output + 1)]
+        data = {"value": item(result.values[graph.output], report.value),
+                "gradients": {name: item(result.grads[node], report.grads[node])
+                              for name, node in graph.inputs.items()},
+                "nodes": nodes}
+        return json.dumps(data) + "\n", "text"
+    return ExactTable(result, settings), "renderable"
+
+
+NOTE = (f"≈ marks a float: the op has no rational result (exp, log, sin, pi, ...) or the exact "
+        f"number would need over {MAX_DIGITS:,} digits.")
+
+
+def _summary(label: str, text: str, style: str):
+    from rich.text import Text
+
+    if text.startswith("≈ "):
+        return Text.assemble(f"{label} ≈ ", (text[2:], style))
+    return Text.assemble(f"{label} = ", (text, style))
+
+
+class ExactTable:
+    def __init__(self, result: ExactResult, settings):
+        self.result, self.settings = result, settings
+
+    def __rich_console__(self, console, options):
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        from gradcli.render.rows import make_row
+
+        result, settings = self.result, self.settings
+        report = result.report
+        graph = report.graph
+        precision = settings.precision
+        out = report.output_name
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1),
+                      collapse_padding=True, header_style="bold")
+        table.add_column("node", overflow="ellipsis", no_wrap=True, max_width=18)
+        table.add_column("op", no_wrap=True)
+        table.add_column("value", justify="right", style="green", overflow="fold")
+        table.add_column(f"∂{out}/∂node", justify="right", style="red", overflow="fold")
+        shown = [i for i in range(graph.output + 1)
+                 if settings.show_all or graph.ops[i].name != "const"]
+        limit = None if settings.show_all else settings.max_rows
+        if limit is not None and len(shown) > limit:
+            half = limit // 2
+            shown = shown[:half] + [None] + shown[-half:]
+        for node in shown:
+            if node is None:
+                table.add_row(Text("… (--all shows every row)", style="dim"), "", "", "")
+                continue
+            grad = show(result.grads[node], report.grads[node], precision) \
+                if graph.requires_grad[node] else ""
+            table.add_row(make_row(report, node).node, graph.ops[node].name,
+                          show(result.values[node], report.values[node], precision), grad)
+        yield table
+        yield _summary(out, show(result.values[graph.output], report.value, precision), "green")
+        for name, node in graph.inputs.items():
+            yield _summary(f"∂{out}/∂{name}", show(result.grads[node], report.grads[node],
+                                                    precision), "red")
+        if any(v is None for v in result.values) or any(g is None for g in result.grads):
+            yield Text(NOTE, style="dim")

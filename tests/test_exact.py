@@ -1,0 +1,81 @@
+"""--exact: rational arithmetic where possible, floats marked ≈ elsewhere, sizes checked first."""
+
+import json
+from fractions import Fraction
+
+from _circuits import run
+
+from gradcli.exact import MAX_DIGITS, compute_exact, show
+from gradcli.report import compute
+
+
+def exact(program, texts):
+    bindings = {name: eval_fraction(text) for name, text in texts.items()}
+    return compute_exact(compute(program, bindings), texts)
+
+
+def eval_fraction(text):
+    from gradcli.report import parse_binding_value
+
+    return parse_binding_value(text)
+
+
+def test_fractions_from_binding_text():
+    result = exact("x^2/3 + 0.1*y", {"x": "1/3", "y": "2"})
+    graph = result.report.graph
+    assert result.values[graph.output] == Fraction(32, 135)
+    assert result.grads[graph.inputs["x"]] == Fraction(2, 9)
+    assert result.grads[graph.inputs["y"]] == Fraction(1, 10)     # 0.1 read as written
+
+
+def test_program_defaults_are_exact():
+    result = exact("x = 1/3\nf = x * 3", {})
+    assert result.values[result.report.graph.output] == 1
+
+
+def test_inexact_ops_are_marked():
+    result = exact("x * exp(y)", {"x": "1/3", "y": "0"})
+    graph = result.report.graph
+    assert result.values[graph.output] is None
+    assert result.grads[graph.inputs["x"]] is None
+    assert show(None, 0.3333333, 4) == "≈ 0.3333"
+    assert show(Fraction(1, 3), 1 / 3, 4) == "1/3 ≈ 0.3333"
+    assert show(Fraction(-12), -12.0, 4) == "-12"
+
+
+def test_max_and_relu_stay_exact():
+    result = exact("max(x, y) + relu(x - y) + abs(y)", {"x": "1/2", "y": "-1/3"})
+    graph = result.report.graph
+    assert result.values[graph.output] == Fraction(1, 2) + Fraction(5, 6) + Fraction(1, 3)
+    assert result.grads[graph.inputs["y"]] == -1 - 1
+
+
+def test_huge_exact_numbers_fall_back_to_floats_at_once():
+    result = exact("x^100000", {"x": "1/3"})
+    assert result.values[result.report.graph.output] is None
+    # Within the limit they stay exact, and print without hitting int-to-str limits.
+    result = exact("x^1000", {"x": "1/3"})
+    value = result.values[result.report.graph.output]
+    assert value == Fraction(1, 3 ** 1000)
+    assert "(478-digit)" in show(value, 0.0, 4) and "7.564e-478" in show(value, 0.0, 4)
+    assert MAX_DIGITS < 4300
+
+
+def test_tower_of_powers_refuses_at_once(capsys):
+    status, out, err = run(["9^9^9^9", "--exact"], capsys)
+    assert status == 3 and "too large" in err and out == ""
+
+
+def test_cli_exact_table_and_json(capsys):
+    status, out, err = run(["x^2/3 + 0.1*y", "x=1/3", "y=2", "--exact", "--color", "never"],
+                           capsys)
+    assert status == 0 and "f = 32/135 ≈ 0.237" in out and "∂f/∂y = 1/10 ≈ 0.1" in out
+    status, out, err = run(["x*exp(y)", "x=1/3", "y=0", "--exact", "--color", "never"], capsys)
+    assert "f ≈ 0.3333" in out and "≈ marks a float" in out
+    status, out, _ = run(["(x+y)*z", "x=-2", "y=1/2", "z=-4", "--exact", "--format", "json"],
+                         capsys)
+    data = json.loads(out)
+    assert data["value"] == {"exact": "6", "float": 6.0}
+    assert data["gradients"]["y"] == {"exact": "-4", "float": -4.0}
+    status, _, err = run(["x", "x=1", "--exact", "--format", "dot"], capsys)
+    assert status == 2 and "table or JSON" in err

@@ -1,0 +1,70 @@
+"""--format latex (and gradcli diff --format latex): snapshots, and pdflatex compiles them."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from _circuits import CIRCUITS, report, run
+from _snapshots import assert_snapshot
+
+from gradcli.expr import Expr, name
+from gradcli.render import Settings
+from gradcli.render.latex import latex_name, render, to_latex
+
+NEEDS_LATEX = pytest.mark.skipif(
+    shutil.which("pdflatex") is None and os.environ.get("CI") != "true",
+    reason="pdflatex is not installed (.ci/system-packages installs texlive-latex-base)")
+
+
+@pytest.mark.parametrize("circuit", sorted(CIRCUITS))
+def test_latex_snapshot(circuit):
+    assert_snapshot(f"latex_{circuit}.tex", render(report(circuit), Settings()))
+
+
+def test_printer_forms():
+    x, y = name("x"), name("y")
+    assert to_latex((x + y) * Expr("exp", (x,))) == r"\left(x + y\right) \cdot \exp\left(x\right)"
+    assert to_latex(x / (y + 1)) == r"\frac{x}{y + 1}"
+    assert to_latex((x + 1) ** 2) == r"\left(x + 1\right)^{2}"
+    assert to_latex(-(x - y)) == r"-\left(x - y\right)"
+    assert to_latex(x - (y - x)) == r"x - \left(y - x\right)"
+    assert to_latex(Expr("abs", (x,))) == r"\left|x\right|"
+    assert to_latex(Expr("sqrt", (x + y,))) == r"\sqrt{x + y}"
+    assert to_latex(Expr("step", (x,))) == r"\operatorname{step}\left(x\right)"
+    assert to_latex(Expr("number", value=1e20)) == r"1 \times 10^{20}"
+    assert latex_name("w0") == "w_{0}" and latex_name("sig_y") == r"\mathit{sig\_y}"
+
+
+def test_chain_rule_steps_substitute_numbers():
+    text = render(report("add_mul"), Settings())
+    assert r"&= 1 \cdot z \\" in text and r"&= 1 \cdot \left(-4\right) \\" in text
+    assert r"\frac{\partial f}{\partial x} &= \frac{\partial f}{\partial t_{1}}" in text
+
+
+def _compile(tmp_path, tex: str):
+    (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
+    result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                            cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")
+
+
+@NEEDS_LATEX
+@pytest.mark.parametrize("circuit", ["neuron", "staged"])
+def test_latex_compiles(tmp_path, circuit):
+    _compile(tmp_path, render(report(circuit), Settings()))
+
+
+@NEEDS_LATEX
+def test_diff_latex_compiles(tmp_path, capsys):
+    status, out, err = run(["diff", "relu(w*x + b) + max(x, y) / sqrt(abs(y) + 1)",
+                            "--format", "latex"], capsys)
+    assert status == 0, err
+    _compile(tmp_path, "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+             + out + "\\end{document}\n")
+
+
+def test_cli_latex(capsys):
+    status, out, err = run(["(x+y)*z", "x=-2", "y=5", "z=-4", "--format", "latex"], capsys)
+    assert status == 0 and out.startswith(r"\documentclass{article}") and err == ""
