@@ -61,12 +61,13 @@ def check(*paths, **options):
 
 
 def verify(source: str, /, bindings: dict[str, float] | None = None, *,
-           filename: str | None = None):
+           filename: str | None = None, seed: int = 0):
     """Check a forward pass followed by a hand-written backward pass; returns a VerifyResult
-    (.ok, .findings with line numbers and messages, .gradients)."""
+    (.ok, .findings with line numbers and messages, .gradients). `seed` seeds the random
+    arrays of a program with arrays, as np.random.seed(seed) would."""
     from gradcli.backward import verify as run
 
-    return run(source, bindings, filename=filename)
+    return run(source, bindings, filename=filename, seed=seed)
 
 
 def expect(program: str, /, claims, bindings: dict[str, float] | None = None, **tolerances):

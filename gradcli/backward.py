@@ -68,8 +68,24 @@ class GradientCheck:
         out = {"variable": self.variable, "target": self.target, "line": self.line,
                "ok": self.ok}
         if show_values:
-            out.update(got=finite_or_string(self.got), expected=finite_or_string(self.expected))
+            if getattr(self.got, "ndim", 0) or getattr(self.expected, "ndim", 0):
+                from gradcli.arrays.report import _json_array
+
+                out.update(got=_json_array(self.got), expected=_json_array(self.expected))
+            else:
+                out.update(got=finite_or_string(self.got),
+                           expected=finite_or_string(self.expected))
         return out
+
+    def text(self, value, precision: int) -> str:
+        """A number, or an array's preview (with its shape) for the array verifier's gradients."""
+        if getattr(value, "ndim", 0):
+            from gradcli.render.arrays import preview, shape_text
+
+            return f"{preview(value, precision, 22)} {shape_text(value.shape)}"
+        from gradcli.render import format_number
+
+        return format_number(float(value), precision)
 
 
 @dataclass
@@ -97,8 +113,6 @@ class VerifyResult:
         """Plain text: the findings, each at its line with a caret, then a summary."""
         import textwrap
 
-        from gradcli.render import format_number
-
         where = self.filename or "<program>"
         head = (f"{where}: forward pass lines {self.forward_lines[0]}-{self.forward_lines[1]} "
                 f"(output {self.output}), backward pass lines {self.backward_lines[0]}-"
@@ -118,8 +132,8 @@ class VerifyResult:
             width = max([len(g.variable) for g in self.gradients] + [4])
             for g in self.gradients:
                 parts.append(f"  {'ok  ' if g.ok else 'FAIL'}  {g.variable:<{width}}  "
-                             f"got {format_number(g.got, precision)}, "
-                             f"true {format_number(g.expected, precision)}")
+                             f"got {g.text(g.got, precision)}, "
+                             f"true {g.text(g.expected, precision)}")
         names = ", ".join(g.variable for g in self.gradients)
         if self.ok:
             parts.append(f"ok: every gradient matches ({names})")
@@ -132,10 +146,25 @@ class VerifyResult:
 
 
 def verify(source: str, bindings: dict[str, float] | None = None, *,
-           filename: str | None = None) -> VerifyResult:
-    """Python API and `gradcli verify`: check the backward pass in `source`."""
+           filename: str | None = None, seed: int = 0) -> VerifyResult:
+    """Python API and `gradcli verify`: check the backward pass in `source`.
+
+    A forward pass with arrays goes to gradcli.arrays.verify, which draws random
+    arrays from one generator seeded with `seed`."""
+    from gradcli.graph import NeedsArrays
+    from gradcli.report import is_array_value
+
+    bindings = dict(bindings or {})
     try:
-        return _Verifier(source, filename).run(dict(bindings or {}))
+        try:
+            if any(is_array_value(value) for value in bindings.values()):
+                raise NeedsArrays()
+            return _Verifier(source, filename).run(bindings)
+        except NeedsArrays:
+            from gradcli.arrays.verify import verify_arrays
+            from gradcli.syntax import parse
+
+            return verify_arrays(source, parse(source), bindings, filename=filename, seed=seed)
     except GradcliError as error:
         raise error.with_source(source, filename)
 

@@ -14,8 +14,11 @@ import click
               show_default=True, help="table for people, json for scripts.")
 @click.option("--show-values", is_flag=True,
               help="Also show each gradient's value and the true one (reveals the answers).")
+@click.option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0, show_default=True,
+              help="Seed for random arrays (np.random.randn), drawn in statement order, the "
+                   "backward pass's included: the same arrays as np.random.seed(N) in Python.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; only set the exit status.")
-def verify_command(file, bindings, format_, show_values, quiet):
+def verify_command(file, bindings, format_, show_values, seed, quiet):
     """Check the backward pass in FILE ('-' for standard input), line by line.
 
     FILE holds a forward pass and then a backward pass in the style of the
@@ -32,7 +35,7 @@ def verify_command(file, bindings, format_, show_values, quiet):
     from gradcli.backward import verify
 
     text, name = read_program(file)
-    result = verify(text, parse_bindings(bindings), filename=name)
+    result = verify(text, parse_bindings(bindings), filename=name, seed=seed)
     if not quiet:
         if format_ == "json":
             sys.stdout.write(json.dumps(result.to_json(show_values), ensure_ascii=False,
