@@ -239,16 +239,17 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
     ctx.obj = {"format": format_}
     text, filename, tokens = split_program(file, words)
     bindings = parse_bindings(tokens)
+    if upstream not in ("ones", "randn"):
+        from gradcli.arrays.files import read_array
+
+        upstream = (read_array(upstream), upstream)
     if at_file or expect or gradcheck or hide_answers or quiet:
         from gradcli.cli_expect import run_with_checks
 
         return run_with_checks(text, filename, bindings, output_name, format_, out, precision,
                                color, at_file, quiet,
-                               (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed))
-    if upstream not in ("ones", "randn"):
-        from gradcli.arrays.files import read_array
-
-        upstream = (read_array(upstream), upstream)
+                               (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed),
+                               seed=seed, upstream=upstream)
     report = compute(text, bindings, output=output_name, filename=filename, seed=seed,
                      upstream=upstream)
     wanted = None

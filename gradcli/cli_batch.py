@@ -22,9 +22,24 @@ RESULT_COLUMN = 6 + 2 + PROGRAM_WIDTH + 2 + 10 + 2
 
 
 def _number(value, precision: int) -> str:
+    if getattr(value, "ndim", 0):           # an array program's value or gradient: a preview
+        from gradcli.render.arrays import preview
+
+        return preview(value, precision, 10)
     from gradcli.render import format_number
 
-    return format_number(value, precision)
+    return format_number(float(value), precision)
+
+
+def _exact(value) -> str:
+    """Every digit: repr of a number, nested lists (as in JSON) for an array."""
+    if getattr(value, "ndim", 0):
+        import json
+
+        from gradcli.arrays.report import _json_array
+
+        return json.dumps(_json_array(value))
+    return repr(float(value)) if hasattr(value, "ndim") else repr(value)
 
 
 def _clip(text: str, width: int) -> str:
@@ -146,8 +161,8 @@ class CsvWriter:
             status = "fail" if record.status else "ok"
             message = check_summary(record, 17)
             grads = {} if record.hide_answers else record.gradients
-            value = "" if record.hide_answers else repr(record.value)
-            rows = [(name, repr(grad)) for name, grad in grads.items()] or [("", "")]
+            value = "" if record.hide_answers else _exact(record.value)
+            rows = [(name, _exact(grad)) for name, grad in grads.items()] or [("", "")]
             for name, grad in rows:
                 self.writer.writerow((record.number, status, record.status, value, name, grad,
                                       message))

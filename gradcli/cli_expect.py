@@ -11,7 +11,7 @@ from gradcli.errors import InputError
 
 
 def run_with_checks(text, filename, bindings, output_name, format_, out, precision, color,
-                    at_file, quiet, check_args) -> int:
+                    at_file, quiet, check_args, *, seed: int = 0, upstream="ones") -> int:
     from gradcli.cli_batch import make_checks
 
     checks = make_checks(*check_args)
@@ -21,7 +21,8 @@ def run_with_checks(text, filename, bindings, output_name, format_, out, precisi
     from gradcli.batchrun import run_checks
     from gradcli.report import compute
 
-    report = compute(text, bindings, output=output_name, filename=filename)
+    report = compute(text, bindings, output=output_name, filename=filename, seed=seed,
+                     upstream=upstream)
     expected, numeric = run_checks(report, checks)
     failed = (expected is not None and not expected.passed) or \
         (numeric is not None and not numeric.passed)

@@ -155,6 +155,12 @@ def evaluate(report, expectations, rtol: float = RTOL, atol: float = ATOL) -> Ex
                 hint = _did_you_mean(claim.wrt, named)
                 raise InputError(f"{claim.item}: the program has no input or named value "
                                  f"{claim.wrt!r}{hint}") from None
+        if hasattr(got, "ndim"):        # an array program's number, or an array
+            if got.ndim:
+                raise InputError(f"{claim.item}: the program gives an array of the shape "
+                                 f"{tuple(int(n) for n in got.shape)} here, and a claim is one "
+                                 "number: claim an entry's value in a program that indexes it")
+            got = float(got)
         items.append(ExpectItem(claim.item, claim.expected, got,
                                 close_enough(got, claim.expected, rtol, atol)))
     return ExpectResult(tuple(items), rtol, atol)

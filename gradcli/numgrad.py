@@ -74,6 +74,7 @@ class GradcheckResult:
     intermediates: int        # how many intermediate nodes the graph has
     checked: int              # how many of them were checked
     seed: int | None          # the sample's seed, None when every intermediate was checked
+    scope: str = ""           # what an array program's sample covered (its entries), if any
 
     @property
     def passed(self) -> bool:
@@ -90,15 +91,20 @@ class GradcheckResult:
         return counts
 
     def coverage(self) -> str:
+        if self.scope:
+            return self.scope
         if self.seed is None:
             return f"all {self.intermediates} intermediate node{'s' * (self.intermediates != 1)}"
         return (f"a sample of {self.checked} of {self.intermediates:,} intermediate nodes "
                 f"(seed {self.seed})")
 
     def to_json(self, hide_answers: bool = False) -> dict:
-        return {"passed": self.passed, "step": self.step, "intermediates": self.intermediates,
-                "checked": self.checked, "seed": self.seed, "counts": self.counts(),
-                "items": [item.to_json(hide_answers) for item in self.items]}
+        out = {"passed": self.passed, "step": self.step, "intermediates": self.intermediates,
+               "checked": self.checked, "seed": self.seed, "counts": self.counts(),
+               "items": [item.to_json(hide_answers) for item in self.items]}
+        if self.scope:
+            out["sample"] = self.scope
+        return out
 
     def lines(self, hide_answers: bool = False, precision: int = 6) -> list[str]:
         """A fixed-width table for people, then a one-line summary."""
@@ -125,7 +131,8 @@ class GradcheckResult:
                 out.append(f"  ! {item.note}")
         counts = self.counts()
         summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-        out.append(f"checked every input and {self.coverage()}: {summary or 'nothing to check'}")
+        checked = self.scope or f"every input and {self.coverage()}"
+        out.append(f"checked {checked}: {summary or 'nothing to check'}")
         return out
 
 
@@ -136,6 +143,10 @@ def gradcheck(report, step: float = STEP, *, seed: int = SEED,
 
     if not (math.isfinite(step) and step > 0):
         raise InputError("--step must be a positive number, like 1e-5")
+    if getattr(report, "arrays", False):
+        from gradcli.arrays.numgrad import gradcheck_arrays
+
+        return gradcheck_arrays(report, step, seed=seed)
     graph = report.graph
     inputs = list(graph.inputs.values())
     leaves = {"input", "const"}
