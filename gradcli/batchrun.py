@@ -196,14 +196,30 @@ def read_points(text: str, source: str) -> Iterator[tuple[int, dict[str, float] 
 
 def at_points(program: str, points_text: str, source: str, bindings: dict[str, float] | None = None,
               *, checks: Checks = Checks(), filename: str | None = None,
-              output: str | None = None) -> Iterator[Record]:
-    """One record per point (key "row"); command-line bindings fill in what the CSV lacks."""
+              output: str | None = None, vectorize: bool = True) -> Iterator[Record]:
+    """One record per point (key "row"); command-line bindings fill in what the CSV lacks.
+
+    The good rows are evaluated together in one vectorized sweep (gradcli.arrays.points)
+    where the program allows it, giving the same records as one run per row
+    (`vectorize=False`), which is the fallback."""
     bindings = dict(bindings or {})
-    for row, point in read_points(points_text, source):
+    rows = list(read_points(points_text, source))
+    good = [(row, point) for row, point in rows if not isinstance(point, GradcliError)]
+    swept = None
+    if vectorize and good and not set(good[0][1]) & set(bindings):
+        from gradcli.arrays.points import prepare_points, records
+
+        swept = prepare_points(program, good, bindings, filename=filename, output=output)
+    fast = records(program, good, swept, bindings, checks, filename, output) \
+        if swept is not None else None
+    for row, point in rows:
         if isinstance(point, GradcliError):
             record = Record(row, program, "row", hide_answers=checks.hide_answers)
             record.error = point
             yield record
+            continue
+        if fast is not None:
+            yield next(fast)
             continue
         both = set(point) & set(bindings)
         if both:
