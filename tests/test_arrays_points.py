@@ -1,0 +1,142 @@
+"""--at-file in one vectorized sweep: the same records as one run per row, and the fallbacks."""
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from gradcli.arrays import points as points_module
+from gradcli.arrays.points import lower_for_points, prepare_points, sweep_all
+from gradcli.batchrun import Checks, at_points
+from gradcli.cli_batch import make_writer
+from gradcli.expectation import parse_expectation
+from run_gradcli import run_cli
+
+STAGED = (Path(__file__).parent / "data" / "note_staged.py").read_text().split("\n# backprop")[0]
+STAGED = "\n".join(line for line in STAGED.splitlines() if not line.startswith(("dnum", "dinv")))
+
+
+def csv_of(rows, header="x,y"):
+    return header + "\n" + "".join(",".join(str(v) for v in row) + "\n" for row in rows)
+
+
+def both(program, text, bindings=None, checks=Checks()):
+    fast = list(at_points(program, text, "p.csv", bindings, checks=checks))
+    slow = list(at_points(program, text, "p.csv", bindings, checks=checks, vectorize=False))
+    return fast, slow
+
+
+def assert_same_numbers(a, b):
+    """Equal structure; numbers equal up to rounding (numpy's kernels against Python's math)."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if isinstance(x, dict):
+            assert x.keys() == y.keys()
+            stack.extend((x[k], y[k]) for k in x)
+        elif isinstance(x, list):
+            assert len(x) == len(y)
+            stack.extend(zip(x, y))
+        elif isinstance(x, float) and isinstance(y, float):
+            assert x == pytest.approx(y, rel=1e-12, abs=1e-300), (a, b)
+        else:
+            assert x == y
+
+
+def assert_same_records(fast, slow):
+    assert len(fast) == len(slow)
+    for f, s in zip(fast, slow):
+        assert (f.number, f.status, f.point) == (s.number, s.status, s.point)
+        if s.error is not None:
+            assert f.error is not None and f.error.message == s.error.message
+            assert f.error.to_json() == s.error.to_json()
+        assert_same_numbers(f.to_json(), s.to_json())
+    for format_ in ("table", "csv"):
+        texts = []
+        for records in (fast, slow):
+            out = io.StringIO()
+            writer = make_writer(format_, out, 6, "row")
+            for record in records:
+                writer.write(record)
+            texts.append(out.getvalue())
+        if format_ == "table":
+            assert texts[0] == texts[1]
+        else:
+            assert texts[0].splitlines()[0] == texts[1].splitlines()[0]
+
+
+def test_the_staged_function_is_swept_at_once_and_agrees_row_by_row(monkeypatch):
+    calls = []
+    real = points_module.sweep
+    monkeypatch.setattr(points_module, "sweep", lambda *a: calls.append(1) or real(*a))
+    text = csv_of([(3, -4), (1, 2), (0, 0), (-1, 1), (800, 1), (2.5, -0.5)])
+    fast, slow = both(STAGED, text)
+    assert len(calls) == 1                       # one sweep for all six rows
+    assert_same_records(fast, slow)
+    assert fast[0].value == pytest.approx(1.5456448841066441)
+    assert fast[0].gradients == pytest.approx({"x": 2.0595697955721652, "y": 1.5922327514838093})
+
+
+@settings(deadline=None, max_examples=30)
+@given(st.lists(st.tuples(st.floats(-20, 20), st.floats(-20, 20)), min_size=1, max_size=12))
+def test_any_points_agree_with_the_row_by_row_path(rows):
+    assert_same_records(*both(STAGED, csv_of(rows)))
+
+
+def test_rows_that_fail_get_the_row_by_row_error_in_place():
+    program = "log(x) * y + 1 / z"
+    text = csv_of([(1, 2, 3), (-1, 2, 3), (2, 1, 0), ("oops", 1, 1), (3, 3, 3), (1, 1, 1)],
+                  "x,y,z")
+    fast, slow = both(program, text)
+    assert [r.status for r in fast] == [0, 3, 3, 2, 0, 0]
+    assert_same_records(fast, slow)
+    assert "log" in fast[1].error.message and "division by zero" in fast[2].error.message
+
+
+def test_blocks_cover_every_point(monkeypatch):
+    monkeypatch.setattr(points_module, "BLOCK", 3)
+    text = csv_of([(i / 3, -i / 5) for i in range(10)])
+    fast, slow = both(STAGED, text)
+    assert [r.number for r in fast] == list(range(1, 11))
+    assert_same_records(fast, slow)
+    graph = lower_for_points(STAGED, None, None)
+    x, y = np.arange(10) / 3, -np.arange(10) / 5
+    value, grads, failed = sweep_all(graph, {"x": x, "y": y}, {})
+    assert failed is None
+    assert value.tolist() == pytest.approx([r.value for r in fast], rel=1e-12)
+    assert grads["y"].tolist() == pytest.approx([r.gradients["y"] for r in fast], rel=1e-12)
+
+
+def test_bindings_checks_and_kinks_are_the_same_both_ways():
+    program = "relu(x - 1) * w + max(x, y)"
+    text = csv_of([(1, 0), (2, 3), (0.5, 0.5), (4, -1)])
+    checks = Checks(expectations=(parse_expectation("d/dx=1"),), gradcheck=True)
+    fast, slow = both(program, text, {"w": 2.0}, checks)
+    assert_same_records(fast, slow)
+    assert [r.status for r in fast] == [0, 1, 0, 1]     # d/dx is 1, 3, 1 (a tie), 3
+    assert fast[0].report.warnings and fast[0].report.warnings == slow[0].report.warnings
+
+
+@pytest.mark.parametrize("program, bindings, why", [
+    ("w = [1.0, 2.0]\nsum(w * x) + y", {}, "the program uses arrays"),
+    ("x * q + y", {}, "an input is never bound: every row fails alike"),
+    ("x + y", {"z": 1.0}, "a binding names no input"),
+])
+def test_programs_that_cannot_be_vectorized_run_row_by_row(program, bindings, why):
+    text = csv_of([(1, 2), (3, 4)])
+    good = [(1, {"x": 1.0, "y": 2.0}), (2, {"x": 3.0, "y": 4.0})]
+    assert prepare_points(program, good, bindings) is None, why
+    fast, slow = both(program, text, bindings)
+    assert_same_records(fast, slow)
+
+
+def test_the_one_liner_uses_the_sweep(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text(csv_of([(3, -4), (0, 0)]))
+    r = run_cli("(x+y)*x", "--at-file", str(path))
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[1].split()[:4] == ["1", "x=3", "y=-4", "-3"]
+    assert math.isclose(float(r.out.splitlines()[2].split()[3]), 0.0)
