@@ -131,3 +131,24 @@ def test_an_undefined_name_in_the_backward_pass_is_a_finding_at_it():
     result = gradcli.verify(text)
     assert [(f.line, f.column, f.kind) for f in result.findings][0] == (9, 14, "error")
     assert "'dQ' is not defined" in result.findings[0].message
+
+
+def test_an_upstream_of_the_wrong_shape_is_bad_input_at_its_line(tmp_path):
+    text = MATRIX.replace("dD = np.random.randn(*D.shape)", "dD = np.random.randn(3, 5)")
+    with pytest.raises(InputError, match=r"dD, the upstream gradient of D, has the shape \(3, 5\)"):
+        gradcli.verify(text)
+    r = verify_text(tmp_path, text)
+    assert r.code == 2 and "block.py:7:1" in r.err
+
+
+def test_maths_that_fails_in_a_backward_line_is_a_finding_there():
+    text = MATRIX.replace("dX = W.T.dot(dD)", "dX = np.log(-W.T.dot(dD) ** 2)")
+    result = gradcli.verify(text)
+    assert [(f.line, f.kind) for f in result.findings] == [(9, "error")]
+    assert not result.ok
+
+
+def test_a_rebinding_that_changes_a_gradient_is_judged_at_its_last_line():
+    text = MATRIX + "dW = dW * 2\n"
+    result = gradcli.verify(text)
+    assert [(f.line, f.kind) for f in result.findings] == [(10, "wrong-local")]

@@ -25,7 +25,7 @@ from gradcli.arrays.report import Generator
 from gradcli.arrays.sweep import reverse, shape_text
 from gradcli.backward import (ABS_TOL, REL_TOL, Finding, GradientCheck, VerifyResult, _walk,
                               _gradient_target, _Verifier)
-from gradcli.errors import InputError, Span
+from gradcli.errors import InputError, MathError, Span
 from gradcli.graph import CONST
 
 
@@ -100,7 +100,7 @@ def verify_arrays(source: str, statements, bindings: dict, *, filename: str | No
         try:
             value = _evaluate(statement.expr, {**values, **helpers, **actual}, source, filename,
                               rng, reads)
-        except InputError as error:
+        except (InputError, MathError) as error:
             if error.span is None or not statement.start <= error.span.start <= statement.end:
                 raise
             find(statement, "error", error.message, variable, error.span)
@@ -132,12 +132,10 @@ def verify_arrays(source: str, statements, bindings: dict, *, filename: str | No
         if truth is None:
             if target == output and not gradient_reads:
                 if value.shape != out_value.shape:
-                    find(statement, "shape",
-                         f"{variable}, the upstream gradient of {output}, has the shape "
-                         f"{shape_text(value.shape)}, but {output} has the shape "
-                         f"{shape_text(out_value.shape)}", variable)
-                    tainted.add(variable)
-                    continue
+                    raise InputError(f"{variable}, the upstream gradient of {output}, has the "
+                                     f"shape {shape_text(value.shape)}, but {output} has the "
+                                     f"shape {shape_text(out_value.shape)}",
+                                     Span(statement.start, statement.end))
                 truth = true_gradients(value)
                 continue
             raise InputError(f"the output {output} is an array of the shape "
