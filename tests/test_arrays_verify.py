@@ -152,3 +152,19 @@ def test_a_rebinding_that_changes_a_gradient_is_judged_at_its_last_line():
     text = MATRIX + "dW = dW * 2\n"
     result = gradcli.verify(text)
     assert [(f.line, f.kind) for f in result.findings] == [(10, "wrong-local")]
+
+
+def test_scalar_verify_gradcheck_and_batch_never_import_numpy(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "lines.txt").write_text("x*y\n")
+    code = ("import sys\nfrom gradcli.cli import main\n"
+            f"assert main(['verify', {str(DATA / 'note_simple.py')!r}]) == 0\n"
+            "assert main(['(x+y)*z', 'x=-2', 'y=5', 'z=-4', '--gradcheck']) == 0\n"
+            f"assert main(['batch', {str(tmp_path / 'lines.txt')!r}, 'x=1', 'y=2']) == 0\n"
+            "print('numpy' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
