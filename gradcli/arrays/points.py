@@ -70,12 +70,13 @@ def sweep(graph, columns: dict[str, np.ndarray], numbers: dict[str, float]) -> P
     count = len(next(iter(columns.values())))
     ops, starts, ids, wants = graph.ops, graph.arg_start, graph.arg_ids, graph.requires_grad
     n = len(ops)
-    values: list = list(graph.leaf_values)
+    # numpy scalars, not Python floats: 1.0 / 0.0 between two of them is inf, not an exception.
+    values: list = [np.float64(v) for v in graph.leaf_values]
     for name, node in graph.inputs.items():
         if name in columns:
             values[node] = columns[name]
         elif name in numbers:
-            values[node] = numbers[name]
+            values[node] = np.float64(numbers[name])
     failed = None
     with np.errstate(all="ignore"):
         for i in range(n):
@@ -84,10 +85,13 @@ def sweep(graph, columns: dict[str, np.ndarray], numbers: dict[str, float]) -> P
                 continue
             result = ops[i].array_forward(*[values[j] for j in ids[s:e]])
             values[i] = result
-            # One pairwise sum per node finds any inf or NaN (both survive addition).
-            if isinstance(result, np.ndarray) and not np.isfinite(np.add.reduce(result)):
-                bad = ~np.isfinite(result)
-                failed = bad if failed is None else failed | bad
+            if np.ndim(result):
+                # One pairwise sum per node finds any inf or NaN (both survive addition).
+                if not np.isfinite(np.add.reduce(result)):
+                    bad = ~np.isfinite(result)
+                    failed = bad if failed is None else failed | bad
+            elif not np.isfinite(result):
+                failed = np.ones(count, dtype=bool)     # a node no column reaches: every row
 
         grads: list = [None] * n
         owned = bytearray(n)            # whether grads[i] is our own array, safe to add into
@@ -120,7 +124,7 @@ def sweep(graph, columns: dict[str, np.ndarray], numbers: dict[str, float]) -> P
         # through products and sums), so these few passes find every such point.
         for node in graph.inputs.values():
             grad = grads[node]
-            if isinstance(grad, np.ndarray) and not np.isfinite(np.add.reduce(grad)):
+            if np.ndim(grad) and not np.isfinite(np.add.reduce(grad)):
                 bad = ~np.isfinite(grad)
                 failed = bad if failed is None else failed | bad
     return PointSweep(graph, values, grads, count, failed)
