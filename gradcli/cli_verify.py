@@ -27,6 +27,11 @@ def verify_command(file, bindings, format_, show_values, seed, quiet):
     gradient is compared with the truth; a mismatch is reported at the line
     that went wrong, with the reason, without revealing the true values.
 
+    Blocks with arrays (the note's neuron and matrix-multiply code) are checked
+    too: random arrays come from one generator seeded with --seed, the backward
+    lines' draws included, and for an array output the line that sets its
+    gradient (dD = np.random.randn(*D.shape)) is the upstream gradient.
+
     Exit status: 0 every gradient matches; 1 a line is wrong; 2 bad input.
     """
     import json

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import gradcli
 from gradcli.numgrad import gradcheck
@@ -100,3 +101,14 @@ def test_the_numeric_differences_match_numpy():
         name, k = item.label[0], int(item.label[2])
         expected = {"w": np.exp([0.5, -1.0]) * [2.0, 3.0], "x": np.exp([0.5, -1.0])}[name][k]
         assert item.numeric == pytest.approx(expected, rel=1e-8)
+
+
+@settings(deadline=None, max_examples=25)
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(0, 1000))
+def test_array_programs_pass_their_gradcheck_at_any_shapes(m, n, seed):
+    program = (f"W = np.random.randn({m}, {n}); x = np.random.randn({n}); "
+               f"v = np.random.randn({m}); s = sum(tanh(W @ x) * v) + mean(exp(x) / 2)")
+    result = gradcheck(compute(program, seed=seed), seed=seed)
+    assert result.passed
+    assert len(result.items) == min(10, m * n) + min(10, n) + min(10, m)
+    assert all(item.verdict in ("good", "ok") for item in result.items)

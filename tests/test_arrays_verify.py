@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import gradcli
 from gradcli.errors import InputError
@@ -168,3 +169,17 @@ def test_scalar_verify_gradcheck_and_batch_never_import_numpy(tmp_path):
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+@settings(deadline=None, max_examples=25)
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6), st.integers(0, 2 ** 32 - 1))
+def test_the_matrix_block_passes_at_any_shapes_and_seed_and_a_transpose_is_caught(m, n, p, seed):
+    block = (f"W = np.random.randn({m}, {n})\nX = np.random.randn({n}, {p})\nD = W.dot(X)\n"
+             "dD = np.random.randn(*D.shape)\ndW = dD.dot(X.T)\ndX = W.T.dot(dD)\n")
+    assert gradcli.verify(block, seed=seed).ok
+    wrong = gradcli.verify(block.replace("dX = W.T.dot(dD)", "dX = W.T.dot(dD) * 1.5"), seed=seed)
+    assert [(f.line, f.kind) for f in wrong.findings] == [(6, "wrong-local")]
+    if m != n:
+        # X.dot(dD.T) is dW transposed: the wrong shape unless W is square.
+        swapped = gradcli.verify(block.replace("dW = dD.dot(X.T)", "dW = X.dot(dD.T)"), seed=seed)
+        assert [(f.line, f.kind) for f in swapped.findings] == [(5, "shape")]
