@@ -183,3 +183,45 @@ def test_the_matrix_block_passes_at_any_shapes_and_seed_and_a_transpose_is_caugh
         # X.dot(dD.T) is dW transposed: the wrong shape unless W is square.
         swapped = gradcli.verify(block.replace("dW = dD.dot(X.T)", "dW = X.dot(dD.T)"), seed=seed)
         assert [(f.line, f.kind) for f in swapped.findings] == [(5, "shape")]
+
+
+def test_a_gradient_name_for_a_size_is_a_helper():
+    text = ("W = np.random.randn(2, 3)\nn = W.shape[0]\nD = W * n\n"
+            "dD = np.random.randn(*D.shape)\ndn = 5\ndW = dD * n\n")
+    result = gradcli.verify(text)
+    assert result.ok and [g.variable for g in result.gradients] == ["dD", "dW"]
+
+
+PIECES = st.sampled_from(["W", "X", "D", "dD", "dW", "dX", "W.T", "X.T", "dD.T", "1", "-2.5",
+                          "np.random.randn(*D.shape)", "W[0]", "dD[1:3]", "np.ones(3)",
+                          "np.log(dD)", "q"])
+OPERATORS = st.sampled_from([" + ", " * ", ".dot(", " @ ", " / ", " - "])
+
+
+@st.composite
+def backward_lines(draw):
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        target = draw(st.sampled_from(["dD", "dW", "dX", "dq", "t"]))
+        op = draw(st.sampled_from([" = ", " += ", " -= "]))
+        expr = draw(PIECES)
+        for _ in range(draw(st.integers(0, 2))):
+            operator = draw(OPERATORS)
+            expr = expr + operator + draw(PIECES) + (")" if operator == ".dot(" else "")
+        lines.append(target + op + expr)
+    return "\n".join(lines) + "\n"
+
+
+@settings(deadline=None, max_examples=60)
+@given(backward_lines())
+def test_any_backward_pass_gets_a_verdict_or_an_input_error_never_a_crash(body):
+    from gradcli.errors import GradcliError
+
+    text = "W = np.random.randn(5, 10)\nX = np.random.randn(10, 3)\nD = W.dot(X)\n" + body
+    try:
+        result = gradcli.verify(text)
+    except GradcliError as error:
+        assert error.exit_code in (1, 2, 3)
+        return
+    json.dumps(result.to_json(show_values=True))
+    result.render(show_values=True)

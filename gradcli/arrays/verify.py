@@ -92,6 +92,8 @@ def verify_arrays(source: str, statements, bindings: dict, *, filename: str | No
                  f"gradients (d{variable}) and helper names, not forward values", variable)
             continue
         target = _gradient_target(variable, forward_names, output)
+        if target is not None and not graph.requires_grad[lowering.env[target]]:
+            target = None       # a size or a constant has no gradient: dn is a helper name
         reads = {e.name for e in _walk(statement.expr) if e.kind == "name"
                  and e.name not in CONSTANTS and e.name not in MODULE_PREFIXES}
         if reads & tainted:
