@@ -152,3 +152,17 @@ def test_a_failure_no_column_reaches_fails_every_row_alike(program, bindings):
     fast, slow = both(program, csv_of([(1, 2), (3, 4)]), bindings)
     assert [r.status for r in fast] == [3, 3]
     assert_same_records(fast, slow)
+
+
+@pytest.mark.parametrize("program", [
+    "sqrt(x) * y",
+    "relu(x) + abs(y) + max(x, y, 0)",
+    "sigmoid(x * y) + tanh(x) - log(1 + x*x)",
+    "x ** y",
+    "sin(x) / cos(y)",
+    "q = x * y; r = q + x; r * q",
+])
+def test_functions_and_edge_points_agree_both_ways(program):
+    rows = [(0, 0), (0, 2), (-1, 0.5), (2, -3), (1e-8, 1e8), (4, 0.5), (-0.0, 1), (1e200, 1e200)]
+    fast, slow = both(program, csv_of(rows))
+    assert_same_records(fast, slow)
