@@ -164,16 +164,37 @@ class _Verifier:
     # ------------------------------------------------------------ the split
 
     def split(self, statements) -> int:
-        """Index of the first backward statement."""
-        from gradcli.ops import CONSTANTS, MODULE_PREFIXES
+        """Index of the first backward statement; sets the gradient prefix (d, or the
+        d_ / grad_ that `--format python` writes when the program has its own dx)."""
+        from gradcli.render.python_code import gradient_prefix
 
-        known: set[str] = set()
-        for index, statement in enumerate(statements):
+        self.prefix = "d"
+        for index, statement, known in self._known_before(statements):
+            # A first pass for the other prefixes: the program's own dx would end the forward
+            # pass early under the d convention, and the emitter then wrote d_x for its gradient.
+            if statement.kind == "assign" and statement.name not in known:
+                prefix = gradient_prefix(known)
+                if prefix != "d" and _gradient_target(statement.name, known, None,
+                                                      prefix=prefix) is not None:
+                    self.prefix = prefix
+                    return index
+        for index, statement, known in self._known_before(statements):
             if statement.kind == "augassign":
                 return index
             if statement.kind == "assign" and statement.name not in known \
                     and _gradient_target(statement.name, known, None, loose=True) is not None:
                 return index
+        raise InputError("no backward pass found: it starts at the first assignment to a "
+                         "gradient name (dx, or dfdx for an output f) or the first '+='")
+
+    @staticmethod
+    def _known_before(statements):
+        """(index, statement, names assigned or read before it), in order."""
+        from gradcli.ops import CONSTANTS, MODULE_PREFIXES
+
+        known: set[str] = set()
+        for index, statement in enumerate(statements):
+            yield index, statement, known
             if statement.kind in ("assign", "expr"):
                 for expr in _walk(statement.expr):
                     if expr.kind == "name" and expr.name not in CONSTANTS \
@@ -181,8 +202,6 @@ class _Verifier:
                         known.add(expr.name)
             if statement.kind == "assign":
                 known.add(statement.name)
-        raise InputError("no backward pass found: it starts at the first assignment to a "
-                         "gradient name (dx, or dfdx for an output f) or the first '+='")
 
     # ------------------------------------------------------------ the truth
 
@@ -262,7 +281,7 @@ class _Verifier:
     def target_of(self, variable: str) -> str | None:
         if variable in self.forward_names:
             return None
-        return _gradient_target(variable, self.forward_names, self.output)
+        return _gradient_target(variable, self.forward_names, self.output, prefix=self.prefix)
 
     def find(self, statement, kind: str, message: str, name: str | None = None) -> None:
         self.result.findings.append(Finding(self.line(statement.start), self.column(statement.start),
@@ -450,6 +469,8 @@ class _Verifier:
             # upstream 1; otherwise take whichever contribution the value matches.
             paths = [m for m in users if m not in done and _close(delta, users[m])]
             paths = paths[:1] or ([self.output] if self.output in users else [])
+            if not paths and not users and _close(delta, 0.0):
+                return True                 # nothing uses target: its gradient is 0
             if not paths:
                 uses = ", ".join(users) or "nothing"
                 self.find(statement, "unexplained",
@@ -537,12 +558,17 @@ class _Verifier:
                 self.result.findings.append(Finding(
                     0, 0, None, "never-computed",
                     f"the backward pass never computes the gradient of the input {name} "
-                    f"(d{name})"))
+                    f"({self.prefix}{name})"))
         self.result.findings.sort(key=lambda f: (f.line == 0, f.line))
 
 
-def _gradient_target(variable: str, names, output: str | None, loose: bool = False) -> str | None:
-    """x for dx; q for dfdq when the output is f. `loose`: any d<A>d<B> of known names (the split)."""
+def _gradient_target(variable: str, names, output: str | None, loose: bool = False,
+                     prefix: str = "d") -> str | None:
+    """x for dx; q for dfdq when the output is f. `loose`: any d<A>d<B> of known names (the split).
+    Another prefix (d_x, grad_x) has only the one form."""
+    if prefix != "d":
+        rest = variable[len(prefix):]
+        return rest if variable.startswith(prefix) and rest in names else None
     if len(variable) < 2 or variable[0] != "d":
         return None
     if variable[1:] in names:

@@ -91,6 +91,10 @@ def _make_builder():
         div = _infix("div")
         matmul = _infix("matmul")
         pow = _infix("pow")
+        gt = _infix("gt")
+        lt = _infix("lt")
+        ge = _infix("ge")
+        le = _infix("le")
 
         def _prefix(kind):
             def build(self, c):
