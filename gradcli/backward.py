@@ -168,16 +168,21 @@ class _Verifier:
         d_ / grad_ that `--format python` writes when the program has its own dx)."""
         from gradcli.render.python_code import gradient_prefix
 
-        self.prefix = "d"
+        # A first pass for the other prefixes: the program's own dx would end the forward pass
+        # early under the d convention, and the emitter then wrote d_x for the gradient of x.
+        # The last line that assigns p<name> while p is the emitter's choice for the names
+        # before it is the cut: the forward pass may hold such a name too (a program's own d_x
+        # made the emitter choose grad_), but once grad_f is assigned the choice moves on.
+        cut = None
         for index, statement, known in self._known_before(statements):
-            # A first pass for the other prefixes: the program's own dx would end the forward
-            # pass early under the d convention, and the emitter then wrote d_x for its gradient.
             if statement.kind == "assign" and statement.name not in known:
                 prefix = gradient_prefix(known)
                 if prefix != "d" and _gradient_target(statement.name, known, None,
                                                       prefix=prefix) is not None:
-                    self.prefix = prefix
-                    return index
+                    cut, self.prefix = index, prefix
+        if cut is not None:
+            return cut
+        self.prefix = "d"
         for index, statement, known in self._known_before(statements):
             if statement.kind == "augassign":
                 return index
@@ -479,6 +484,8 @@ class _Verifier:
                           f"({uses})", variable)
                 return False
         repeated = [m for m in paths if m in done]
+        if repeated and _close(delta, 0.0) and len(paths) == 1 and self.uses(paths[0], target) > 1:
+            return True     # max(x, x, y): the second x's share is 0, written out as a piece
         if repeated:
             self.find(statement, "twice",
                       f"line {self.line(statement.start)} adds the contribution through "

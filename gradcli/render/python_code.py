@@ -51,6 +51,9 @@ def to_python(root: Expr) -> str:
         elif "{" in op.python:
             atoms = [t if strength(a) >= ATOM else f"({t})" for t, a in zip(args, expr.args)]
             text = op.python.format(*atoms)
+        elif len(args) == 1 and op.max_args is None and op.python:
+            # max(x) is x in gradcli, but Python's max wants an iterable.
+            text = args[0] if strength(expr.args[0]) >= ATOM else f"({args[0]})"
         else:
             text = f"{op.python or 'math.' + op.name}({', '.join(args)})"
         texts[id(expr)] = text
