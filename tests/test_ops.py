@@ -150,3 +150,20 @@ def test_a_mask_blocks_the_gradient_and_warns_at_equality():
     tie = compute("(x >= y) * x", {"x": 1.0, "y": 1.0})
     assert tie.gradients == {"x": 1.0, "y": 0.0}
     assert any(">= jumps where its sides are equal" in str(w) for w in tie.warnings)
+
+
+@pytest.mark.parametrize("program, message, column, width", [
+    ("x < y < 1", "comparisons do not chain", 7, 1),
+    ("x >= y >= 1", "comparisons do not chain", 8, 2),
+    ("x == y", "'==' and '!=' are not part of the language", 3, 2),
+    ("f = x != y", "'==' and '!=' are not part of the language", 7, 2),
+    ("x > ", "an operand is missing", 5, 1),
+])
+def test_comparison_errors_point_at_the_operator(program, message, column, width, capsys):
+    from gradcli.cli import main
+
+    status = main([program, "x=1", "y=2"])
+    err = capsys.readouterr().err
+    assert status == 2 and message in err
+    assert f"at line 1, column {column}:" in err
+    assert err.splitlines()[-1] == " " * (4 + column - 1) + "^" * width
