@@ -3,7 +3,8 @@
 The file holds a forward pass and then a backward pass. The backward part
 starts at the first `+=` or at the first assignment to a gradient name:
 `d<name>` or `d<out>d<name>` (the note's `dx`, `dfdq`) for a forward name; a
-forward name never counts as a gradient name. The forward pass is lowered and
+forward name never counts as a gradient name. Code from `--format python` for a
+program with its own `dx` names gradients `d_x` (or `grad_x`) and is read so. The forward pass is lowered and
 swept like any program; the backward statements are evaluated in order by
 the same parser and op kernels (never Python's eval), with `+=` and
 rebinding allowed.
@@ -169,19 +170,19 @@ class _Verifier:
         from gradcli.render.python_code import gradient_prefix
 
         # A first pass for the other prefixes: the program's own dx would end the forward pass
-        # early under the d convention, and the emitter then wrote d_x for the gradient of x.
-        # The last line that assigns p<name> while p is the emitter's choice for the names
-        # before it is the cut: the forward pass may hold such a name too (a program's own d_x
-        # made the emitter choose grad_), but once grad_f is assigned the choice moves on.
-        cut = None
+        # early under the d convention, so the emitter wrote d_x (or grad_x) for the gradient
+        # of x, choosing the prefix from the forward pass's names. Its backward pass starts by
+        # seeding the output, the name assigned just before: `f = ...` then `d_f = 1.0`.
+        previous = None
         for index, statement, known in self._known_before(statements):
-            if statement.kind == "assign" and statement.name not in known:
-                prefix = gradient_prefix(known)
-                if prefix != "d" and _gradient_target(statement.name, known, None,
-                                                      prefix=prefix) is not None:
-                    cut, self.prefix = index, prefix
-        if cut is not None:
-            return cut
+            if statement.kind != "assign":
+                continue
+            prefix = gradient_prefix(known)
+            if prefix != "d" and previous is not None and statement.name == prefix + previous \
+                    and statement.name not in known:
+                self.prefix = prefix
+                return index
+            previous = statement.name
         self.prefix = "d"
         for index, statement, known in self._known_before(statements):
             if statement.kind == "augassign":
