@@ -90,11 +90,9 @@ def variable_names(report) -> list[str | None]:
                 name += "_"
         if name is None and i == graph.output:
             name = report.output_name
-        elif name is None and not graph.requires_grad[i]:
-            # A piece of arithmetic on constants (2^-1) is a constant: a line of its own would
-            # read as one more input to `gradcli verify`, which has no gradient for it.
-            name = None
-        elif name is None:
+        elif name is None and graph.requires_grad[i]:
+            # Arithmetic on constants only (2^-1) has no gradient and stays unnamed, written as
+            # its value: a line of its own would read as one more input to `gradcli verify`.
             counter += 1
             while f"t{counter}" in taken:
                 counter += 1
@@ -131,9 +129,7 @@ def render(report, settings: Settings) -> str:
     forward: list[str] = []
     for i in range(graph.output + 1):
         op = graph.ops[i]
-        if op.syntax == "leaf":
-            continue
-        if names[i] is None:
+        if op.syntax == "leaf" or names[i] is None:
             continue
         expr = Expr(op.name, tuple(ref(a) for a in graph.args(i)))
         text = _statement(to_python(expr))
