@@ -3,7 +3,8 @@
 The file holds a forward pass and then a backward pass. The backward part
 starts at the first `+=` or at the first assignment to a gradient name:
 `d<name>` or `d<out>d<name>` (the note's `dx`, `dfdq`) for a forward name; a
-forward name never counts as a gradient name. The forward pass is lowered and
+forward name never counts as a gradient name. Code from `--format python` for a
+program with its own `dx` names gradients `d_x` (or `grad_x`) and is read so. The forward pass is lowered and
 swept like any program; the backward statements are evaluated in order by
 the same parser and op kernels (never Python's eval), with `+=` and
 rebinding allowed.
@@ -193,16 +194,42 @@ class _Verifier:
     # ------------------------------------------------------------ the split
 
     def split(self, statements) -> int:
-        """Index of the first backward statement."""
-        from gradcli.ops import CONSTANTS, MODULE_PREFIXES
+        """Index of the first backward statement; sets the gradient prefix (d, or the
+        d_ / grad_ that `--format python` writes when the program has its own dx)."""
+        from gradcli.render.python_code import gradient_prefix
 
-        known: set[str] = set()
-        for index, statement in enumerate(statements):
+        # A first pass for the other prefixes: the program's own dx would end the forward pass
+        # early under the d convention, so the emitter wrote d_x (or grad_x) for the gradient
+        # of x, choosing the prefix from the forward pass's names. Its backward pass starts by
+        # seeding the output, the name assigned just before: `f = ...` then `d_f = 1.0`.
+        previous = None
+        for index, statement, known in self._known_before(statements):
+            if statement.kind != "assign":
+                continue
+            prefix = gradient_prefix(known)
+            if prefix != "d" and previous is not None and statement.name == prefix + previous \
+                    and statement.name not in known:
+                self.prefix = prefix
+                return index
+            previous = statement.name
+        self.prefix = "d"
+        for index, statement, known in self._known_before(statements):
             if statement.kind == "augassign":
                 return index
             if statement.kind == "assign" and statement.name not in known \
                     and _gradient_target(statement.name, known, None, loose=True) is not None:
                 return index
+        raise InputError("no backward pass found: it starts at the first assignment to a "
+                         "gradient name (dx, or dfdx for an output f) or the first '+='")
+
+    @staticmethod
+    def _known_before(statements):
+        """(index, statement, names assigned or read before it), in order."""
+        from gradcli.ops import CONSTANTS, MODULE_PREFIXES
+
+        known: set[str] = set()
+        for index, statement in enumerate(statements):
+            yield index, statement, known
             if statement.kind in ("assign", "expr"):
                 for expr in _walk(statement.expr):
                     if expr.kind == "name" and expr.name not in CONSTANTS \
@@ -210,8 +237,6 @@ class _Verifier:
                         known.add(expr.name)
             if statement.kind == "assign":
                 known.add(statement.name)
-        raise InputError("no backward pass found: it starts at the first assignment to a "
-                         "gradient name (dx, or dfdx for an output f) or the first '+='")
 
     # ------------------------------------------------------------ the truth
 
@@ -291,7 +316,7 @@ class _Verifier:
     def target_of(self, variable: str) -> str | None:
         if variable in self.forward_names:
             return None
-        return _gradient_target(variable, self.forward_names, self.output)
+        return _gradient_target(variable, self.forward_names, self.output, prefix=self.prefix)
 
     def find(self, statement, kind: str, message: str, name: str | None = None) -> None:
         self.result.findings.append(Finding(self.line(statement.start), self.column(statement.start),
@@ -479,6 +504,8 @@ class _Verifier:
             # upstream 1; otherwise take whichever contribution the value matches.
             paths = [m for m in users if m not in done and _close(delta, users[m])]
             paths = paths[:1] or ([self.output] if self.output in users else [])
+            if not paths and not users and _close(delta, 0.0):
+                return True                 # nothing uses target: its gradient is 0
             if not paths:
                 uses = ", ".join(users) or "nothing"
                 self.find(statement, "unexplained",
@@ -487,6 +514,8 @@ class _Verifier:
                           f"({uses})", variable)
                 return False
         repeated = [m for m in paths if m in done]
+        if repeated and _close(delta, 0.0) and len(paths) == 1 and self.uses(paths[0], target) > 1:
+            return True     # max(x, x, y): the second x's share is 0, written out as a piece
         if repeated:
             self.find(statement, "twice",
                       f"line {self.line(statement.start)} adds the contribution through "
@@ -566,12 +595,17 @@ class _Verifier:
                 self.result.findings.append(Finding(
                     0, 0, None, "never-computed",
                     f"the backward pass never computes the gradient of the input {name} "
-                    f"(d{name})"))
+                    f"({self.prefix}{name})"))
         self.result.findings.sort(key=lambda f: (f.line == 0, f.line))
 
 
-def _gradient_target(variable: str, names, output: str | None, loose: bool = False) -> str | None:
-    """x for dx; q for dfdq when the output is f. `loose`: any d<A>d<B> of known names (the split)."""
+def _gradient_target(variable: str, names, output: str | None, loose: bool = False,
+                     prefix: str = "d") -> str | None:
+    """x for dx; q for dfdq when the output is f. `loose`: any d<A>d<B> of known names (the split).
+    Another prefix (d_x, grad_x) has only the one form."""
+    if prefix != "d":
+        rest = variable[len(prefix):]
+        return rest if variable.startswith(prefix) and rest in names else None
     if len(variable) < 2 or variable[0] != "d":
         return None
     if variable[1:] in names:

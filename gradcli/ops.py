@@ -44,7 +44,7 @@ class _LazyNumpy:
 np = _LazyNumpy()
 
 # Binding strength for printing, loosest first; mirrors grammar/gradcli.lark.
-SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+COMPARE, SUM, PRODUCT, UNARY, POWER, ATOM = 0, 1, 2, 3, 4, 5
 
 INF = math.inf
 NAN = math.nan
@@ -95,6 +95,9 @@ class Op:
     # How emitted Python spells it: an operator for infix/prefix ops (default: `symbol`); for
     # a function a callable's name or a template with {0}, {1} (default: math.<name>).
     python: str = ""
+    # False where that spelling gives Python a bool or an int (x > 0): a forward line of the
+    # emitted code multiplies it by 1.0, so every variable there is a float as in gradcli.
+    python_float: bool = True
     # Rational arithmetic for --exact: exact(*fractions) -> Fraction, or None where the result
     # is not rational; exact_partials(ans, *fractions) -> one Fraction or None per argument.
     exact: Callable | None = None
@@ -231,6 +234,25 @@ def _step(x):
 
 def _sign(x):
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+
+
+def _compare(name, test, symbol, latex, words):
+    """a > b and its kin: 1.0 or 0.0, as Python's True and False count in arithmetic, so that
+    the note's relu backward `(x > 0) * dout` means the same in gradcli and in Python."""
+    def kink(ans, a, b):
+        if a == b:
+            return f"{symbol} jumps where its sides are equal ({a!r}); its derivative is taken as 0"
+        return None
+
+    return _infix(name, lambda a, b: 1.0 if test(a, b) else 0.0, lambda ans, a, b: (0.0, 0.0),
+                  lambda ans, a, b: (0, 0), symbol, COMPARE, latex=latex, kink=kink,
+                  branch=lambda ans, a, b: ans, python_float=False,
+                  gate="blocks the gradient (its derivative is 0 on both sides)",
+                  summary=f"1 where a {words} b, else 0: a mask, as in (x > 0) * dout",
+                  exact=lambda a, b: 1 if test(a, b) else 0,
+                  exact_partials=lambda ans, a, b: (0, 0),
+                  array_forward=lambda a, b: np.where(test(a, b), 1.0, 0.0),
+                  vjp=lambda g, ans, a, b: (g * 0.0, g * 0.0))
 
 
 class ShapeFailure(ValueError):
@@ -496,6 +518,10 @@ _TABLE: list[Op] = [
        gate="passes the gradient through unchanged", exact=operator.pos,
        exact_partials=lambda ans, x: (1,),
        array_forward=operator.pos, vjp=lambda g, ans, x: (g,)),
+    _compare("gt", operator.gt, ">", ">", "is greater than"),
+    _compare("lt", operator.lt, "<", "<", "is less than"),
+    _compare("ge", operator.ge, ">=", r"\geq", "is at least"),
+    _compare("le", operator.le, "<=", r"\leq", "is at most"),
 
     _unary("exp", math.exp, lambda ans, x: (ans,), lambda ans, x: (ans,), r"\exp",
            gate="multiplies the gradient by its own output (exp' = exp)",
@@ -565,16 +591,19 @@ _TABLE: list[Op] = [
            python="(1.0 / (1.0 + math.exp(-{0})))",
            array_forward=_a_sigmoid,
            vjp=lambda g, ans, x: (g * (1.0 - ans) * ans,)),
+    # The `python` spellings below are also gradcli (the emitted code passes `gradcli verify`),
+    # and their derivatives there agree with the op's even at the kink: max(0.0, x) routes a tie
+    # to the constant (relu'(0) = 0), and softplus's (x + |x|) / 2 has slope 1/2 at 0.
     _unary("relu", lambda x: x if x > 0.0 else 0.0, lambda ans, x: (1.0 if x > 0.0 else 0.0,),
            lambda ans, x: (call("step", x),), kink=_kink_at_zero("relu"), branch=_side_of_zero,
            gate="passes the gradient where its input is positive, blocks it elsewhere",
-           summary="max(x, 0); relu'(0) = 0", python="max({0}, 0.0)",
+           summary="max(x, 0); relu'(0) = 0", python="max(0.0, {0})",
            exact=lambda x: x if x > 0 else 0, exact_partials=lambda ans, x: (1 if x > 0 else 0,),
            array_forward=lambda x: np.where(x > 0.0, x, 0.0),
            vjp=lambda g, ans, x: (g * (x > 0.0),)),
     _unary("softplus", _softplus, lambda ans, x: (_sigmoid(x),),
            lambda ans, x: (call("sigmoid", x),), summary="log(1 + exp(x)), computed stably",
-           python="(math.log1p(math.exp(-abs({0}))) + max({0}, 0.0))",
+           python="(0.5 * ({0} + abs({0})) + math.log(1.0 + math.exp(-abs({0}))))",
            array_forward=lambda x: np.logaddexp(0.0, x),
            vjp=lambda g, ans, x: (g * _a_sigmoid(x),)),
     _unary("abs", abs, lambda ans, x: (_sign(x),), lambda ans, x: (call("sign", x),),
@@ -588,14 +617,14 @@ _TABLE: list[Op] = [
     _unary("step", _step, lambda ans, x: _ZERO, lambda ans, x: (0,),
            kink=lambda ans, x: "step jumps at 0; its derivative is taken as 0" if x == 0.0 else None,
            branch=_side_of_zero, summary="1 where x > 0, else 0 (the derivative of relu)",
-           python="(1.0 if {0} > 0 else 0.0)", gate="blocks the gradient (its derivative is 0)",
+           python="({0} > 0)", python_float=False, gate="blocks the gradient (its derivative is 0)",
            exact=lambda x: 1 if x > 0 else 0, exact_partials=lambda ans, x: (0,),
            array_forward=lambda x: np.where(x > 0.0, 1.0, 0.0),
            vjp=lambda g, ans, x: (g * 0.0,)),
     _unary("sign", _sign, lambda ans, x: _ZERO, lambda ans, x: (0,),
            kink=lambda ans, x: "sign jumps at 0; its derivative is taken as 0" if x == 0.0 else None,
            branch=lambda ans, x: _sign(x), summary="-1, 0 or 1 (the derivative of abs)",
-           python="(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",
+           python="(({0} > 0) - ({0} < 0))", python_float=False,
            gate="blocks the gradient (its derivative is 0)",
            exact=lambda x: (x > 0) - (x < 0), exact_partials=lambda ans, x: (0,),
            array_forward=lambda x: np.sign(x),

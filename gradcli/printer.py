@@ -9,7 +9,7 @@ from __future__ import annotations
 from gradcli.expr import Expr
 import re
 
-from gradcli.ops import ATOM, OPS, SUM, UNARY
+from gradcli.ops import ATOM, COMPARE, OPS, SUM, UNARY
 
 
 def format_number(value: float) -> str:
@@ -50,6 +50,8 @@ def _needs_parens(parent: Expr, position: int, child: Expr) -> bool:
     if parent.kind == "pow":
         # The base binds tighter than unary minus (-x^2 is -(x^2)); the exponent may be unary (2^-1).
         return inner < ATOM if position == 0 else inner < UNARY
+    if op.strength == COMPARE:
+        return inner <= COMPARE         # comparisons do not chain: (a < b) < c keeps its parentheses
     # Left-associative: a - (b - c) and a * (b * c) keep their parentheses.
     return inner < op.strength if position == 0 else inner <= op.strength
 

@@ -91,6 +91,10 @@ def _make_builder():
         div = _infix("div")
         matmul = _infix("matmul")
         pow = _infix("pow")
+        gt = _infix("gt")
+        lt = _infix("lt")
+        ge = _infix("ge")
+        le = _infix("le")
 
         def _prefix(kind):
             def build(self, c):
@@ -340,8 +344,10 @@ def _bad_character(source: str, pos: int) -> InputError:
         return InputError("a backslash continues a line only at the end of the line", span)
     if ch in "'\"":
         return InputError("gradcli has no strings: quotes are not part of its language", span)
+    if source.startswith("!=", pos):
+        return InputError(_NO_EQUALITY, Span(pos, pos + 2))
     if ch == "=":
-        return InputError("unexpected '=': comparisons are not part of the language", span)
+        return InputError(f"unexpected '=': {_NO_EQUALITY}", span)
     if ch.isprintable():
         return InputError(f"unexpected character {ch!r}", span)
     return InputError(f"unexpected control character U+{ord(ch):04X}", span)
@@ -350,11 +356,14 @@ def _bad_character(source: str, pos: int) -> InputError:
 _WORDS = {
     "NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['",
     "RSQB": "']'", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "POW": "'^'",
-    "MATMUL": "'@'",
+    "MATMUL": "'@'", "GT": "'>'", "LT": "'<'", "GE": "'>='", "LE": "'<='",
     "EQUAL": "'='", "COMMA": "','", "SEMICOLON": "';'", "_NEWLINE": "a new line",
     "COLON": "':'", "DOT": "'.'", "AUGOP": "'+='", "$END": "the end of the input",
     "IMPORT": "'import'", "AS": "'as'",
 }
+
+_COMPARISONS = {"GT", "LT", "GE", "LE"}
+_NO_EQUALITY = "'==' and '!=' are not part of the language (its comparisons are >, <, >= and <=)"
 
 PYTHON_KEYWORDS = {
     "def", "for", "while", "if", "elif", "else", "return", "lambda", "class", "with", "try",
@@ -389,6 +398,8 @@ def _unexpected_token(source: str, e) -> InputError:
         return InputError(f"gradcli is not Python: '{word}' is not part of its language; a program is "
                           "expressions and assignments (name = expression), one per line or "
                           "separated by ';'", span)
+    if str(token) == "=" and source[pos - 1:pos] == "=":
+        return InputError(_NO_EQUALITY, Span(pos - 1, pos + 1))
     if (at_end or token.type == "_NEWLINE") and "RPAR" in expected or "RSQB" in expected and at_end:
         opening = _unclosed_bracket(source, pos)
         if opening is not None:
@@ -404,6 +415,9 @@ def _unexpected_token(source: str, e) -> InputError:
     if token.type in ("NAME", "NUMBER", "LPAR") and "PLUS" in expected:
         return InputError(f"unexpected {_describe(token)}: an operator (such as '*') or a new "
                           "statement is missing before it", span)
+    if token.type in _COMPARISONS and not _COMPARISONS & expected:
+        return InputError("comparisons do not chain (a < b < c means something else in Python): "
+                          "write (a < b) * (b < c)", span)
     words = sorted({_WORDS.get(t, repr(t.lower())) for t in expected})
     listing = ", ".join(words[:6]) + (", …" if len(words) > 6 else "")
     return InputError(f"unexpected {_describe(token)}; expected {listing}", span)

@@ -51,6 +51,9 @@ def to_python(root: Expr) -> str:
         elif "{" in op.python:
             atoms = [t if strength(a) >= ATOM else f"({t})" for t, a in zip(args, expr.args)]
             text = op.python.format(*atoms)
+        elif len(args) == 1 and op.max_args is None and op.python:
+            # max(x) is x in gradcli, but Python's max wants an iterable.
+            text = args[0] if strength(expr.args[0]) >= ATOM else f"({args[0]})"
         else:
             text = f"{op.python or 'math.' + op.name}({', '.join(args)})"
         texts[id(expr)] = text
@@ -71,7 +74,7 @@ def _statement(text: str) -> str:
 
 def variable_names(report) -> list[str | None]:
     """A Python name per node: its own name, f for an unnamed output, t1, t2, ... for the rest;
-    None for plain constants, which are written as literals."""
+    None for constants (plain or computed from constants), which are written as literals."""
     import keyword
 
     graph = report.graph
@@ -87,7 +90,9 @@ def variable_names(report) -> list[str | None]:
                 name += "_"
         if name is None and i == graph.output:
             name = report.output_name
-        elif name is None and graph.ops[i].name != "const":
+        elif name is None and graph.requires_grad[i]:
+            # Arithmetic on constants only (2^-1) has no gradient and stays unnamed, written as
+            # its value: a line of its own would read as one more input to `gradcli verify`.
             counter += 1
             while f"t{counter}" in taken:
                 counter += 1
@@ -96,13 +101,18 @@ def variable_names(report) -> list[str | None]:
     return names
 
 
+# The gradient of x is dx, or d_x / grad_x when the program has its own dx; `gradcli verify`
+# reads the emitted code with the same choice (gradcli/backward.py).
+GRADIENT_PREFIXES = ("d", "d_", "grad_", "grad__")
+
+
 def gradient_prefix(names) -> str:
     """'d', unless some d<name> is already a variable of the program."""
     existing = {n for n in names if n is not None}
-    for prefix in ("d", "d_", "grad_"):
+    for prefix in GRADIENT_PREFIXES[:-1]:
         if not any(prefix + n in existing for n in existing):
             return prefix
-    return "grad__"
+    return GRADIENT_PREFIXES[-1]
 
 
 def render(report, settings: Settings) -> str:
@@ -119,10 +129,13 @@ def render(report, settings: Settings) -> str:
     forward: list[str] = []
     for i in range(graph.output + 1):
         op = graph.ops[i]
-        if op.syntax == "leaf":
+        if op.syntax == "leaf" or names[i] is None:
             continue
         expr = Expr(op.name, tuple(ref(a) for a in graph.args(i)))
-        forward.append(f"{names[i]} = {_statement(to_python(expr))}")
+        text = _statement(to_python(expr))
+        if not op.python_float:
+            text = f"1.0 * ({text})"
+        forward.append(f"{names[i]} = {text}")
 
     backward = [f"{prefix}{names[graph.output]} = 1.0"]
     assigned = {graph.output}

@@ -1,0 +1,202 @@
+"""`--format python` and `gradcli verify` check each other: the emitted staged code passes
+verify (the note's programs, and random expressions over every function in the op table),
+and still runs standalone reproducing gradcli's numbers."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from _circuits import CIRCUITS, report, run
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from test_render_python import assert_matches_engine
+
+from gradcli.backward import verify
+from gradcli.errors import MathError
+from gradcli.ops import FUNCTIONS, OPS
+from gradcli.render import Settings
+from gradcli.render.python_code import render, variable_names
+from gradcli.report import compute
+
+NOTE_STAGED = Path(__file__).parent / "data" / "note_staged.py"
+
+
+def _emitted(program, bindings=None):
+    rep = compute(program, bindings or {})
+    return rep, render(rep, Settings())
+
+
+def assert_verifies(code, rep=None):
+    result = verify(code)
+    assert result.ok, result.render(show_values=True) + "\n" + code
+    if rep is not None:
+        checked = {g.target: g.got for g in result.gradients}
+        names = variable_names(rep)
+        for node in rep.graph.inputs.values():
+            assert math.isclose(checked[names[node]], rep.grads[node], rel_tol=1e-9,
+                                abs_tol=1e-12), names[node]
+    return result
+
+
+def note_forward_pass() -> str:
+    """The staged example's forward pass, as the note writes it (math.exp, int literals)."""
+    text = NOTE_STAGED.read_text(encoding="utf-8")
+    return text[:text.index("# backprop")]
+
+
+@pytest.mark.parametrize("name", sorted(CIRCUITS))
+def test_the_notes_circuits_pass_verify(name):
+    rep = report(name)
+    assert_verifies(render(rep, Settings()), rep)
+
+
+def test_the_notes_own_forward_pass_passes_verify(tmp_path):
+    rep, code = _emitted(note_forward_pass())
+    assert rep.gradients == pytest.approx({"x": 2.0595697955721, "y": 1.5922327514983})
+    assert_verifies(code, rep)
+    assert_matches_engine(rep, code, tmp_path)
+
+
+@pytest.mark.parametrize("name", sorted(CIRCUITS))
+def test_verify_on_the_command_line(name, tmp_path, capsys):
+    program, bindings = CIRCUITS[name]
+    argv = [program, *(f"{k}={v}" for k, v in bindings.items()), "--format", "python"]
+    status, code, err = run(argv, capsys)
+    assert status == 0 and err == ""
+    path = tmp_path / "backprop.py"
+    path.write_text(code, encoding="utf-8")
+    status, out, err = run(["verify", str(path)], capsys)
+    assert status == 0, out + err
+    assert "ok: every gradient matches" in out
+
+
+def test_a_broken_line_of_emitted_code_is_caught(tmp_path, capsys):
+    # The check has teeth: flip the relu mask and verify points at that line.
+    rep, code = _emitted("relu(w*x + b)", {"w": 2.0, "x": 1.0, "b": -0.5})
+    assert "dt2 = (t2 > 0) * df" in code
+    broken = code.replace("dt2 = (t2 > 0) * df", "dt2 = (t2 < 0) * df")
+    result = verify(broken)
+    assert not result.ok
+    line = broken.splitlines().index(next(l for l in broken.splitlines() if "(t2 < 0)" in l)) + 1
+    assert result.findings[0].line == line and result.findings[0].name == "dt2"
+
+
+@pytest.mark.parametrize("program, bindings, prefix", [
+    ("x * dx", {"x": 2.0, "dx": 3.0}, "d_"),                       # an input named dx
+    ("dx = x * 2; f = dx + x", {"x": 1.5}, "d_"),                  # an intermediate named dx
+    ("dx = x * 2; d_x = x + 1; f = dx * d_x", {"x": 1.5}, "grad_"),
+    ("lambda * 2 + None", {"lambda": 1.0, "None": 2.0}, "d"),       # renamed lambda_, None_
+    ("f * 2", {"f": 3.0}, "d"),                                     # the output is not f then
+    ("t1 + x * t2", {"t1": 1.0, "x": 2.0, "t2": 3.0}, "d"),
+])
+def test_verify_reads_the_emitted_names(program, bindings, prefix, tmp_path):
+    rep, code = _emitted(program, bindings)
+    result = assert_verifies(code, rep)
+    assert {g.variable for g in result.gradients} >= {prefix + n.replace("lambda", "lambda_")
+                                                       .replace("None", "None_")
+                                                       for n in bindings}
+    assert_matches_engine(rep, code, tmp_path)
+
+
+@pytest.mark.parametrize("program, bindings", [
+    ("relu(x) + abs(y) + min(x, y, z) + max(z, 0)", {"x": 0.0, "y": 0.0, "z": 0.0}),
+    ("max(x, x, y) + min(y, y)", {"x": 2.0, "y": 1.0}),
+    ("softplus(x) + sigmoid(x) + step(x) + sign(x)", {"x": 0.0}),
+    ("(x > y) * x + (x <= y) * y", {"x": 1.0, "y": 1.0}),
+    ("q = x * y; unused = q + 1; f = q * 2", {"x": 2.0, "y": 3.0}),
+    ("a = x; f = y * 2", {"x": 1.0, "y": 2.0}),
+    ("x * pi + e^x - 2^-1 + True", {"x": 0.25}),
+    ("c = 2^-1; f = c * x", {"x": 4.0}),
+    ("x * 1e-300 + y * 1e300 + 2.5e-7", {"x": -0.0, "y": 1e-5}),
+    ("x", {"x": 1.0}),
+])
+def test_kinks_constants_and_unused_values(program, bindings, tmp_path):
+    rep, code = _emitted(program, bindings)
+    assert_verifies(code, rep)
+    assert_matches_engine(rep, code, tmp_path)
+
+
+# ---------------------------------------------------------------- random programs
+
+# Every scalar op of the table, found by the table's own fields (a new op is drawn too).
+FUNCTION_NAMES = sorted({op.name for op in FUNCTIONS.values()
+                         if op.forward is not None and op.name != "pow"})
+OPERATORS = sorted(op.name for op in OPS.values()
+                   if op.forward is not None and op.syntax in ("infix", "prefix"))
+LEAVES = st.sampled_from(["x", "y", "z", "0", "2", "0.5", "3"])
+
+
+@st.composite
+def expressions(draw, depth=3):
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(LEAVES)
+    name = draw(st.sampled_from(FUNCTION_NAMES + OPERATORS))
+    op = OPS[name]
+    count = op.min_args if op.max_args == op.min_args else draw(st.integers(op.min_args, 3))
+    args = [draw(expressions(depth=depth - 1)) for _ in range(count)]
+    if op.domain is not None:
+        # Keep log, sqrt, asin, division and powers inside their domain: (0, 1).
+        args = [f"sigmoid({a})" for a in args]
+    if op.syntax == "infix":
+        return f"({args[0]} {op.symbol} {args[1]})"
+    if op.syntax == "prefix":
+        return f"({op.symbol}{args[0]})"
+    return f"{name}({', '.join(args)})"
+
+
+def _random_report(text, x, y, z):
+    try:
+        rep = compute(f"f = x*0 + y*0 + z*0 + {text}", {"x": x, "y": y, "z": z})
+    except MathError:
+        assume(False)
+    # Moderate values: the emitted sigmoid is the note's 1 / (1 + exp(-x)), which overflows
+    # in Python below -709 where gradcli's own is stable (a documented limit).
+    assume(all(math.isfinite(v) and abs(v) < 700 for v in rep.values))
+    assume(all(math.isfinite(g) and abs(g) < 1e12 for g in rep.grads))
+    return rep
+
+
+VALUES = st.floats(-2, 2).map(lambda v: round(v, 2))
+
+
+@settings(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.filter_too_much])
+@given(expressions(), VALUES, VALUES, VALUES)
+def test_random_programs_pass_verify(text, x, y, z):
+    rep = _random_report(text, x, y, z)
+    assert_verifies(render(rep, Settings()), rep)
+
+
+@settings(deadline=None, max_examples=30, suppress_health_check=[
+    HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+@given(expressions(), VALUES, VALUES, VALUES)
+def test_random_programs_run_standalone(tmp_path, text, x, y, z):
+    rep = _random_report(text, x, y, z)
+    assert_matches_engine(rep, render(rep, Settings()), tmp_path)
+
+
+def test_the_generator_draws_every_scalar_op():
+    scalar = {op.name for op in OPS.values()
+              if op.forward is not None and op.syntax != "leaf" and op.name != "id"}
+    assert scalar - set(FUNCTION_NAMES) - set(OPERATORS) == set()
+
+
+HAND_WRITTEN_RELU = """w = 2; x = 1; b = -2
+z = w * x + b
+h = max(0, z)
+f = h * 3
+# backward pass, the note's way: relu's gradient is a mask
+dh = 3
+dz = (z > 0) * dh
+dw = x * dz
+dx = w * dz
+db = dz
+"""
+
+
+def test_a_hand_written_mask_passes_and_the_wrong_mask_is_caught_at_the_kink():
+    assert verify(HAND_WRITTEN_RELU).ok
+    # z = 0 here: (z >= 0) lets the gradient through where relu'(0) = 0 blocks it.
+    result = verify(HAND_WRITTEN_RELU.replace("(z > 0)", "(z >= 0)"))
+    assert [(f.line, f.name, f.kind) for f in result.findings] == [(7, "dz", "wrong-local")]
