@@ -38,7 +38,7 @@ Conventions where a derivative does not exist:
 \b
 Exit status: 0 ok; 1 a check failed; 2 bad input; 3 the maths failed
 (domain error, overflow); 4 a missing external program; 70 internal error;
-130 interrupted."""
+74 the output could not be written; 130 interrupted."""
 
 
 def _examples() -> str:
@@ -130,21 +130,50 @@ def emit(rendered, kind: str, out: str | None, color: str) -> None:
 
 # ------------------------------------------------------------------ the one-liner
 
+# A program is text: past this size, or with a NUL byte, it is surely not one (-f /dev/zero).
+MAX_PROGRAM_BYTES = 256 * 1024 * 1024
+
+
 def read_program(path: str) -> tuple[str, str]:
-    """A program file's text and the name to show in messages ('-' is standard input)."""
+    """A program file's text and the name to show in messages ('-' is standard input).
+
+    Bytes that are not UTF-8 are kept (as surrogate escapes) rather than refused here, so a
+    comment may hold any text and the parser points at a bad byte outside one with a caret.
+    """
     if path == "-":
-        return sys.stdin.read(), "<stdin>"
+        if sys.stdin is None:
+            raise InputError("standard input is closed, so there is no program to read")
+        return _read_text(sys.stdin.buffer, "<stdin>"), "<stdin>"
     try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read(), path
+        with open(path, "rb") as f:
+            return _read_text(f, path), path
     except FileNotFoundError:
         raise InputError(f"no such file: {path}") from None
     except IsADirectoryError:
         raise InputError(f"{path} is a directory, not a program file") from None
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path} is not UTF-8 text (byte {e.start} cannot be decoded)") from None
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror}") from None
+
+
+def _read_text(stream, name: str) -> str:
+    chunks = []
+    size = 0
+    while True:
+        chunk = stream.read(1 << 20)
+        if not chunk:
+            break
+        if b"\0" in chunk:
+            raise InputError(f"{name} holds a NUL byte: it is binary data, not a program")
+        size += len(chunk)
+        if size > MAX_PROGRAM_BYTES:
+            raise InputError(f"{name} is larger than {MAX_PROGRAM_BYTES >> 20} MiB: not a program "
+                             "gradcli will read")
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "surrogateescape")
+
+
+def _stdin_is_piped() -> bool:
+    return sys.stdin is not None and not sys.stdin.isatty()
 
 
 def parse_bindings(tokens) -> dict[str, float]:
@@ -180,13 +209,18 @@ def split_program(file, words) -> tuple[str, str | None, list[str]]:
         text, name = read_program(file)
         return text, name, list(words)
     first_is_binding = bool(words) and BINDING.match(words[0]) is not None
-    if (not words or first_is_binding) and not sys.stdin.isatty():
-        text = sys.stdin.read()
+    if (not words or first_is_binding) and _stdin_is_piped():
+        text = _read_text(sys.stdin.buffer, "<stdin>")
         if text.strip() or not words:
             return text, "<stdin>", list(words)
     if not words:
         raise InputError("no program: give an expression (gradcli '(x+y)*z' x=-2 y=5 z=-4), "
                          "a file with -f, or pipe a program to standard input")
+    if all(BINDING.match(word) for word in words):
+        # `gradcli x=-2 y=5`: the expression was forgotten (a one-statement `x = 3` program
+        # would be pointless anyway).
+        raise InputError(f"no expression: {words[0]!r} is a binding; give the expression first, "
+                         f"as in gradcli '(x+y)*z' {' '.join(words)}")
     return words[0], None, list(words[1:])
 
 
@@ -238,7 +272,13 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
 
     ctx.obj = {"format": format_}
     text, filename, tokens = split_program(file, words)
-    bindings = parse_bindings(tokens)
+    try:
+        bindings = parse_bindings(tokens)
+    except InputError as error:
+        command = _close_command(text) if filename is None else None
+        if command:
+            error.message += f" (did you mean the command 'gradcli {command}'?)"
+        raise
     if upstream not in ("ones", "randn"):
         from gradcli.arrays.files import read_array
 
@@ -353,20 +393,35 @@ def _wants_json(argv: list[str]) -> bool:
 
 
 def report_error(error: GradcliError, as_json: bool) -> int:
-    if as_json:
+    if as_json and sys.stdout is not None:
         from gradcli.render.machine import error_json
 
-        sys.stdout.write(error_json(error))
-        sys.stdout.flush()
-    sys.stderr.write(error.render() + "\n")
-    sys.stderr.flush()
+        try:
+            sys.stdout.write(error_json(error))
+            sys.stdout.flush()
+        except OSError:
+            pass    # the human message below still says what went wrong
+    if sys.stderr is not None:
+        try:
+            sys.stderr.write(error.render() + "\n")
+            sys.stderr.flush()
+        except OSError:
+            pass
     return int(error.exit_code)
+
+
+def _output_error(e: OSError) -> GradcliError:
+    return GradcliError(f"cannot write the output: {e.strerror or e}",
+                        exit_code=ExitStatus.OUTPUT_ERROR)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs a command and returns its exit status; never shows a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(argv)
+    if sys.stdout is None:     # started with standard output closed (gradcli ... >&-)
+        return report_error(GradcliError("standard output is closed: there is nowhere to write "
+                                         "the result", exit_code=ExitStatus.OUTPUT_ERROR), False)
     try:
         name, args = arrange(argv, one_liner)
         command = one_liner if name is None else _load(SUBCOMMANDS[name][0])
@@ -381,11 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
-        if as_json:
-            report_error(InputError(e.format_message()), True)
-        else:
-            e.show()
-        return e.exit_code
+        return report_error(_click_error(e), as_json)
     except (KeyboardInterrupt, click.exceptions.Abort):
         sys.stderr.write("\ninterrupted\n")
         return int(ExitStatus.INTERRUPTED)
@@ -393,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (gradcli ... | head -1): stop quietly.
         _silence_stdout()
         return 0
+    except OSError as e:       # writing the result failed: a full disk, a vanished device
+        return report_error(_output_error(e), as_json)
     except RecursionError:
         error = InternalError("recursion limit reached; this is a bug in gradcli, please report it "
                               "with the command you ran")
@@ -403,6 +456,27 @@ def main(argv: list[str] | None = None) -> int:
         error = InternalError(f"internal error ({type(e).__name__}: {e}); this is a bug in gradcli, "
                               "please report it with the command you ran")
         return report_error(error, as_json)
+
+
+def _close_command(word: str) -> str | None:
+    """A subcommand name the word is probably a typo of (`verfy`), or None."""
+    import difflib
+
+    if not word.isidentifier():
+        return None
+    close = difflib.get_close_matches(word, list(SUBCOMMANDS), n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def _click_error(e: click.ClickException) -> GradcliError:
+    """click's usage errors, in gradcli's one-paragraph style."""
+    message = e.format_message()
+    context = getattr(e, "ctx", None)
+    if isinstance(e, click.UsageError):
+        where = context.command_path if context is not None else "gradcli"
+        message = f"{message[0].lower() + message[1:] if message else message}".rstrip(".")
+        message += f"; see {where} --help"
+    return GradcliError(message, exit_code=e.exit_code)
 
 
 def _silence_stdout() -> None:
@@ -417,11 +491,14 @@ def run() -> None:
     """Console-script entry point."""
     try:
         status = main()
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
     except BrokenPipeError:
         _silence_stdout()
         status = 0
+    except OSError as e:
+        status = report_error(_output_error(e), False)
     except KeyboardInterrupt:
         status = int(ExitStatus.INTERRUPTED)
     # Everything is written and flushed, and gradcli registers no exit handlers: skip the

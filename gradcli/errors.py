@@ -17,6 +17,7 @@ class ExitStatus(enum.IntEnum):
     MATH_ERROR = 3        # domain error or overflow at a node
     MISSING_PROGRAM = 4   # an external program (Graphviz, LaTeX) is not installed
     INTERNAL_ERROR = 70   # a bug in gradcli (EX_SOFTWARE)
+    OUTPUT_ERROR = 74     # the result could not be written: disk full, output closed (EX_IOERR)
     INTERRUPTED = 130     # Ctrl-C, as a shell reports SIGINT
 
 
@@ -152,14 +153,15 @@ def _caret_lines(source: str, span: Span) -> list[str]:
     text = source[line_start:line_end].rstrip("\r")
     end = max(min(span.end, line_start + len(text)), start + 1)
 
-    # Very long lines (a 100,000-term sum) are cut to a window around the culprit.
-    window = 100
+    # Long lines are cut to a window around the culprit that fits an 80-column terminal
+    # (4 columns of indent, an ellipsis at each cut end).
+    window = 74
     lo = line_start
     prefix = ""
-    if start - line_start > window:
-        lo = start - window // 2
+    if start - line_start > window - 20:
+        lo = max(start - window // 3, line_start)
         prefix = "…"
-    hi = min(line_start + len(text), max(end, start + 1) + window)
+    hi = min(line_start + len(text), lo + window - len(prefix))
     shown = text[lo - line_start:hi - line_start]
     suffix = "…" if hi < line_start + len(text) else ""
 

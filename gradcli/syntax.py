@@ -330,6 +330,9 @@ def _suggestion(ch: str) -> str | None:
 def _bad_character(source: str, pos: int) -> InputError:
     ch = source[pos] if pos < len(source) else ""
     span = Span(pos, pos + 1)
+    if "\udc80" <= ch <= "\udcff":     # a byte read_program could not decode as UTF-8
+        return InputError(f"byte 0x{ord(ch) - 0xDC00:02X} is not UTF-8 text (outside a comment, "
+                          "a program is ASCII; save the file as UTF-8)", span)
     if ch and not ch.isascii():
         try:
             label = unicodedata.name(ch)
@@ -404,6 +407,14 @@ def _unexpected_token(source: str, e) -> InputError:
         opening = _unclosed_bracket(source, pos)
         if opening is not None:
             return InputError(f"'{source[opening]}' is never closed", Span(opening, opening + 1))
+    opening = _unclosed_bracket(source, pos)
+    if opening is not None and source.count("\n", opening, pos) and token.type not in (
+            "RPAR", "RSQB"):
+        # Inside brackets newlines do not end statements, so a bracket left open on an
+        # earlier line surfaces as a strange token further down: name the bracket.
+        line = source.count("\n", 0, opening) + 1
+        return InputError(f"'{source[opening]}' on line {line} is never closed, so the lines after "
+                          f"it are read as part of the same statement", Span(opening, opening + 1))
     if token.type in ("RPAR", "RSQB") and not {"RPAR", "RSQB"} & expected:
         if _unclosed_bracket(source, pos) is None:
             return InputError(f"unmatched {str(token)!r}: there is no opening bracket for it", span)

@@ -18,7 +18,7 @@ from gradcli.symbolic import local_rules
 
 RULE_LIMIT = 10
 FORK_LIMIT = 8
-NODE_LIMIT = 18
+NODE_LIMIT = 16
 
 
 @dataclass

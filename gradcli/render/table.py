@@ -42,8 +42,9 @@ class ReportTable:
             node = Text(row.node, style="bold" if row.op != "input" and row.node[:1] != "#"
                         else "")
             # One line per input edge, so a wrapped rule never misaligns its downstream number.
-            edges = [(f"∂/∂{e.target} = " + (f"{e.rule} = " if e.rule else "")
-                      + number(e.local, settings) + ("!" if not math.isfinite(e.local) else ""),
+            # The rule is kept apart for now: it is dropped below where the line would wrap.
+            edges = [((f"∂/∂{e.target} = ", f"{e.rule} = " if e.rule else "",
+                       number(e.local, settings) + ("!" if not math.isfinite(e.local) else "")),
                       number(e.downstream, settings))
                      for e in row.edges] or [("", "")]
             grad = number(row.grad, settings) + (flag if row.grad is not None else "")
@@ -63,17 +64,26 @@ class ReportTable:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1),
                       collapse_padding=True, header_style="bold")
         # Numbers never shrink; the node column is cut with '…', the local rules wrap last.
-        table.add_column(headers[0], overflow="ellipsis", no_wrap=True, max_width=18)
+        # On a narrow terminal the node labels give way first (cut with '…'), numbers never.
+        node_width = max(8, min(16, options.max_width - 64))
+        table.add_column(headers[0], overflow="ellipsis", no_wrap=True, max_width=node_width)
         table.add_column(headers[1], no_wrap=True, min_width=widest(1, headers[1]))
         table.add_column(headers[2], justify="right", style=VALUE, no_wrap=True,
                          min_width=widest(2, headers[2]))
         table.add_column(headers[3], justify="right", style=GRAD, no_wrap=True,
                          min_width=widest(3, headers[3]))
-        table.add_column(headers[4], overflow="fold")
+        # The local column keeps room for a readable line; the node column gives way first.
+        longest_local = max([len(_local_text(cell[4], 10 ** 6)) for cell in cells] + [5])
+        others = node_width + sum(widest(k, headers[k]) for k in (1, 2, 3, 5)) + 6 + 5
+        table.add_column(headers[4], overflow="fold",
+                         min_width=min(longest_local, max(8, options.max_width - others)))
         table.add_column(headers[5], justify="right", style=GRAD, no_wrap=True,
                          min_width=widest(5, headers[5]))
+        # A rule that would make its line wrap is left out; the number stays.
+        room = _local_width(table, [cell[:4] + (_local_text(cell[4], 10 ** 6),) + cell[5:]
+                                    for cell in cells], console, options)
         for cell in cells:
-            table.add_row(*cell)
+            table.add_row(*cell[:4], _local_text(cell[4], room), *cell[5:])
         yield table
 
         items = []
@@ -103,6 +113,32 @@ class ReportTable:
             notes.append(f"! {warning['message']} (node #{warning['node']}).")
         if notes:
             yield Text("\n".join(notes), style=DIM if not report.warnings else "")
+
+
+def _local_width(table: Table, cells, console: Console, options: ConsoleOptions) -> int:
+    """How wide Rich will make the local column for these cells at this console width."""
+    trial = table.copy() if hasattr(table, "copy") else None
+    if trial is None:
+        import copy
+
+        trial = copy.deepcopy(table)
+    for cell in cells:
+        trial.add_row(*cell)
+    try:
+        # (Rich's own layout, private helpers stable for years: the width each column gets
+        # once the separators are taken off, less the cell's padding.)
+        inner = options.update_width(options.max_width - trial._extra_width)
+        return trial._calculate_column_widths(console, inner)[4] - 1
+    except Exception:
+        return 10 ** 6
+
+
+def _local_text(parts, room: int) -> str:
+    if isinstance(parts, str):
+        return parts
+    head, rule, value = parts
+    whole = head + rule + value
+    return whole if len(whole) <= room or not rule else head + value
 
 
 def render(report, settings: Settings) -> ReportTable:
