@@ -159,7 +159,10 @@ def _read_text(stream, name: str) -> str:
     chunks = []
     size = 0
     while True:
-        chunk = stream.read(1 << 20)
+        try:
+            chunk = stream.read(1 << 20)
+        except OSError as e:
+            raise InputError(f"cannot read {name}: {e.strerror or e}") from None
         if not chunk:
             break
         if b"\0" in chunk:
@@ -445,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except OSError as e:       # writing the result failed: a full disk, a vanished device
-        return report_error(_output_error(e), as_json)
+        return report_error(_output_error(e), as_json)   # (reading failures are InputErrors)
     except RecursionError:
         error = InternalError("recursion limit reached; this is a bug in gradcli, please report it "
                               "with the command you ran")

@@ -1,0 +1,111 @@
+"""The command line under hostile conditions: closed or full outputs, binary or non-UTF-8
+input, typos of commands, and error excerpts that must fit an 80-column terminal."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gradcli.cli import main
+
+GRADCLI = [sys.executable, "-m", "gradcli"]
+
+
+def run(args, **kw):
+    return subprocess.run(GRADCLI + args, capture_output=True, text=True, timeout=60, **kw)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("extra", [[], ["--format", "json"]])
+def test_a_full_disk_is_exit_74_with_one_line(extra):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(GRADCLI + ["x*2", "x=1"] + extra, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 74
+    assert done.stderr.strip() == "error: cannot write the output: No space left on device"
+
+
+def test_closed_stdout_is_exit_74_without_traceback():
+    done = subprocess.run(GRADCLI + ["x*2", "x=1"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, timeout=60,
+                          preexec_fn=lambda: os.close(1))
+    assert done.returncode == 74
+    assert "Traceback" not in done.stderr
+    assert "standard output is closed" in done.stderr
+
+
+def test_closed_stdin_is_bad_input_not_a_crash():
+    done = subprocess.run(GRADCLI, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=60, preexec_fn=lambda: os.close(0))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "no program" in done.stderr
+
+
+def test_binary_input_is_refused_at_once(tmp_path):
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"x = 1\n\x00\x00\xff")
+    done = run(["-f", str(blob)])
+    assert done.returncode == 2
+    assert "NUL byte" in done.stderr
+
+
+def test_a_byte_that_is_not_utf8_is_pointed_at_but_allowed_in_comments(tmp_path):
+    program = tmp_path / "latin1.py"
+    program.write_bytes(b"x = 2 # caf\xe9 au lait\nf = x * 3\xe9\n")
+    done = run(["-f", str(program)])
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert lines[0] == ("error: byte 0xE9 is not UTF-8 text (outside a comment, a program is "
+                        "ASCII; save the file as UTF-8)")
+    assert "line 2, column 10" in lines[1]
+    assert lines[3].index("^") == lines[2].index("3") + 1
+    # The same byte inside a comment only is fine, from a file and from stdin alike.
+    program.write_bytes(b"x = 2 # caf\xe9\nf = x * 3\n")
+    assert run(["-f", str(program)]).returncode == 0
+    assert run([], input=None, stdin=open(program, "rb")).returncode == 0
+
+
+def test_an_unclosed_bracket_is_named_where_it_opens(capsys):
+    status = main(["x = 3\ny = (x *\n  2\nz = 4\nf = y+z"])
+    err = capsys.readouterr().err.splitlines()
+    assert status == 2
+    assert err[0] == ("error: '(' on line 2 is never closed, so the lines after it are read as "
+                      "part of the same statement")
+    assert err[1] == "  at line 2, column 5:"
+    assert err[3] == "        ^"
+
+
+def test_error_excerpts_fit_80_columns(capsys):
+    program = "+".join(["x"] * 60) + "+log(x-2)+" + "+".join(["x"] * 60)
+    assert main([program, "x=2"]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert all(len(line) <= 80 for line in err), err
+    source, caret = err[2], err[3]
+    assert source[caret.index("^"):].startswith("log(x-2)")
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--precision", "0", "x", "x=1"], "invalid value for '--precision'"),
+    (["--format", "foo", "x"], "invalid value for '--format'"),
+    (["--no-such-option", "x"], "no such option"),
+])
+def test_option_errors_read_like_every_other_error(args, words, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and words in err.lower()
+    assert "see gradcli --help" in err
+    assert "Usage:" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_misspelt_command_gets_a_suggestion(capsys):
+    assert main(["verfy", "neuron.py"]) == 2
+    assert "did you mean the command 'gradcli verify'?" in capsys.readouterr().err
+
+
+def test_bindings_without_an_expression_say_so():
+    done = run(["x=-2", "y=5"], stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: no expression: 'x=-2' is a binding")
