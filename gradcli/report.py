@@ -223,6 +223,8 @@ def compute(program: str, bindings: dict[str, float] | None = None, *, output: s
         graph = lower(statements, program, filename, output)
         if shared:
             bindings = {**{k: v for k, v in shared.items() if k in graph.inputs}, **(bindings or {})}
+            if any(is_array_value(value) for value in bindings.values()):
+                raise NeedsArrays()     # a shared array binding makes this line an array program
         if not (isinstance(upstream, str) and upstream == "ones"):
             raise InputError("--upstream is for an output that is an array; this output is a "
                              "number, whose upstream gradient is 1")
