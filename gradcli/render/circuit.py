@@ -154,6 +154,8 @@ def number_label(number, precision: int) -> str:
     """A wire's number, or for an array its shape and a preview of its first entries."""
     from gradcli.render import format_number
 
+    if number is None:
+        return format_number(None)
     if getattr(number, "ndim", 0):
         from gradcli.render.arrays import preview, shape_text
 
