@@ -58,6 +58,9 @@ MODES = {
     "upstream-randn": ("--upstream", "randn"),
     "wrt": ("--wrt", "w"),
     "all": ("--all",),
+    "output": ("--output", "dot"),
+    "at-file": ("--at-file", "points.csv"),
+    "at-file-json": ("--at-file", "points.csv", "--format", "json"),
 }
 
 # Per subcommand, invocations on array programs (files are written by the fixture).
@@ -111,6 +114,7 @@ def folder(tmp_path, monkeypatch):
     (tmp_path / "lines.txt").write_text("sum(w*[1,2])\nw*2\nsum(w)*y\n")
     (tmp_path / "problems.toml").write_text(PROBLEMS)
     (tmp_path / "answers.toml").write_text(ANSWERS)
+    (tmp_path / "points.csv").write_text("w\n1\n2\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -148,7 +152,7 @@ def test_every_renderer_on_every_array_program(capsys, folder, fmt, program):
 def test_every_mode_on_every_array_program(capsys, folder, mode, program):
     argv = [*PROGRAMS[program], *MODES[mode]]
     status, out, err = run(capsys, *argv)
-    assert_clean(status, out, err, argv)
+    assert_clean(status, out, err, argv, records="--at-file" in argv)
 
 
 @pytest.mark.parametrize("fmt", RENDERERS)
