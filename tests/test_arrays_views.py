@@ -355,3 +355,13 @@ def test_scalar_views_and_commands_never_import_numpy(tmp_path):
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_verify_forward_pass_ending_with_an_input_is_bad_input(capsys, folder):
+    # Found by the fuzzing test in test_arrays_verify.py: this used to be an IndexError.
+    (folder / "ends.py").write_text(MATMUL + "dq = np.ones(3)\ndD = W\n")
+    status, out, err = run(capsys, "verify", "ends.py")
+    assert status == 2 and out == ""
+    assert err.startswith("error: the forward pass ends with dq = ..., a value that uses no "
+                          "other names (an input)")
+    assert "at line 5, column 1 (ends.py:5:1):" in err
