@@ -77,8 +77,10 @@ class ExpectResult:
             verdict = "PASS" if item.passed else "FAIL"
             line = f"{verdict}  {item.item:<{width}}  expected {number_label(item.expected, precision)}"
             if not hide_answers:
+                error = item.error
                 line += (f", got {number_label(item.got, precision)}, "
-                         f"error {format_number(item.error, 3)}")
+                         + ("the shapes differ" if error == math.inf and is_array(item.expected)
+                            else f"error {format_number(error, 3)}"))
             out.append(line)
         if not self.passed:
             out.append(f"{len(self.failed)} of {len(self.items)} failed (rtol {self.rtol:g}, "
@@ -101,6 +103,15 @@ def claim_json(value):
     from gradcli.render.machine import finite_or_string
 
     return finite_or_string(float(value))
+
+
+def claim_repr(value) -> str:
+    """Every digit, for CSV: repr of a number, nested lists (as in JSON) for an array."""
+    if is_array(value):
+        import json
+
+        return json.dumps(claim_json(value))
+    return repr(value)
 
 
 def array_error(got, expected) -> float:

@@ -230,7 +230,19 @@ def test_expect_array_claims(capsys):
     status, out, _ = run(capsys, "w*2", "w=[1,2,3]", "--expect", "d/dw=[2,2,2.5]")
     assert status == 1 and "FAIL  d/dw" in out
     status, out, _ = run(capsys, "w*2", "w=[1,2,3]", "--expect", "value=[2,4]")
-    assert status == 1 and "expected (2,) [2 4], got (3,) [2 4 6]" in out
+    assert status == 1 and "expected (2,) [2 4], got (3,) [2 4 6], the shapes differ" in out
+
+
+def test_expect_array_claims_in_csv_and_hidden_json(capsys):
+    status, out, _ = run(capsys, "w*2", "w=[1,2,3]", "--expect", "value=[2,4,6]",
+                         "--format", "csv")
+    assert status == 0
+    assert out.splitlines()[1] == 'expect,value,"[2.0, 4.0, 6.0]","[2.0, 4.0, 6.0]",0.0,pass,'
+    status, out, _ = run(capsys, "w*2", "w=[1,2,3]", "--expect", "value=[2,4,6]",
+                         "--hide-answers", "--format", "json")
+    assert status == 0
+    assert json.loads(out)["expect"]["items"] == [
+        {"item": "value", "expected": [2.0, 4.0, 6.0], "passed": True}]
 
 
 def test_expect_a_number_on_an_array_result_is_bad_input(capsys):
