@@ -11,6 +11,9 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_arrays_robustness import TOKENS
 
 from gradcli.cli import SUBCOMMANDS, main
 from gradcli.render import RENDERERS
@@ -377,3 +380,23 @@ def test_verify_forward_pass_ending_with_an_input_is_bad_input(capsys, folder):
     assert err.startswith("error: the forward pass ends with dq = ..., a value that uses no "
                           "other names (an input)")
     assert "at line 5, column 1 (ends.py:5:1):" in err
+
+
+# ------------------------------------------------------------------ random array programs
+
+VIEW_ARGS = [("--format", fmt) for fmt in RENDERERS] + [
+    ("--explain",), ("--exact",), ("--mode", "forward", "--wrt", "A")]
+
+
+@settings(deadline=None, max_examples=60,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=10))
+def test_random_array_programs_in_every_view(capsys, tmp_path, tokens):
+    # The token soups of test_arrays_robustness.py, through every renderer and mode.
+    program = tmp_path / "program.py"
+    program.write_text(" ".join(tokens))
+    for view in VIEW_ARGS:
+        argv = ["-f", str(program), "A=[[1, 2], [3, 4]]", "v=[1, -1]", "s=3", *view]
+        status, out, err = run(capsys, *argv)
+        assert status in (0, 2, 3), (program.read_text(), view, err)
+        assert "Traceback" not in out + err
