@@ -40,13 +40,13 @@ class ItemResult:
     message: str = ""
 
     def to_json(self, hide_answers: bool = False) -> dict:
-        from gradcli.render.machine import finite_or_string
+        from gradcli.expectation import claim_json
 
         out = {"problem": self.problem, "item": self.item,
-               "expected": finite_or_string(self.expected), "passed": self.passed,
-               "marks": self.marks, "earned": self.earned}
+               "expected": None if self.expected is None else claim_json(self.expected),
+               "passed": self.passed, "marks": self.marks, "earned": self.earned}
         if not hide_answers:
-            out["got"] = finite_or_string(self.got)
+            out["got"] = None if self.got is None else claim_json(self.got)
         if self.message:
             out["message"] = self.message
         return out
@@ -128,8 +128,9 @@ def load(text: str, source: str) -> dict:
             if not isinstance(table, dict):
                 raise InputError(f"{where}: {key} must be a table, like {key} = {{x = 1}}")
             for name, value in table.items():
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise InputError(f"{where}: {key}.{name} must be a number, not {value!r}")
+                if not _number_or_array(value):
+                    raise InputError(f"{where}: {key}.{name} must be a number or an array of "
+                                     f"numbers, not {value!r}")
         for key in ("marks", "rtol", "atol"):
             value = problem.get(key, data.get(key))
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
@@ -138,10 +139,24 @@ def load(text: str, source: str) -> dict:
     return data
 
 
+def _number_or_array(value) -> bool:
+    """A TOML number, or a (nested) array of numbers: an array program's binding or answer."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+            return False
+    return True
+
+
 def _problem_report(problem: dict, source: str):
     from gradcli.report import compute
 
-    return compute(problem["program"], {k: float(v) for k, v in problem.get("at", {}).items()},
+    return compute(problem["program"],
+                   {k: v if isinstance(v, list) else float(v)
+                    for k, v in problem.get("at", {}).items()},
                    output=problem.get("output"), filename=f"{source} [{problem['id']}]")
 
 
@@ -258,6 +273,8 @@ def toml_string(text: str) -> str:
 
 def toml_value(value) -> str:
     """A value of the schema: string, bool, int, float, list, or table (written inline)."""
+    if getattr(value, "ndim", None) is not None:
+        value = value.tolist()      # an array program's answer: a number or nested lists
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

@@ -17,7 +17,7 @@ def _marks(value: float) -> str:
 
 def file_lines(result, hide_answers: bool, precision: int = 6) -> list[str]:
     from gradcli.errors import safe_text
-    from gradcli.render import format_number
+    from gradcli.render.circuit import number_label
 
     if result.error is not None:
         return [f"{safe_text(result.file)}: error: {safe_text(result.error.message)}"]
@@ -30,9 +30,9 @@ def file_lines(result, hide_answers: bool, precision: int = 6) -> list[str]:
         line = (f"  {'PASS' if item.passed else 'FAIL'}  {safe_text(item.problem):<{pid_width}}  "
                 f"{item.item:<{item_width}}")
         if item.expected is not None:
-            line += f"  expected {format_number(item.expected, precision)}"
+            line += f"  expected {number_label(item.expected, precision)}"
             if not hide_answers and item.got is not None:
-                line += f", got {format_number(item.got, precision)}"
+                line += f", got {number_label(item.got, precision)}"
         if item.message:
             line += f"  ({safe_text(item.message)})"
         lines.append(line)

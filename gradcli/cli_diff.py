@@ -43,9 +43,14 @@ def diff_command(words, file, wrt, output_name, format_, out):
     if tokens:
         raise InputError(f"gradcli diff takes no values ({tokens[0]!r}): the derivative is "
                          "symbolic; evaluate it with gradcli itself")
+    from gradcli.graph import NeedsArrays
+    from gradcli.scalar_only import refuse_arrays
+
     try:
         graph = lower(parse(text), text, filename, output_name)
         output, result = derivatives(graph)
+    except NeedsArrays as needs:
+        raise refuse_arrays("gradcli diff", source=text, span=needs.span) from None
     except GradcliError as error:
         raise error.with_source(text, filename)
     if wrt:

@@ -81,11 +81,13 @@ def _csv(expected, numeric, hide: bool) -> str:
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(CHECK_COLUMNS)
 
+    from gradcli.expectation import claim_repr
+
     def shown(value):
-        return "" if hide or value is None else repr(value)
+        return "" if hide or value is None else claim_repr(value)
 
     for item in expected.items if expected is not None else ():
-        writer.writerow(("expect", item.item, repr(item.expected), shown(item.got),
+        writer.writerow(("expect", item.item, claim_repr(item.expected), shown(item.got),
                          shown(item.error), "pass" if item.passed else "fail", ""))
     for item in numeric.items if numeric is not None else ():
         writer.writerow(("gradcheck", item.label, shown(item.numeric), shown(item.analytic),

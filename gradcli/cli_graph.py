@@ -79,7 +79,12 @@ def reject_unknown_options(words, command: click.Command) -> None:
 @click.option("--max-nodes", type=click.IntRange(2, None), default=80, show_default=True,
               help="Gates drawn before the part furthest from the output is elided.")
 @click.option("--all", "show_all", is_flag=True, help="Draw every node, however many.")
-def graph_command(words, file, out, format_, output_name, precision, max_nodes, show_all):
+@click.option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0, show_default=True,
+              help="Seed for random arrays, as in the one-liner.")
+@click.option("--upstream", default="ones", show_default=True, metavar="ones|randn|FILE",
+              help="Upstream gradient for an array output, as in the one-liner.")
+def graph_command(words, file, out, format_, output_name, precision, max_nodes, show_all, seed,
+                  upstream):
     """Draw the circuit: inputs on the left, the output on the right, every wire
     with its value (green, above) and its gradient (red, below).
 
@@ -104,7 +109,12 @@ def graph_command(words, file, out, format_, output_name, precision, max_nodes, 
         if format_ is not None and format_ != name:
             raise InputError(f"--format {format_} does not match -o {out}")
     text, filename, tokens = split_program(file, words)
-    report = compute(text, parse_bindings(tokens), output=output_name, filename=filename)
+    if upstream not in ("ones", "randn"):
+        from gradcli.arrays.files import read_array
+
+        upstream = (read_array(upstream), upstream)
+    report = compute(text, parse_bindings(tokens), output=output_name, filename=filename,
+                     seed=seed, upstream=upstream)
     settings = Settings(precision=precision, show_all=show_all, max_nodes=max_nodes)
     render, kind = renderer(name)
     rendered = render(report, settings)

@@ -181,6 +181,10 @@ def show(q, approx: float, precision: int) -> str:
 def render_exact(report, settings, format_: str, tokens):
     from gradcli.cli import BINDING
 
+    from gradcli.scalar_only import refuse_arrays, uses_arrays
+
+    if uses_arrays(report):
+        raise refuse_arrays("--exact", report)
     if format_ not in ("table", "json"):
         raise InputError(f"--exact writes a table or JSON, not {format_}")
     texts = {}

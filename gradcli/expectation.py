@@ -35,16 +35,16 @@ class ExpectItem:
 
     @property
     def error(self) -> float:
+        if is_array(self.got) or is_array(self.expected):
+            return array_error(self.got, self.expected)
         return abs(self.got - self.expected)
 
     def to_json(self, hide_answers: bool = False) -> dict:
-        from gradcli.render.machine import finite_or_string
-
-        out = {"item": self.item, "expected": finite_or_string(self.expected),
+        out = {"item": self.item, "expected": claim_json(self.expected),
                "passed": self.passed}
         if not hide_answers:
-            out["got"] = finite_or_string(self.got)
-            out["error"] = finite_or_string(self.error)
+            out["got"] = claim_json(self.got)
+            out["error"] = claim_json(self.error)
         return out
 
 
@@ -69,21 +69,70 @@ class ExpectResult:
     def lines(self, hide_answers: bool = False, precision: int = 6) -> list[str]:
         """One line per item for people; the tolerances follow when anything failed."""
         from gradcli.render import format_number
+        from gradcli.render.circuit import number_label
 
         width = max([len(item.item) for item in self.items] + [4])
         out = []
         for item in self.items:
             verdict = "PASS" if item.passed else "FAIL"
-            line = f"{verdict}  {item.item:<{width}}  expected {format_number(item.expected, precision)}"
+            line = f"{verdict}  {item.item:<{width}}  expected {number_label(item.expected, precision)}"
             if not hide_answers:
-                line += (f", got {format_number(item.got, precision)}, "
-                         f"error {format_number(item.error, 3)}")
+                error = item.error
+                line += (f", got {number_label(item.got, precision)}, "
+                         + ("the shapes differ" if error == math.inf and is_array(item.expected)
+                            else f"error {format_number(error, 3)}"))
             out.append(line)
         if not self.passed:
             out.append(f"{len(self.failed)} of {len(self.items)} failed (rtol {self.rtol:g}, "
                        f"atol {self.atol:g}; an item passes when")
             out.append("|got - expected| <= max(atol, rtol * |expected|))")
         return out
+
+
+def is_array(value) -> bool:
+    """An array claim or result (a numpy scalar, an array program's number, is not one)."""
+    return bool(getattr(value, "ndim", 0))
+
+
+def claim_json(value):
+    """A claimed or computed number for JSON; an array as nested lists."""
+    if is_array(value):
+        from gradcli.arrays.report import _json_array
+
+        return _json_array(value)
+    from gradcli.render.machine import finite_or_string
+
+    return finite_or_string(float(value))
+
+
+def claim_repr(value) -> str:
+    """Every digit, for CSV: repr of a number, nested lists (as in JSON) for an array."""
+    if is_array(value):
+        import json
+
+        return json.dumps(claim_json(value))
+    return repr(value)
+
+
+def array_error(got, expected) -> float:
+    """The largest entry-wise difference; inf when the shapes differ (a wrong shape is wrong)."""
+    import numpy as np
+
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        return math.inf
+    return float(np.max(np.abs(got - expected))) if got.size else 0.0
+
+
+def arrays_close(got, expected, rtol: float, atol: float) -> bool:
+    """close_enough entry by entry, and the same shape."""
+    import numpy as np
+
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        return False
+    return all(close_enough(float(g), float(e), rtol, atol)
+               for g, e in zip(got.flat, expected.flat))
 
 
 def close_enough(got: float, expected: float, rtol: float, atol: float) -> bool:
@@ -130,6 +179,12 @@ def expectations_from(claims) -> list[Expectation]:
         out = []
         for item, value in claims.items():
             check_item(str(item), "expect")
+            if isinstance(value, (list, tuple)) or is_array(value):
+                # An array answer (a check file's nested list): the same checks as a binding.
+                from gradcli.arrays.files import check_array
+
+                out.append(Expectation(str(item), check_array(value, f"the expected {item}")))
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise InputError(f"the expected {item} must be a number, not {value!r}")
             out.append(Expectation(str(item), float(value)))
@@ -155,11 +210,16 @@ def evaluate(report, expectations, rtol: float = RTOL, atol: float = ATOL) -> Ex
                 hint = _did_you_mean(claim.wrt, named)
                 raise InputError(f"{claim.item}: the program has no input or named value "
                                  f"{claim.wrt!r}{hint}") from None
-        if hasattr(got, "ndim"):        # an array program's number, or an array
-            if got.ndim:
+        if is_array(claim.expected) or is_array(got):
+            # An array claim (d/dw=[2,2,2], or a key's TOML array) is checked entry by entry.
+            if not is_array(claim.expected):
                 raise InputError(f"{claim.item}: the program gives an array of the shape "
-                                 f"{tuple(int(n) for n in got.shape)} here, and a claim is one "
-                                 "number: claim an entry's value in a program that indexes it")
+                                 f"{tuple(int(n) for n in got.shape)} here, and the claim is one "
+                                 f"number: claim the whole array ({claim.item}=[...])")
+            items.append(ExpectItem(claim.item, claim.expected, got,
+                                    arrays_close(got, claim.expected, rtol, atol)))
+            continue
+        if hasattr(got, "ndim"):        # an array program's number
             got = float(got)
         items.append(ExpectItem(claim.item, claim.expected, got,
                                 close_enough(got, claim.expected, rtol, atol)))

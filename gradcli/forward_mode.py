@@ -52,6 +52,10 @@ def columns(report, names) -> dict[str, array]:
 
 def render_forward(report, settings, format_: str):
     """(rendered, kind) for --mode forward: a table or JSON of ∂node/∂x columns."""
+    from gradcli.scalar_only import refuse_arrays, uses_arrays
+
+    if uses_arrays(report):     # the op table declares VJPs for arrays, not JVPs
+        raise refuse_arrays("--mode forward", report)
     if not settings.wrt:
         raise InputError("--mode forward needs --wrt NAME: the input whose tangent is pushed "
                          "forward (e.g. --mode forward --wrt x)")

@@ -33,9 +33,10 @@ ARRAY_FORMS = ("index", "array", "slice", "tuple", "keyword", "unpack")
 class NeedsArrays(InputError):
     """The program uses arrays: gradcli.arrays evaluates it (report.compute catches this)."""
 
-    def __init__(self, expr: Expr | None = None):
+    def __init__(self, expr: Expr | None = None, binding: str | None = None):
         span = Span(expr.start, expr.end) if expr is not None and expr.start >= 0 else None
         super().__init__("this program uses arrays", span)
+        self.binding = binding          # the name of an array binding, when that is the reason
 
 
 class Graph:

@@ -218,11 +218,15 @@ def compute(program: str, bindings: dict[str, float] | None = None, *, output: s
 
     try:
         statements = parse(program)
-        if any(is_array_value(value) for value in (bindings or {}).values()):
-            raise NeedsArrays()
+        array_bindings = [k for k, v in (bindings or {}).items() if is_array_value(v)]
+        if array_bindings:
+            raise NeedsArrays(binding=array_bindings[0])
         graph = lower(statements, program, filename, output)
         if shared:
             bindings = {**{k: v for k, v in shared.items() if k in graph.inputs}, **(bindings or {})}
+            array_bindings = [k for k, v in bindings.items() if is_array_value(v)]
+            if array_bindings:          # a shared array binding makes this line an array program
+                raise NeedsArrays(binding=array_bindings[0])
         if not (isinstance(upstream, str) and upstream == "ones"):
             raise InputError("--upstream is for an output that is an array; this output is a "
                              "number, whose upstream gradient is 1")
@@ -230,7 +234,7 @@ def compute(program: str, bindings: dict[str, float] | None = None, *, output: s
         values = forward(graph, bound)
         grads, local = reverse(graph, values)
         warnings = check_gradients(graph, values, grads, local)
-    except NeedsArrays:
+    except NeedsArrays as needs:
         from gradcli.arrays.report import compute_arrays
 
         if shared:
@@ -240,10 +244,13 @@ def compute(program: str, bindings: dict[str, float] | None = None, *, output: s
                     for e in _walk(st.expr) if e.kind == "name"}
             bindings = {**{k: v for k, v in shared.items() if k in used}, **(bindings or {})}
         try:
-            return compute_arrays(statements, program, dict(bindings or {}), output=output,
-                                  filename=filename, seed=seed, upstream=upstream)
+            report = compute_arrays(statements, program, dict(bindings or {}), output=output,
+                                    filename=filename, seed=seed, upstream=upstream)
         except GradcliError as error:
             raise error.with_source(program, filename)
+        # Where the program first uses an array, for the features that refuse arrays.
+        report.array_form, report.array_binding = needs.span, needs.binding
+        return report
     except GradcliError as error:
         raise error.with_source(program, filename)
     return Report(graph, values, grads, local, warnings, bound)

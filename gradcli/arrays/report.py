@@ -45,6 +45,10 @@ class ArrayReport(Report):
         self.drew_random = False
         self._uses: dict | None = None
         self.program_seed = None        # N of an np.random.seed(N) in the program
+        # Where the program first uses an array (set by report.compute), for the refusals of
+        # the scalar-only features: the span of that form, or the name of an array binding.
+        self.array_form = None
+        self.array_binding = None
 
     def shape(self, node: int) -> tuple:
         return self.values[node].shape

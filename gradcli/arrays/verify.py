@@ -51,6 +51,14 @@ def verify_arrays(source: str, statements, bindings: dict, *, filename: str | No
     bound = {name: check_array(value, f"the value for {name!r}") for name, value in bindings.items()}
     lowering = ArrayLowering(forward_part, source, filename, bound, rng)
     graph = lowering.run(None)
+    if any(node >= len(graph.ops) for node in lowering.env.values()):
+        # The last forward line made an input (`dq = np.ones(3)`), so it became the output and
+        # the nodes computed before it were cut away.
+        last = forward_part[-1]
+        raise InputError(f"the forward pass ends with {last.name} = ..., a value that uses no "
+                         "other names (an input), so nothing computed before it is "
+                         "differentiated: end the forward pass with its output, or start the "
+                         "backward pass with the output's gradient", Span(last.start, last.end))
     output = graph.names[graph.output] or "f"
     forward_names = {name for name in lowering.env}
     values = {name: graph.values[node] for name, node in lowering.env.items()}

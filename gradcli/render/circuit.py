@@ -43,6 +43,7 @@ class Circuit:
     output: int = 0
     output_value: float = 0.0
     output_name: str = "f"
+    output_grad: object = 1.0   # the upstream gradient the reverse sweep started from
     elided: int = 0      # nodes hidden behind the elided box
     note: str = ""
 
@@ -55,6 +56,11 @@ def op_label(graph, node: int, folded: list[int]) -> str:
     """The gate's face: its symbol or function name, with folded constants written in."""
     op = graph.ops[node]
     args = list(graph.args(node))
+    if op.syntax == "literal":
+        # Written around its array (w[0], [a, b]): the source text with the wire as a hole.
+        text = node_text(graph, node, limit=16)
+        base = node_text(graph, args[0], limit=None) if len(args) == 1 else ""
+        return HOLE + text[len(base):] if base and text.startswith(base) else text
     if not folded:
         if op.syntax == "infix":
             return op.symbol
@@ -70,8 +76,10 @@ def build(report, max_nodes: int = 80, show_all: bool = False) -> Circuit:
     graph = report.graph
     values, grads, local = report.values, report.grads, report.local
     n = graph.output + 1
+    arrays = getattr(report, "arrays", False)
     circuit = Circuit(output=graph.output, output_value=report.value,
-                      output_name=report.output_name)
+                      output_name=report.output_name,
+                      output_grad=report.upstream if arrays else 1.0)
 
     # Constants folded into their gate's label (when the gate still has a wire coming in).
     folded_into: dict[int, list[int]] = {}
@@ -129,7 +137,10 @@ def build(report, max_nodes: int = 80, show_all: bool = False) -> Circuit:
                 continue
             grad = None
             if graph.requires_grad[a] and g is not None:
-                grad = local[e] * g if g else 0.0
+                if arrays:      # array edges keep what their VJP sent, not a local partial
+                    grad = report.downstream[e]
+                else:
+                    grad = local[e] * g if g else 0.0
             if a in drawn:
                 circuit.wires.append(Wire(a, i, values[a], grad))
             elif i not in elided_wires:
@@ -139,9 +150,20 @@ def build(report, max_nodes: int = 80, show_all: bool = False) -> Circuit:
     return circuit
 
 
-def wire_label(wire_value, wire_grad, precision: int) -> tuple[str, str | None]:
+def number_label(number, precision: int) -> str:
+    """A wire's number, or for an array its shape and a preview of its first entries."""
     from gradcli.render import format_number
 
-    value = format_number(wire_value, precision) if wire_value is not None else ""
-    grad = format_number(wire_grad, precision) if wire_grad is not None else None
+    if number is None:
+        return format_number(None)
+    if getattr(number, "ndim", 0):
+        from gradcli.render.arrays import preview, shape_text
+
+        return f"{shape_text(number.shape)} {preview(number, precision)}"
+    return format_number(float(number), precision)
+
+
+def wire_label(wire_value, wire_grad, precision: int) -> tuple[str, str | None]:
+    value = number_label(wire_value, precision) if wire_value is not None else ""
+    grad = number_label(wire_grad, precision) if wire_grad is not None else None
     return value, grad

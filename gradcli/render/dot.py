@@ -67,7 +67,7 @@ def render(report, settings: Settings) -> str:
         lines.append("  { rank=source; " + " -> ".join(inputs) + " [style=invis]; }")
     lines.append(f"  output [label={_quote(out)}, shape=plaintext, fontsize=14, width=0, margin=0.05];")
     wires = [(w.source, w.target, w.value, w.grad) for w in circuit.wires]
-    wires.append((circuit.output, "output", circuit.output_value, 1.0))
+    wires.append((circuit.output, "output", circuit.output_value, circuit.output_grad))
     for k, (source, target, wire_value, wire_grad) in enumerate(wires):
         head = target if isinstance(target, str) else _node_id(target)
         if source == ELIDED:

@@ -15,7 +15,8 @@ import textwrap
 from gradcli.expr import Expr
 from gradcli.ops import ATOM
 from gradcli.printer import strength, to_text
-from gradcli.render import Settings, format_number
+from gradcli.render import Settings
+from gradcli.render.circuit import number_label
 from gradcli.report import node_text
 from gradcli.symbolic import local_rules
 
@@ -68,6 +69,8 @@ def body(report, node: int, names) -> str:
     """What the node computes, its arguments written by their references."""
     graph = report.graph
     op = graph.ops[node]
+    if op.syntax == "literal":      # w[0], [a, b]: their static parts live in the source text
+        return node_text(graph, node, limit=70)
     args = tuple(reference(report, a, names) for a in graph.args(node))
     return to_text(Expr(op.name, args), limit=70)
 
@@ -75,7 +78,8 @@ def body(report, node: int, names) -> str:
 def render(report, settings: Settings) -> str:
     graph = report.graph
     out = report.output_name
-    number = lambda v: format_number(v, settings.precision)   # noqa: E731
+    # Numbers, or for an array program's arrays their shape and first entries.
+    number = lambda v: number_label(v, settings.precision)   # noqa: E731
     from gradcli.render.python_code import variable_names
 
     names = variable_names(report)
@@ -96,7 +100,13 @@ def render(report, settings: Settings) -> str:
         lines.append("Where:")
         for i in long_ones:
             lines.extend(_wrap(f"{names[i]} = {body(report, i, names)}", "  "))
-    lines += [f"It starts with ∂{out}/∂{out} = 1.", ""]
+    if getattr(report, "arrays", False) and report.upstream.ndim:
+        lines += _wrap(f"It starts with the upstream gradient ∂{out}/∂{out} = "
+                       f"{number(report.upstream)} ({report.upstream_source}; see --upstream).",
+                       "")
+        lines.append("")
+    else:
+        lines += [f"It starts with ∂{out}/∂{out} = 1.", ""]
     for count, node in enumerate(steps, 1):
         if limit is not None and count > limit:
             lines.append(f"… {len(steps) - limit:,} more steps not shown (--all shows every step).")
@@ -138,6 +148,11 @@ def _step(report, node: int, count: int, number, names) -> list[str]:
         if not graph.requires_grad[a]:
             continue
         local = report.local[start + k]
+        if local is None or getattr(local, "ndim", 0):
+            # An array edge: no local Jacobian is built; say what the op's VJP sent back.
+            lines.extend(_wrap(f"→ {handle(report, a, names)}: receives "
+                               f"{number(report.downstream[start + k])}.", "  "))
+            continue
         rule = rules[k]
         rule_text = ""
         if rule is not None and rule.kind != "number":
@@ -147,6 +162,11 @@ def _step(report, node: int, count: int, number, names) -> list[str]:
         lines.extend(_wrap(f"→ {handle(report, a, names)}: local ∂{me}/∂{handle(report, a, names)} = "
                            f"{rule_text}{number(local)}; sends {number(local)} × "
                            f"{_signed(number(upstream))} = {number(sent)}.", "  "))
+    if getattr(report, "arrays", False):
+        analysis = report.dimension_analysis(node)
+        if analysis:
+            lines.extend(_wrap("Dimension analysis (each gradient has its input's shape):", "  "))
+            lines.extend(f"    {line}" for line in analysis)
     for warning in report.warnings_for(node):
         lines.extend(_wrap(f"! {warning['message']}.", "  "))
     return lines

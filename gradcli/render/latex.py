@@ -100,6 +100,10 @@ def _inline_partial(top: str, bottom: str) -> str:
 
 def render(report, settings: Settings) -> str:
     from gradcli.render.python_code import variable_names
+    from gradcli.scalar_only import refuse_arrays, uses_arrays
+
+    if uses_arrays(report):     # the derivation is written with scalar local derivatives
+        raise refuse_arrays("--format latex", report)
 
     graph = report.graph
     names = variable_names(report)

@@ -29,7 +29,7 @@ def render(report, settings: Settings) -> str:
             lines.append(f"  {ident}(({_text(title)}))")
     lines.append(f"  output[{_text(circuit.output_name)}]")
     wires = [(w.source, _node_id(w.target), w.value, w.grad) for w in circuit.wires]
-    wires.append((circuit.output, "output", circuit.output_value, 1.0))
+    wires.append((circuit.output, "output", circuit.output_value, circuit.output_grad))
     for source, head, wire_value, wire_grad in wires:
         if source == ELIDED:
             lines.append(f"  elided -.-> {head}")

@@ -116,6 +116,10 @@ def gradient_prefix(names) -> str:
 
 
 def render(report, settings: Settings) -> str:
+    from gradcli.scalar_only import refuse_arrays, uses_arrays
+
+    if uses_arrays(report):     # local rules are scalar expressions; numpy VJP code is not written
+        raise refuse_arrays("--format python", report)
     graph = report.graph
     names = variable_names(report)
     prefix = gradient_prefix(names)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gradcli.render import Settings, format_number
+from gradcli.render import Settings
+from gradcli.render.circuit import number_label
 from gradcli.report import node_text
 
 
@@ -27,9 +28,9 @@ class ReportTree:
             if op.name != "input" and (name is not None or node == graph.output):
                 text = f"{name or report.output_name} = {text}"
             parts = [(text, "bold" if op.name != "const" else ""), "  ", (op.name, "dim"),
-                     "  value ", (format_number(report.values[node], precision), "green")]
+                     "  value ", (number_label(report.values[node], precision), "green")]
             if graph.requires_grad[node]:
-                parts += ["  grad ", (format_number(report.grads[node], precision), "red")]
+                parts += ["  grad ", (number_label(report.grads[node], precision), "red")]
             if shared:
                 parts.append(("  (shared: its inputs are shown above)", "dim"))
             # One line per node, however deep: a long line is cut, never wrapped under the guides.
