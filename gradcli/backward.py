@@ -29,6 +29,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 
+from gradcli.backward_split import gradient_target as _gradient_target
 from gradcli.errors import CheckFailed, GradcliError, InputError, Span
 from gradcli.expr import Expr
 
@@ -196,47 +197,14 @@ class _Verifier:
     def split(self, statements) -> int:
         """Index of the first backward statement; sets the gradient prefix (d, or the
         d_ / grad_ that `--format python` writes when the program has its own dx)."""
-        from gradcli.render.python_code import gradient_prefix
+        from gradcli.backward_split import backward_start
 
-        # A first pass for the other prefixes: the program's own dx would end the forward pass
-        # early under the d convention, so the emitter wrote d_x (or grad_x) for the gradient
-        # of x, choosing the prefix from the forward pass's names. Its backward pass starts by
-        # seeding the output, the name assigned just before: `f = ...` then `d_f = 1.0`.
-        previous = None
-        for index, statement, known in self._known_before(statements):
-            if statement.kind != "assign":
-                continue
-            prefix = gradient_prefix(known)
-            if prefix != "d" and previous is not None and statement.name == prefix + previous \
-                    and statement.name not in known:
-                self.prefix = prefix
-                return index
-            previous = statement.name
-        self.prefix = "d"
-        for index, statement, known in self._known_before(statements):
-            if statement.kind == "augassign":
-                return index
-            if statement.kind == "assign" and statement.name not in known \
-                    and _gradient_target(statement.name, known, None, loose=True) is not None:
-                return index
-        raise InputError("no backward pass found: it starts at the first assignment to a "
-                         "gradient name (dx, or dfdx for an output f) or the first '+='")
-
-    @staticmethod
-    def _known_before(statements):
-        """(index, statement, names assigned or read before it), in order."""
-        from gradcli.ops import CONSTANTS, MODULE_PREFIXES
-
-        known: set[str] = set()
-        for index, statement in enumerate(statements):
-            yield index, statement, known
-            if statement.kind in ("assign", "expr"):
-                for expr in _walk(statement.expr):
-                    if expr.kind == "name" and expr.name not in CONSTANTS \
-                            and expr.name not in MODULE_PREFIXES:
-                        known.add(expr.name)
-            if statement.kind == "assign":
-                known.add(statement.name)
+        found = backward_start(statements)
+        if found is None:
+            raise InputError("no backward pass found: it starts at the first assignment to a "
+                             "gradient name (dx, or dfdx for an output f) or the first '+='")
+        index, self.prefix = found
+        return index
 
     # ------------------------------------------------------------ the truth
 
@@ -597,25 +565,3 @@ class _Verifier:
                     f"the backward pass never computes the gradient of the input {name} "
                     f"({self.prefix}{name})"))
         self.result.findings.sort(key=lambda f: (f.line == 0, f.line))
-
-
-def _gradient_target(variable: str, names, output: str | None, loose: bool = False,
-                     prefix: str = "d") -> str | None:
-    """x for dx; q for dfdq when the output is f. `loose`: any d<A>d<B> of known names (the split).
-    Another prefix (d_x, grad_x) has only the one form."""
-    if prefix != "d":
-        rest = variable[len(prefix):]
-        return rest if variable.startswith(prefix) and rest in names else None
-    if len(variable) < 2 or variable[0] != "d":
-        return None
-    if variable[1:] in names:
-        return variable[1:]
-    candidates = [output] if output is not None else [n for n in names if variable[1:].startswith(n)]
-    for out in candidates:
-        if out is None:
-            continue
-        prefix = "d" + out + "d"
-        if variable.startswith(prefix) and variable[len(prefix):] in names:
-            if loose or output is not None:
-                return variable[len(prefix):]
-    return None

@@ -103,16 +103,7 @@ def variable_names(report) -> list[str | None]:
 
 # The gradient of x is dx, or d_x / grad_x when the program has its own dx; `gradcli verify`
 # reads the emitted code with the same choice (gradcli/backward.py).
-GRADIENT_PREFIXES = ("d", "d_", "grad_", "grad__")
-
-
-def gradient_prefix(names) -> str:
-    """'d', unless some d<name> is already a variable of the program."""
-    existing = {n for n in names if n is not None}
-    for prefix in GRADIENT_PREFIXES[:-1]:
-        if not any(prefix + n in existing for n in existing):
-            return prefix
-    return GRADIENT_PREFIXES[-1]
+from gradcli.backward_split import GRADIENT_PREFIXES, gradient_prefix  # noqa: E402,F401
 
 
 def render(report, settings: Settings) -> str:
