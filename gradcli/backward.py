@@ -99,6 +99,7 @@ class VerifyResult:
     backward_lines: tuple[int, int]
     gradients: list[GradientCheck] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)     # lines not checked; not failures
 
     @property
     def ok(self) -> bool:
@@ -109,7 +110,8 @@ class VerifyResult:
                 "forward_lines": list(self.forward_lines),
                 "backward_lines": list(self.backward_lines),
                 "gradients": [g.to_json(show_values) for g in self.gradients],
-                "findings": [f.to_json() for f in self.findings]}
+                "findings": [f.to_json() for f in self.findings],
+                "notes": [f.to_json() for f in self.notes]}
 
     def render(self, show_values: bool = False, precision: int = 6) -> str:
         """Plain text: the findings, each at its line with a caret, then a summary."""
@@ -120,11 +122,12 @@ class VerifyResult:
                 f"(output {self.output}), backward pass lines {self.backward_lines[0]}-"
                 f"{self.backward_lines[1]}")
         parts = [head]
-        for finding in self.findings:
-            error = CheckFailed(finding.message, finding.span, source=self.source,
+        for finding in self.findings + self.notes:
+            label = "note: " if finding in self.notes else ""
+            error = CheckFailed(label + finding.message, finding.span, source=self.source,
                                 filename=self.filename)
             if finding.span is None:
-                parts.append(textwrap.fill(finding.message, 80))
+                parts.append(textwrap.fill(label + finding.message, 80))
                 continue
             located = error.render()[len("error: "):].split("\n")
             message_lines = len(located) - 3          # the place and two caret lines follow
@@ -312,8 +315,21 @@ class _Verifier:
         self.covered = covered
         self.upstream_lines: dict[str, list[int]] = {}
 
-        for statement in statements:
+        # The last statement reading each name: a d-name nothing reads and that is no
+        # gradient of the forward pass (dy = 3 with no y) is a mistake, not a helper.
+        last_read: dict[str, int] = {}
+        for index, statement in enumerate(statements):
+            if statement.expr is not None:
+                for expr in _walk(statement.expr):
+                    if expr.kind == "name":
+                        last_read[expr.name] = index
+        for index, statement in enumerate(statements):
             if statement.kind == "expr":
+                self.result.notes.append(Finding(
+                    self.line(statement.start), self.column(statement.start), None, "not-run",
+                    f"line {self.line(statement.start)} is not checked: it assigns nothing, and "
+                    "verify runs only the assignments of a backward pass",
+                    Span(statement.start, statement.end)))
                 continue
             variable = statement.name
             if variable in self.forward_names:
@@ -324,8 +340,11 @@ class _Verifier:
             target = self.target_of(variable)
 
             refs: list[str] = []
+            callees = {id(e.args[0]) for e in _walk(statement.expr)
+                       if e.kind == "call" and e.args[0].kind == "name"}
             for expr in _walk(statement.expr):
-                if expr.kind != "name" or expr.name in CONSTANTS or expr.name in MODULE_PREFIXES:
+                if expr.kind != "name" or expr.name in CONSTANTS or expr.name in MODULE_PREFIXES \
+                        or id(expr) in callees:     # exp in exp(x) is a function, not a variable
                     continue
                 name = expr.name
                 if name == variable and name not in actual and name not in helpers:
@@ -385,6 +404,18 @@ class _Verifier:
                     helpers[variable] += got if statement.op == "+=" else -got
                 else:
                     helpers[variable] = got
+                rest = variable[len(self.prefix):]
+                if variable.startswith(self.prefix) and rest and \
+                        last_read.get(variable, -1) <= index:
+                    names = sorted(self.forward_names)
+                    known = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+                    # A note, not a failure: helper names are free, but this one checks nothing.
+                    self.result.notes.append(Finding(
+                        self.line(statement.start), self.column(statement.start), variable,
+                        "not-a-gradient",
+                        f"{variable} is not checked: it looks like a gradient, but the forward "
+                        f"pass has no value {rest} (its values: {known}), and no later line "
+                        f"reads {variable}", Span(statement.start, statement.end)))
                 continue
 
             for name in upstream:
