@@ -134,7 +134,6 @@ def forward_part(statements, output: str | None, filename: str | None, reject: b
     where = f"gradcli verify {filename}" if filename and filename != "<stdin>" else \
         "gradcli verify FILE"
     alone = f"--output {names[-1]}" if names else "--output NAME"
-    raise InputError(f"this line starts a backward pass ({start.name} is a gradient), which "
-                     f"gradcli would differentiate as if it were the program: check the backward "
-                     f"pass with '{where}', or differentiate the forward pass alone with "
-                     f"{alone}", Span(start.start, start.end))
+    raise InputError(f"this line starts a backward pass ({start.name} is a gradient): check it "
+                     f"with '{where}', or differentiate the forward pass alone with {alone}",
+                     Span(start.start, start.end))

@@ -264,12 +264,12 @@ def _differences(problem: dict, answer: dict, key_source: str) -> list[str]:
     """What a submission changed in the problem it answers (graded as the problem file says)."""
     notes = []
     if "".join(str(answer.get("program", "")).split()) != "".join(problem["program"].split()):
-        notes.append(f"problem {problem['id']!r}: the program differs from {key_source}'s; "
-                     f"graded against {key_source}")
+        notes.append(f"problem {problem['id']!r}: its program is not {key_source}'s, which "
+                     "is graded")
     if "at" in answer and {k: float(v) for k, v in answer["at"].items()} != \
             {k: float(v) for k, v in problem.get("at", {}).items()}:
-        notes.append(f"problem {problem['id']!r}: the point `at` differs from {key_source}'s; "
-                     f"graded at {key_source}'s")
+        notes.append(f"problem {problem['id']!r}: its point `at` is not {key_source}'s, which "
+                     "is used")
     return notes
 
 

@@ -16,6 +16,8 @@ def _marks(value: float) -> str:
 
 
 def file_lines(result, hide_answers: bool, precision: int = 6) -> list[str]:
+    import textwrap
+
     from gradcli.errors import safe_text
     from gradcli.render import format_number
 
@@ -25,7 +27,8 @@ def file_lines(result, hide_answers: bool, precision: int = 6) -> list[str]:
     lines = [f"{safe_text(result.file)}: {_marks(result.earned)}/{_marks(result.possible)} marks "
              f"({result.score:.0%}), {len(result.items) - len(result.failed)} of "
              f"{len(result.items)} items pass"]
-    lines += [f"  note: {safe_text(note)}" for note in result.notes]
+    lines += [textwrap.fill(safe_text(note), 80, initial_indent="  note: ",
+                            subsequent_indent="        ") for note in result.notes]
     pid_width = max([len(item.problem) for item in result.items] + [2])
     item_width = max([len(item.item) for item in result.items] + [4])
     for item in result.items:

@@ -75,7 +75,7 @@ def test_the_problem_file_decides_programs_points_and_marks(files):
     assert [i.got for i in result.items[:4]] == [-12, -4, -4, 3]
     notes = " | ".join(result.notes)
     assert "problem '2' is not in" in notes
-    assert "problem '1a': the program differs" in notes and "problem '1a': the point" in notes
+    assert "problem '1a': its program is not" in notes and "problem '1a': its point" in notes
     assert "problem '1b' is missing" in notes
 
 
@@ -85,7 +85,7 @@ def test_the_command_reports_notes_and_exits_1(files):
     assert result.code == 1, result.err
     assert "honest.toml: 5/5 marks (100%)" in result.out
     assert "cheat.toml: 0/5 marks (0%), 0 of 6 items pass" in result.out
-    assert "  note: problem '1a': the program differs" in result.out
+    assert "  note: problem '1a': its program is not" in result.out
     assert "got" not in result.out
     data = json.loads(run_cli("check", "--problems", str(files / "problems.toml"),
                               str(files / "cheat.toml"), "--format", "json").out)
