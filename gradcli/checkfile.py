@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from gradcli.errors import ExitStatus, GradcliError, InputError
 from gradcli.expectation import ATOL, RTOL

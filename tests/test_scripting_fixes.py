@@ -209,3 +209,21 @@ def test_a_helper_that_a_later_line_reads_gets_no_note():
 
     result = gradcli.verify("x = 1\nf = exp(x)\ndloc = exp(x)\ndx = dloc\n")
     assert result.ok and not result.notes
+
+
+# ------------------------------------------------------------------ the split's gradient prefix
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+NAMES = st.sampled_from(["x", "dx", "d_x", "grad_x", "y", "d_y", "dd_x", "q", "dq", "grad_q"])
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.lists(NAMES, min_size=1, max_size=8))
+def test_the_running_prefix_matches_gradient_prefix_of_the_names_so_far(names):
+    from gradcli.backward_split import gradient_prefix, known_before
+    from gradcli.syntax import parse
+
+    statements = parse("\n".join(f"{name} = 1" for name in names))
+    for _, _, known, prefix in known_before(statements):
+        assert prefix == gradient_prefix(known)
