@@ -29,6 +29,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 
+from gradcli.backward_split import gradient_target as _gradient_target
 from gradcli.errors import CheckFailed, GradcliError, InputError, Span
 from gradcli.expr import Expr
 
@@ -98,6 +99,7 @@ class VerifyResult:
     backward_lines: tuple[int, int]
     gradients: list[GradientCheck] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)     # lines not checked; not failures
 
     @property
     def ok(self) -> bool:
@@ -108,7 +110,8 @@ class VerifyResult:
                 "forward_lines": list(self.forward_lines),
                 "backward_lines": list(self.backward_lines),
                 "gradients": [g.to_json(show_values) for g in self.gradients],
-                "findings": [f.to_json() for f in self.findings]}
+                "findings": [f.to_json() for f in self.findings],
+                "notes": [f.to_json() for f in self.notes]}
 
     def render(self, show_values: bool = False, precision: int = 6) -> str:
         """Plain text: the findings, each at its line with a caret, then a summary."""
@@ -119,11 +122,12 @@ class VerifyResult:
                 f"(output {self.output}), backward pass lines {self.backward_lines[0]}-"
                 f"{self.backward_lines[1]}")
         parts = [head]
-        for finding in self.findings:
-            error = CheckFailed(finding.message, finding.span, source=self.source,
+        for finding in self.findings + self.notes:
+            label = "note: " if finding in self.notes else ""
+            error = CheckFailed(label + finding.message, finding.span, source=self.source,
                                 filename=self.filename)
             if finding.span is None:
-                parts.append(textwrap.fill(finding.message, 80))
+                parts.append(textwrap.fill(label + finding.message, 80))
                 continue
             located = error.render()[len("error: "):].split("\n")
             message_lines = len(located) - 3          # the place and two caret lines follow
@@ -196,47 +200,14 @@ class _Verifier:
     def split(self, statements) -> int:
         """Index of the first backward statement; sets the gradient prefix (d, or the
         d_ / grad_ that `--format python` writes when the program has its own dx)."""
-        from gradcli.render.python_code import gradient_prefix
+        from gradcli.backward_split import backward_start
 
-        # A first pass for the other prefixes: the program's own dx would end the forward pass
-        # early under the d convention, so the emitter wrote d_x (or grad_x) for the gradient
-        # of x, choosing the prefix from the forward pass's names. Its backward pass starts by
-        # seeding the output, the name assigned just before: `f = ...` then `d_f = 1.0`.
-        previous = None
-        for index, statement, known in self._known_before(statements):
-            if statement.kind != "assign":
-                continue
-            prefix = gradient_prefix(known)
-            if prefix != "d" and previous is not None and statement.name == prefix + previous \
-                    and statement.name not in known:
-                self.prefix = prefix
-                return index
-            previous = statement.name
-        self.prefix = "d"
-        for index, statement, known in self._known_before(statements):
-            if statement.kind == "augassign":
-                return index
-            if statement.kind == "assign" and statement.name not in known \
-                    and _gradient_target(statement.name, known, None, loose=True) is not None:
-                return index
-        raise InputError("no backward pass found: it starts at the first assignment to a "
-                         "gradient name (dx, or dfdx for an output f) or the first '+='")
-
-    @staticmethod
-    def _known_before(statements):
-        """(index, statement, names assigned or read before it), in order."""
-        from gradcli.ops import CONSTANTS, MODULE_PREFIXES
-
-        known: set[str] = set()
-        for index, statement in enumerate(statements):
-            yield index, statement, known
-            if statement.kind in ("assign", "expr"):
-                for expr in _walk(statement.expr):
-                    if expr.kind == "name" and expr.name not in CONSTANTS \
-                            and expr.name not in MODULE_PREFIXES:
-                        known.add(expr.name)
-            if statement.kind == "assign":
-                known.add(statement.name)
+        found = backward_start(statements)
+        if found is None:
+            raise InputError("no backward pass found: it starts at the first assignment to a "
+                             "gradient name (dx, or dfdx for an output f) or the first '+='")
+        index, self.prefix = found
+        return index
 
     # ------------------------------------------------------------ the truth
 
@@ -344,8 +315,21 @@ class _Verifier:
         self.covered = covered
         self.upstream_lines: dict[str, list[int]] = {}
 
-        for statement in statements:
+        # The last statement reading each name: a d-name nothing reads and that is no
+        # gradient of the forward pass (dy = 3 with no y) is a mistake, not a helper.
+        last_read: dict[str, int] = {}
+        for index, statement in enumerate(statements):
+            if statement.expr is not None:
+                for expr in _walk(statement.expr):
+                    if expr.kind == "name":
+                        last_read[expr.name] = index
+        for index, statement in enumerate(statements):
             if statement.kind == "expr":
+                self.result.notes.append(Finding(
+                    self.line(statement.start), self.column(statement.start), None, "not-run",
+                    f"line {self.line(statement.start)} is not checked: it assigns nothing, and "
+                    "verify runs only the assignments of a backward pass",
+                    Span(statement.start, statement.end)))
                 continue
             variable = statement.name
             if variable in self.forward_names:
@@ -356,8 +340,11 @@ class _Verifier:
             target = self.target_of(variable)
 
             refs: list[str] = []
+            callees = {id(e.args[0]) for e in _walk(statement.expr)
+                       if e.kind == "call" and e.args[0].kind == "name"}
             for expr in _walk(statement.expr):
-                if expr.kind != "name" or expr.name in CONSTANTS or expr.name in MODULE_PREFIXES:
+                if expr.kind != "name" or expr.name in CONSTANTS or expr.name in MODULE_PREFIXES \
+                        or id(expr) in callees:     # exp in exp(x) is a function, not a variable
                     continue
                 name = expr.name
                 if name == variable and name not in actual and name not in helpers:
@@ -417,6 +404,18 @@ class _Verifier:
                     helpers[variable] += got if statement.op == "+=" else -got
                 else:
                     helpers[variable] = got
+                rest = variable[len(self.prefix):]
+                if variable.startswith(self.prefix) and rest and \
+                        last_read.get(variable, -1) <= index:
+                    names = sorted(self.forward_names)
+                    known = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+                    # A note, not a failure: helper names are free, but this one checks nothing.
+                    self.result.notes.append(Finding(
+                        self.line(statement.start), self.column(statement.start), variable,
+                        "not-a-gradient",
+                        f"{variable} is not checked: it looks like a gradient, but the forward "
+                        f"pass has no value {rest} (its values: {known}), and no later line "
+                        f"reads {variable}", Span(statement.start, statement.end)))
                 continue
 
             for name in upstream:
@@ -597,25 +596,3 @@ class _Verifier:
                     f"the backward pass never computes the gradient of the input {name} "
                     f"({self.prefix}{name})"))
         self.result.findings.sort(key=lambda f: (f.line == 0, f.line))
-
-
-def _gradient_target(variable: str, names, output: str | None, loose: bool = False,
-                     prefix: str = "d") -> str | None:
-    """x for dx; q for dfdq when the output is f. `loose`: any d<A>d<B> of known names (the split).
-    Another prefix (d_x, grad_x) has only the one form."""
-    if prefix != "d":
-        rest = variable[len(prefix):]
-        return rest if variable.startswith(prefix) and rest in names else None
-    if len(variable) < 2 or variable[0] != "d":
-        return None
-    if variable[1:] in names:
-        return variable[1:]
-    candidates = [output] if output is not None else [n for n in names if variable[1:].startswith(n)]
-    for out in candidates:
-        if out is None:
-            continue
-        prefix = "d" + out + "d"
-        if variable.startswith(prefix) and variable[len(prefix):] in names:
-            if loose or output is not None:
-                return variable[len(prefix):]
-    return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from gradcli.errors import ExitStatus, GradcliError, InputError
+from gradcli.errors import ExitStatus, GradcliError, InputError, Span
 from gradcli.expectation import ATOL, RTOL, ExpectResult
 from gradcli.numgrad import SAMPLE_LIMIT, SEED, STEP, GradcheckResult
 
@@ -97,7 +97,7 @@ def run_one(number: int, program: str, *, key: str = "line", bindings=None, shar
     record = Record(number, program, key, hide_answers=checks.hide_answers)
     try:
         record.report = compute(program, bindings, shared=shared, filename=filename,
-                                output=output)
+                                output=output, reject_backward=True)
         record.expect, record.gradcheck = run_checks(record.report, checks)
     except GradcliError as error:
         record.error = error.with_source(program, filename)
@@ -145,10 +145,34 @@ def batch(lines: Iterable[str | bytes] | str, bindings: dict[str, float] | None 
         text = raw.rstrip("\r\n")
         if not is_program(text):
             continue
-        record = run_one(number, text, shared=shared, checks=checks)
-        if used is not None and record.report is not None:
-            used.update(name for name in shared if name in record.report.graph.inputs)
+        if text.rstrip().endswith("\\"):
+            record = Record(number, text, hide_answers=checks.hide_answers)
+            at = text.rstrip().rindex("\\")
+            record.error = InputError(
+                "a batch program is one line: a backslash cannot continue it onto the next line "
+                "(separate statements with ';')", Span(at, at + 1)).with_source(text, None)
+        else:
+            record = run_one(number, text, shared=shared, checks=checks)
+        if used is not None:
+            used.update(_names_used(record, shared))
         yield record
+
+
+def _names_used(record: Record, shared: dict) -> set[str]:
+    """The shared bindings this line has an input for. A line that does not parse may have
+    meant any of them, so it counts as using them all (no false "was not used")."""
+    if record.report is not None:
+        return {name for name in shared if name in record.report.graph.inputs}
+    from gradcli.graph import _walk
+    from gradcli.syntax import parse
+
+    try:
+        statements = parse(record.program)
+    except GradcliError:
+        return set(shared)
+    names = {e.name for st in statements if st.expr is not None for e in _walk(st.expr)
+             if e.kind == "name"}
+    return {name for name in shared if name in names}
 
 
 def read_points(text: str, source: str) -> Iterator[tuple[int, dict[str, float] | GradcliError]]:
@@ -160,7 +184,8 @@ def read_points(text: str, source: str) -> Iterator[tuple[int, dict[str, float] 
 
     from gradcli.report import parse_binding_value
 
-    reader = csv.reader(text.splitlines())
+    # Spreadsheets save "CSV UTF-8" with a byte order mark, which is no part of the first name.
+    reader = csv.reader(text.removeprefix("\ufeff").splitlines())
     try:
         header = next(reader)
     except StopIteration:
@@ -178,8 +203,8 @@ def read_points(text: str, source: str) -> Iterator[tuple[int, dict[str, float] 
             continue
         row += 1
         if len(cells) != len(names):
-            yield row, InputError(f"row {row} of {source} has {len(cells)} cells but the header "
-                                  f"names {len(names)} inputs")
+            yield row, InputError(f"row {row} of {source} has {_count(len(cells), 'cell')} but "
+                                  f"the header names {_count(len(names), 'input')}")
             continue
         point: dict[str, float] = {}
         try:
@@ -194,6 +219,10 @@ def read_points(text: str, source: str) -> Iterator[tuple[int, dict[str, float] 
         yield row, point
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def at_points(program: str, points_text: str, source: str, bindings: dict[str, float] | None = None,
               *, checks: Checks = Checks(), filename: str | None = None,
               output: str | None = None, vectorize: bool = True) -> Iterator[Record]:
@@ -204,6 +233,13 @@ def at_points(program: str, points_text: str, source: str, bindings: dict[str, f
     (`vectorize=False`), which is the fallback."""
     bindings = dict(bindings or {})
     rows = list(read_points(points_text, source))
+    if not rows:
+        raise InputError(f"{source} has no rows: after the header, each row is one point")
+    return _point_records(program, rows, source, bindings, checks, filename, output, vectorize)
+
+
+def _point_records(program, rows, source, bindings, checks, filename, output,
+                   vectorize) -> Iterator[Record]:
     good = [(row, point) for row, point in rows if not isinstance(point, GradcliError)]
     swept = None
     if vectorize and good and not set(good[0][1]) & set(bindings):
@@ -216,6 +252,7 @@ def at_points(program: str, points_text: str, source: str, bindings: dict[str, f
         if isinstance(point, GradcliError):
             record = Record(row, program, "row", hide_answers=checks.hide_answers)
             record.error = point
+            record.point = {}       # the point column stays empty: the row has no point
             yield record
             continue
         if fast is not None:
@@ -226,6 +263,7 @@ def at_points(program: str, points_text: str, source: str, bindings: dict[str, f
             record = Record(row, program, "row", hide_answers=checks.hide_answers)
             record.error = InputError(f"{sorted(both)[0]!r} is given both in {source} and on the "
                                       "command line")
+            record.point = point
             yield record
             continue
         record = run_one(row, program, key="row", bindings={**bindings, **point}, checks=checks,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from gradcli.errors import ExitStatus, GradcliError, InputError
 from gradcli.expectation import ATOL, RTOL
@@ -59,6 +58,8 @@ class FileResult:
     items: list[ItemResult] = field(default_factory=list)
     error: GradcliError | None = None      # the file could not be read at all
     status: int = 0
+    notes: list[str] = field(default_factory=list)     # unknown or missing ids, changed programs
+    problem_errors: list[GradcliError] = field(default_factory=list)   # with their carets
 
     @property
     def earned(self) -> float:
@@ -85,20 +86,84 @@ class FileResult:
             return {"file": self.file, "error": self.error.to_json()}
         return {"file": self.file, "passed": self.passed, "earned": _tidy(self.earned),
                 "possible": _tidy(self.possible), "score": self.score,
-                "items": [item.to_json(hide_answers) for item in self.items]}
+                "items": [item.to_json(hide_answers) for item in self.items],
+                "notes": list(self.notes)}
 
 
 def _tidy(marks: float) -> float:
     return round(marks, 10)
 
 
+def read_file(path) -> tuple[str, str]:
+    """An answer or problem file's text and its name; every failure is one plain InputError."""
+    source = str(path)
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read(), source
+    except FileNotFoundError:
+        raise InputError(f"no such file: {source}") from None
+    except IsADirectoryError:
+        raise InputError(f"{source} is a directory, not a TOML file of problems") from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"{source} is not UTF-8 text (byte {e.start} cannot be decoded): save "
+                         "it as UTF-8") from None
+    except OSError as e:
+        raise InputError(f"cannot read {source}: {e.strerror}") from None
+
+
+_TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\Z")
+
+
+def _toml_error(error, text: str, source: str) -> InputError:
+    """tomllib's message with its '(at line L, column C)' turned into a caret under the text."""
+    from gradcli.errors import Span
+
+    message = str(error)
+    place = _TOML_PLACE.search(message)
+    span = None
+    if place is not None:
+        message = message[:place.start()]
+        line, column = int(place.group(1)), int(place.group(2))
+        offset = 0
+        for _ in range(line - 1):
+            offset = text.find("\n", offset) + 1
+        offset = min(offset + column - 1, len(text))
+        span = Span(offset, offset + 1)
+    elif message.endswith("(at end of document)"):
+        message = message[:-len("(at end of document)")].rstrip()
+        span = Span(len(text), len(text))
+    message = message[:1].lower() + message[1:]
+    return InputError(f"{source} is not valid TOML: {message}", span).with_source(text, source)
+
+
+def _id_span(text: str, pid: str, occurrence: int):
+    """Where the occurrence-th `id = "pid"` is written (for a caret), or None."""
+    from gradcli.errors import Span
+
+    pattern = re.compile(r'^[ \t]*id[ \t]*=[ \t]*(?:"|\'|)' + re.escape(pid) + r'(?:"|\'|)[ \t]*(?:#.*)?$',
+                         re.MULTILINE)
+    matches = list(pattern.finditer(text))
+    if len(matches) < occurrence:
+        return None
+    match = matches[occurrence - 1]
+    start = match.start() + len(match.group()) - len(match.group().lstrip())
+    return Span(start, match.start() + len(match.group().split("#")[0].rstrip()))
+
+
 def load(text: str, source: str) -> dict:
+    try:
+        return _load(text, source)
+    except GradcliError as error:
+        raise error.with_source(text, source)
+
+
+def _load(text: str, source: str) -> dict:
     import tomllib
 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{source} is not valid TOML: {e}") from None
+        raise _toml_error(e, text, source) from None
     except RecursionError:
         raise InputError(f"{source} nests arrays or tables too deeply") from None
     problems = data.get("problem")
@@ -107,20 +172,21 @@ def load(text: str, source: str) -> dict:
                          "and a program")
     seen = set()
     for index, problem in enumerate(problems, 1):
-        where = f"{source}, problem {index}"
+        where = f"{source}: problem {index}"
         if not isinstance(problem, dict):
             raise InputError(f"{where} is not a table")
-        for key in problem:
-            if key not in PROBLEM_KEYS:
-                raise InputError(f"{where}: unknown key {key!r} (known: {', '.join(PROBLEM_KEYS)})")
         pid = problem.get("id", str(index))
         if not isinstance(pid, (str, int)) or isinstance(pid, bool):
             raise InputError(f"{where}: id must be a string or an integer")
         problem["id"] = str(pid)
+        where = f"{source}: problem {problem['id']!r}"
+        for key in problem:
+            if key not in PROBLEM_KEYS:
+                raise InputError(f"{where}: unknown key {key!r} (known: {', '.join(PROBLEM_KEYS)})")
         if problem["id"] in seen:
-            raise InputError(f"{source}: problem id {problem['id']!r} is used twice")
+            raise InputError(f"{where} is defined twice: each problem needs its own id",
+                             _id_span(text, problem["id"], 2))
         seen.add(problem["id"])
-        where = f"{source}, problem {problem['id']!r}"
         if not isinstance(problem.get("program"), str):
             raise InputError(f"{where} has no program (a string, like program = \"(x+y)*z\")")
         for key in ("at", "expect"):
@@ -161,11 +227,14 @@ def _problem_report(problem: dict, source: str):
 
 
 def grade(text: str, source: str, *, hide_answers: bool = False, gradcheck: bool = False,
-          rtol: float | None = None, atol: float | None = None) -> FileResult:
-    """Grade one answer file's text. Errors in a problem fail its items; the file goes on."""
-    from gradcli.expectation import evaluate, expectations_from
-    from gradcli.numgrad import gradcheck as numeric_check
+          rtol: float | None = None, atol: float | None = None,
+          problems: tuple[dict, str] | None = None) -> FileResult:
+    """Grade one answer file's text. Errors in a problem fail its items; the file goes on.
 
+    Without `problems`, each problem is graded against the program and point written in
+    the same file. With `problems` (the TA's loaded file and its name), programs, points,
+    marks, tolerances and the items asked come from there, and only the answers (`expect`)
+    from this file, matched by problem id."""
     result = FileResult(source)
     try:
         data = load(text, source)
@@ -173,50 +242,155 @@ def grade(text: str, source: str, *, hide_answers: bool = False, gradcheck: bool
         result.error = error
         result.status = int(error.exit_code)
         return result
-    for problem in data["problem"]:
-        pid = problem["id"]
-        claims = problem.get("expect", {})
-        marks = float(problem.get("marks", data.get("marks", 1)))
-        share = marks / len(claims) if claims else 0.0
-        # The command line wins, then the problem, then the file's defaults.
-        p_rtol = rtol if rtol is not None else float(problem.get("rtol", data.get("rtol", RTOL)))
-        p_atol = atol if atol is not None else float(problem.get("atol", data.get("atol", ATOL)))
-        try:
-            report = _problem_report(problem, source)
-            outcome = evaluate(report, expectations_from(claims), p_rtol, p_atol)
-        except GradcliError as error:
-            result.status = max(result.status, int(error.exit_code))
-            message = error.message
-            for item in claims or {"value": None}:
-                result.items.append(ItemResult(pid, item, claims.get(item), None, False,
-                                               share, 0.0, message))
-            continue
-        for item in outcome.items:
-            result.items.append(ItemResult(pid, item.item, item.expected, item.got, item.passed,
-                                           share, share if item.passed else 0.0))
-        if gradcheck or problem.get("gradcheck"):
-            numeric = numeric_check(report)
-            wrong = ", ".join(item.label for item in numeric.wrong)
-            result.items.append(ItemResult(pid, "gradcheck", None, None, numeric.passed, 0.0, 0.0,
-                                           f"wrong at {wrong}" if wrong else ""))
+    if problems is None:
+        if not any(problem.get("expect") for problem in data["problem"]):
+            error = InputError(f"{source} has no answers to grade: no problem has an expect "
+                               "table, like expect = {value = -12, \"d/dx\" = -4}")
+            result.error, result.status = error, int(error.exit_code)
+            return result
+        work = [(problem, problem.get("expect", {}), data, None) for problem in data["problem"]]
+    else:
+        key, key_source = problems
+        answers = {problem["id"]: problem for problem in data["problem"]}
+        known = {problem["id"] for problem in key["problem"]}
+        for pid in answers:
+            if pid not in known:
+                result.notes.append(f"problem {pid!r} is not in {key_source}: not graded")
+        work = []
+        for problem in key["problem"]:
+            answer = answers.get(problem["id"])
+            if answer is None:
+                result.notes.append(f"problem {problem['id']!r} is missing: no answer in "
+                                    f"{source}")
+            else:
+                result.notes += _differences(problem, answer, key_source)
+            work.append((problem, {} if answer is None else answer.get("expect", {}), key,
+                         key_source))
+    for problem, claims, defaults, key_source in work:
+        _grade_problem(result, problem, claims, defaults, key_source or source, key_source,
+                       gradcheck, rtol, atol)
     if not result.passed:
         result.status = max(result.status, int(ExitStatus.CHECK_FAILED))
     return result
 
 
+def _differences(problem: dict, answer: dict, key_source: str) -> list[str]:
+    """What a submission changed in the problem it answers (graded as the problem file says)."""
+    notes = []
+    if "".join(str(answer.get("program", "")).split()) != "".join(problem["program"].split()):
+        notes.append(f"problem {problem['id']!r}: its program is not {key_source}'s, which "
+                     "is graded")
+    if "at" in answer and {k: float(v) for k, v in answer["at"].items()} != \
+            {k: float(v) for k, v in problem.get("at", {}).items()}:
+        notes.append(f"problem {problem['id']!r}: its point `at` is not {key_source}'s, which "
+                     "is used")
+    return notes
+
+
+def _grade_problem(result: FileResult, problem: dict, claims: dict, defaults: dict,
+                   source: str, key_source: str | None, gradcheck, rtol, atol) -> None:
+    from gradcli.expectation import check_item, evaluate, expectations_from
+    from gradcli.numgrad import gradcheck as numeric_check
+
+    pid = problem["id"]
+    marks = float(problem.get("marks", defaults.get("marks", 1)))
+    # The command line wins, then the problem, then the file's defaults.
+    p_rtol = rtol if rtol is not None else float(problem.get("rtol", defaults.get("rtol", RTOL)))
+    p_atol = atol if atol is not None else float(problem.get("atol", defaults.get("atol", ATOL)))
+    try:
+        report = _problem_report(problem, source)
+        if key_source is None:
+            asked = list(claims)
+        else:
+            asked = _asked_items(problem, report, key_source)
+        for item in claims:
+            check_item(str(item), f"{result.file}: problem {pid!r}, expect")
+    except GradcliError as error:
+        message = error.message
+        if not message.startswith(f"{source}: problem "):
+            error.message = f"{source}: problem {pid!r}: {message}"
+        if key_source is not None:
+            raise           # the problem file itself is broken: nothing can be graded
+        result.status = max(result.status, int(error.exit_code))
+        result.problem_errors.append(error)
+        share = marks / len(claims) if claims else 0.0
+        for item in claims or {"value": None}:
+            result.items.append(ItemResult(pid, item, claims.get(item), None, False,
+                                           share, 0.0, message))
+        return
+    share = marks / len(asked) if asked else 0.0
+    answered = {item: claims[item] for item in asked if item in claims}
+    try:
+        outcome = evaluate(report, expectations_from(answered), p_rtol, p_atol)
+    except GradcliError as error:
+        result.status = max(result.status, int(error.exit_code))
+        for item in asked:
+            result.items.append(ItemResult(pid, item, answered.get(item), None, False, share,
+                                           0.0, error.message))
+        return
+    graded = {item.item: item for item in outcome.items}
+    for item in asked:
+        if item not in graded:
+            result.items.append(ItemResult(pid, item, None, None, False, share, 0.0,
+                                           "no answer"))
+            continue
+        got = graded[item]
+        result.items.append(ItemResult(pid, item, got.expected, got.got, got.passed, share,
+                                       share if got.passed else 0.0))
+    if gradcheck or problem.get("gradcheck"):
+        numeric = numeric_check(report)
+        wrong = ", ".join(item.label for item in numeric.wrong)
+        result.items.append(ItemResult(pid, "gradcheck", None, None, numeric.passed, 0.0, 0.0,
+                                       f"wrong at {wrong}" if wrong else ""))
+
+
+def _asked_items(problem: dict, report, source: str) -> list[str]:
+    """The items a problem asks for: its `ask`, else its key's `expect`, else the value and
+    every input's gradient (what `gradcli key` fills in)."""
+    from gradcli.expectation import check_item
+
+    asked = problem.get("ask")
+    if asked is None and problem.get("expect"):
+        asked = list(problem["expect"])
+    if asked is None:
+        return ["value"] + [f"d/d{name}" for name in report.gradients]
+    if not isinstance(asked, list):
+        raise InputError(f"{source}: problem {problem['id']!r}: ask must be a list, like "
+                         "ask = [\"value\", \"d/dx\"]")
+    return [check_item(str(item), f"{source}: problem {problem['id']!r}, ask") for item in asked]
+
+
+def load_problems(path) -> tuple[dict, str]:
+    """The TA's problem file for `check --problems`; any fault in it is an error (exit 2),
+    including a program that does not parse or run at its point."""
+    text, source = read_file(path)
+    data = load(text, source)
+    for problem in data["problem"]:
+        try:
+            report = _problem_report(problem, source)
+        except GradcliError as error:
+            error.message = f"{source}: problem {problem['id']!r}: {error.message}"
+            raise
+        _asked_items(problem, report, source)
+    return data, source
+
+
 def check(*paths, hide_answers: bool = False, gradcheck: bool = False, rtol: float | None = None,
-          atol: float | None = None) -> list[FileResult]:
-    """Python API: grade answer files (paths) and return one FileResult per file."""
+          atol: float | None = None, problems=None) -> list[FileResult]:
+    """Python API: grade answer files (paths) and return one FileResult per file.
+
+    `problems`: the path of the TA's problem file; programs, points, marks and tolerances
+    then come from it and only the answers from each file."""
+    key = load_problems(problems) if problems is not None else None
     results = []
     for path in paths:
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            error = InputError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}")
+            text, source = read_file(path)
+        except GradcliError as error:
             results.append(FileResult(str(path), error=error, status=int(error.exit_code)))
             continue
-        results.append(grade(text, str(path), hide_answers=hide_answers, gradcheck=gradcheck,
-                             rtol=rtol, atol=atol))
+        results.append(grade(text, source, hide_answers=hide_answers, gradcheck=gradcheck,
+                             rtol=rtol, atol=atol, problems=key))
     return results
 
 
@@ -231,18 +405,18 @@ def make_key(text: str, source: str) -> str:
         if asked is None:
             asked = ["value"] + [f"d/d{name}" for name in report.gradients]
         if not isinstance(asked, list):
-            raise InputError(f"{source}, problem {problem['id']!r}: ask must be a list, like "
+            raise InputError(f"{source}: problem {problem['id']!r}: ask must be a list, like "
                              "ask = [\"value\", \"d/dx\"]")
         expect = {}
         for item in asked:
-            item = check_item(str(item), f"{source}, problem {problem['id']!r}, ask")
+            item = check_item(str(item), f"{source}: problem {problem['id']!r}, ask")
             if item == "value":
                 expect[item] = report.value
             else:
                 try:
                     expect[item] = report.gradient(item[3:])
                 except KeyError:
-                    raise InputError(f"{source}, problem {problem['id']!r}: {item} names no input "
+                    raise InputError(f"{source}: problem {problem['id']!r}: {item} names no input "
                                      "or named value of the program") from None
         problem["expect"] = expect
     return dumps(data)

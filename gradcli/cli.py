@@ -134,7 +134,7 @@ def emit(rendered, kind: str, out: str | None, color: str) -> None:
 MAX_PROGRAM_BYTES = 256 * 1024 * 1024
 
 
-def read_program(path: str) -> tuple[str, str]:
+def read_program(path: str, what: str = "a program file") -> tuple[str, str]:
     """A program file's text and the name to show in messages ('-' is standard input).
 
     Bytes that are not UTF-8 are kept (as surrogate escapes) rather than refused here, so a
@@ -150,7 +150,7 @@ def read_program(path: str) -> tuple[str, str]:
     except FileNotFoundError:
         raise InputError(f"no such file: {path}") from None
     except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a program file") from None
+        raise InputError(f"{path} is a directory, not {what}") from None
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror}") from None
 
@@ -274,6 +274,8 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
     from gradcli.report import compute
 
     ctx.obj = {"format": format_}
+    _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
+                        exact)
     text, filename, tokens = split_program(file, words)
     try:
         bindings = parse_bindings(tokens)
@@ -294,7 +296,7 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
                                (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed),
                                seed=seed, upstream=upstream)
     report = compute(text, bindings, output=output_name, filename=filename, seed=seed,
-                     upstream=upstream)
+                     upstream=upstream, reject_backward=True)
     wanted = None
     if wrt:
         wanted = tuple(name.strip() for name in wrt.split(",") if name.strip())
@@ -325,6 +327,25 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
             run_graphviz(rendered, out.rsplit(".", 1)[1].lower(), out)   # a picture, not DOT text
             return
     emit(rendered, kind, out, color)
+
+
+def _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
+                        exact) -> None:
+    """Options that cannot work together are an error naming the pair, never silently dropped."""
+    checks = [name for name, given in (("--at-file", at_file), ("--expect", expect),
+                                       ("--gradcheck", gradcheck), ("--hide-answers", hide_answers),
+                                       ("--quiet", quiet)) if given]
+    views = [name for name, given in (("--explain", explain), ("--mode forward", mode == "forward"),
+                                      ("--exact", exact)) if given]
+    if checks and views:
+        raise InputError(f"{views[0]} and {checks[0]} cannot be used together: {views[0]} makes "
+                         f"its own report, which {checks[0]} would replace; use one at a time")
+    if expect and format_ not in ("table", "json", "csv", "markdown"):
+        raise InputError(f"--expect and --format {format_} cannot be used together: the checks "
+                         "are written as a table, json, csv or markdown")
+    if quiet and not (expect or gradcheck or at_file):
+        raise InputError("--quiet needs --expect, --gradcheck or --at-file: it prints nothing and "
+                         "only sets their exit status")
 
 
 # ------------------------------------------------------------------ dispatch
@@ -432,7 +453,10 @@ def main(argv: list[str] | None = None) -> int:
         if name is None:
             one_liner.epilog = _examples()
         # A command may return its exit status (1 for a failed check, printed by the command).
-        status = command.main(args=args, prog_name=prog, standalone_mode=False)
+        # Not command.main(): it turns a broken pipe into sys.exit(1), and a closed pipe
+        # (gradcli batch ... | head -1) is a quiet exit 0, handled below.
+        with command.make_context(prog, args) as ctx:
+            status = command.invoke(ctx)
         return status if isinstance(status, int) else 0
     except GradcliError as error:
         return report_error(error, as_json)
@@ -440,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         return e.exit_code
     except click.ClickException as e:
         return report_error(_click_error(e), as_json)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, EOFError, click.exceptions.Abort):
         sys.stderr.write("\ninterrupted\n")
         return int(ExitStatus.INTERRUPTED)
     except BrokenPipeError:

@@ -16,14 +16,19 @@ def _marks(value: float) -> str:
 
 
 def file_lines(result, hide_answers: bool, precision: int = 6) -> list[str]:
+    import textwrap
+
     from gradcli.errors import safe_text
     from gradcli.render.circuit import number_label
 
     if result.error is not None:
-        return [f"{safe_text(result.file)}: error: {safe_text(result.error.message)}"]
+        return [f"{safe_text(result.file)}: not graded (error {int(result.error.exit_code)}, "
+                "on standard error)"]
     lines = [f"{safe_text(result.file)}: {_marks(result.earned)}/{_marks(result.possible)} marks "
              f"({result.score:.0%}), {len(result.items) - len(result.failed)} of "
              f"{len(result.items)} items pass"]
+    lines += [textwrap.fill(safe_text(note), 80, initial_indent="  note: ",
+                            subsequent_indent="        ") for note in result.notes]
     pid_width = max([len(item.problem) for item in result.items] + [2])
     item_width = max([len(item.item) for item in result.items] + [4])
     for item in result.items:
@@ -50,7 +55,10 @@ def file_lines(result, hide_answers: bool, precision: int = 6) -> list[str]:
 @click.option("--atol", type=float, help="Absolute tolerance for every problem (default 1e-8).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; only set the exit status.")
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write the report to this file.")
-def check_command(files, format_, hide_answers, gradcheck, rtol, atol, quiet, out):
+@click.option("--problems", metavar="PROBLEMS.toml",
+              help="Grade against this problem file (the TA's): programs, points, marks and "
+                   "tolerances come from it, only the answers from each file, by problem id.")
+def check_command(files, format_, hide_answers, gradcheck, rtol, atol, quiet, out, problems):
     """Grade answer files: each [[problem]] has an id, a program, the point
     `at`, the claimed answers in `expect` (value, d/dx, ...) and its marks.
 
@@ -62,6 +70,10 @@ def check_command(files, format_, hide_answers, gradcheck, rtol, atol, quiet, ou
     expect = {value = -12, "d/dx" = -4}
     marks = 2
 
+    To grade a class, give the problem file with --problems: a submission
+    cannot then change a program, a point or the marks (a changed program is
+    flagged), and an unknown or missing problem id is reported.
+
     A problem's marks are shared equally by its items. Exit status: 0 every
     item passes, 1 some item fails, 2 a file or problem is broken.
     """
@@ -72,8 +84,14 @@ def check_command(files, format_, hide_answers, gradcheck, rtol, atol, quiet, ou
     for name, value in (("--rtol", rtol), ("--atol", atol)):
         if value is not None and not (0 <= value < float("inf")):
             raise InputError(f"{name} must be finite and >= 0")
-    results = check(*files, hide_answers=hide_answers, gradcheck=gradcheck, rtol=rtol, atol=atol)
+    results = check(*files, hide_answers=hide_answers, gradcheck=gradcheck, rtol=rtol, atol=atol,
+                    problems=problems)
     status = max(result.status for result in results)
+    # Errors go to stderr whatever the format, each as one paragraph with its caret.
+    for result in results:
+        for error in [result.error] + result.problem_errors:
+            if error is not None and not quiet:
+                sys.stderr.write(error.render() + "\n")
     if quiet:
         return status
     if format_ == "json":
@@ -87,9 +105,6 @@ def check_command(files, format_, hide_answers, gradcheck, rtol, atol, quiet, ou
             passed = sum(1 for r in results if r.passed)
             text += f"\n{passed} of {len(results)} files pass every item\n"
     _write(text, out)
-    for result in results:
-        if result.error is not None and format_ == "json":
-            sys.stderr.write(result.error.render() + "\n")
     return status
 
 

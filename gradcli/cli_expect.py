@@ -22,7 +22,7 @@ def run_with_checks(text, filename, bindings, output_name, format_, out, precisi
     from gradcli.report import compute
 
     report = compute(text, bindings, output=output_name, filename=filename, seed=seed,
-                     upstream=upstream)
+                     upstream=upstream, reject_backward=True)
     expected, numeric = run_checks(report, checks)
     failed = (expected is not None and not expected.passed) or \
         (numeric is not None and not numeric.passed)
@@ -116,7 +116,8 @@ def _at_file(text, filename, bindings, output_name, format_, out, precision, at_
 
     if format_ not in ("table", "json", "csv"):
         raise InputError("--at-file writes table, json or csv records, not " + format_)
-    points, source = read_program(at_file)
+    _reject_backward_pass(text, filename, output_name)
+    points, source = read_program(at_file, "a CSV file of points")
     records = at_points(text, points, source, bindings, checks=checks, filename=filename,
                         output=output_name)
     if quiet:
@@ -125,3 +126,19 @@ def _at_file(text, filename, bindings, output_name, format_, out, precision, at_
             tally.add(record)
         return tally.status
     return stream(records, format_, out, precision, key="row")
+
+
+def _reject_backward_pass(text: str, filename: str | None, output: str | None) -> None:
+    """Once for all the points: a pasted backward pass is an error, as in the one-liner."""
+    from gradcli.backward_split import forward_part
+    from gradcli.errors import GradcliError
+    from gradcli.syntax import parse
+
+    try:
+        statements = parse(text)
+    except GradcliError:
+        return          # every row reports the syntax error in its record
+    try:
+        forward_part(statements, output, filename, reject=True)
+    except GradcliError as error:
+        raise error.with_source(text, filename)

@@ -202,22 +202,25 @@ def is_array_value(value) -> bool:
 
 def compute(program: str, bindings: dict[str, float] | None = None, *, output: str | None = None,
             filename: str | None = None, shared: dict[str, float] | None = None, seed: int = 0,
-            upstream="ones") -> Report:
+            upstream="ones", reject_backward: bool = False) -> Report:
     """Parse, lower, sweep forward and back. Errors carry the source for their caret.
 
     `shared` bindings apply only where the program has an input of that name (batch
     gives every line the command line's bindings). A program with arrays (or array
     bindings) goes to gradcli.arrays, which draws random arrays from one generator seeded
     with `seed` and starts the reverse sweep at `upstream` ("ones", "randn" or an array)
-    when the output is not a scalar.
+    when the output is not a scalar. `reject_backward` (the command line): a program that
+    ends in a pasted backward pass is an error, not differentiated as it is.
     """
+    from gradcli.backward_split import forward_part
     from gradcli.errors import GradcliError
     from gradcli.graph import NeedsArrays
     from gradcli.sweep import check_gradients, forward, reverse
     from gradcli.syntax import parse
 
     try:
-        statements = parse(program)
+        # A pasted forward-and-backward block is not differentiated as if it were the program.
+        statements = forward_part(parse(program), output, filename, reject_backward)
         array_bindings = [k for k, v in (bindings or {}).items() if is_array_value(v)]
         if array_bindings:
             raise NeedsArrays(binding=array_bindings[0])

@@ -343,6 +343,9 @@ def _bad_character(source: str, pos: int) -> InputError:
         if hint:
             message += f"; use {hint!r}" if len(hint) <= 3 else f"; use {hint}"
         return InputError(message, span)
+    if ch == "\\" and not source[pos + 1:].strip():
+        return InputError("the program ends after a line continuation: a backslash at the end of "
+                          "a line joins it to the next line, and there is none", span)
     if ch == "\\":
         return InputError("a backslash continues a line only at the end of the line", span)
     if ch in "'\"":

@@ -9,6 +9,9 @@ comment. It needs only the standard library and reproduces gradcli's numbers.
 
 from __future__ import annotations
 
+# The gradient of x is dx, or d_x / grad_x when the program has its own dx; `gradcli verify`
+# reads the emitted code with the same choice (gradcli/backward_split.py).
+from gradcli.backward_split import GRADIENT_PREFIXES, gradient_prefix  # noqa: F401
 from gradcli.expr import Expr
 from gradcli.ops import ATOM, PRODUCT
 from gradcli.printer import _needs_parens, strength, to_text
@@ -99,20 +102,6 @@ def variable_names(report) -> list[str | None]:
             name = f"t{counter}"
         names.append(name)
     return names
-
-
-# The gradient of x is dx, or d_x / grad_x when the program has its own dx; `gradcli verify`
-# reads the emitted code with the same choice (gradcli/backward.py).
-GRADIENT_PREFIXES = ("d", "d_", "grad_", "grad__")
-
-
-def gradient_prefix(names) -> str:
-    """'d', unless some d<name> is already a variable of the program."""
-    existing = {n for n in names if n is not None}
-    for prefix in GRADIENT_PREFIXES[:-1]:
-        if not any(prefix + n in existing for n in existing):
-            return prefix
-    return GRADIENT_PREFIXES[-1]
 
 
 def render(report, settings: Settings) -> str:

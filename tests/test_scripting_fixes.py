@@ -1,0 +1,229 @@
+"""Scripting fixes: a pasted backward pass, closed pipes, --at-file edge cases, batch line
+continuations and conflicting options."""
+
+import subprocess
+import sys
+
+import pytest
+
+from gradcli.batchrun import at_points, batch, read_points
+from gradcli.errors import InputError
+from run_gradcli import run_cli
+
+NOTE = """\
+x = -2; y = 5; z = -4
+q = x + y
+f = q * z
+dfdz = q
+dfdq = z
+dfdx = 1.0 * dfdq
+dfdy = 1.0 * dfdq
+"""
+
+
+# ------------------------------------------------------------------ a pasted backward pass
+
+def test_the_notes_block_pasted_into_the_one_liner_points_at_the_backward_pass(tmp_path):
+    path = tmp_path / "note.py"
+    path.write_text(NOTE)
+    result = run_cli("-f", str(path))
+    assert result.code == 2 and result.out == ""
+    assert "this line starts a backward pass (dfdz is a gradient)" in result.err
+    assert f"gradcli verify {path}" in result.err and "--output f" in result.err
+    assert "at line 4, column 1" in result.err and "    dfdz = q\n    ^^^^^^^^" in result.err
+
+
+def test_output_f_differentiates_the_forward_pass_alone(tmp_path):
+    path = tmp_path / "note.py"
+    path.write_text(NOTE + "dfdx += 0\n")      # even a '+=' after it does not matter
+    result = run_cli("-f", str(path), "--output", "f", "--format", "json")
+    assert result.code == 0, result.err
+    assert '"gradients": {"x": -4.0, "y": -4.0, "z": 3.0}' in result.out
+
+
+@pytest.mark.parametrize("program", ["x = 2; f = x * x; df = 1; dx = 2 * x * df",
+                                     "x = 2; f = x * x; dx = 2 * x; dx += 0"])
+def test_the_expression_form_and_batch_and_points_say_so_too(program, tmp_path):
+    result = run_cli(program)
+    assert result.code == 2 and "gradcli verify FILE" in result.err
+    [record] = batch(program)
+    assert record.status == 2 and "starts a backward pass" in record.error.message
+    points = tmp_path / "p.csv"
+    points.write_text("x\n1\n")
+    result = run_cli(program, "--at-file", str(points))
+    assert result.code == 2 and "starts a backward pass" in result.err
+
+
+def test_a_forward_program_with_a_name_like_dx_is_still_differentiated():
+    result = run_cli("x = 1; dx = 0.1; f = x + dx", "--format", "json")
+    assert result.code == 0 and '"gradients": {"x": 1.0, "dx": 1.0}' in result.out
+
+
+# ------------------------------------------------------------------ closed pipes
+
+@pytest.mark.parametrize("kind", ["batch", "at-file"])
+def test_a_closed_pipe_is_a_quiet_exit_0(kind, tmp_path):
+    if kind == "batch":
+        path = tmp_path / "many.txt"
+        path.write_text("x*y\n" * 3000)
+        args = ["batch", str(path), "x=1", "y=2"]
+    else:
+        path = tmp_path / "points.csv"
+        path.write_text("x,y,z\n" + "1,2,3\n" * 5000)
+        args = ["(x+y)*z", "--at-file", str(path)]
+    process = subprocess.Popen([sys.executable, "-m", "gradcli", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdout.readline()
+    process.stdout.close()
+    assert process.wait() == 0
+    assert process.stderr.read() == b""
+
+
+# ------------------------------------------------------------------ --at-file
+
+def test_a_byte_order_mark_before_the_header_is_ignored(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfx,y\n1,2\n")
+    result = run_cli("x*y", "--at-file", str(path), "--format", "json")
+    assert result.code == 0, result.err
+    assert '"row": 1' in result.out and '"gradients": {"x": 2.0, "y": 1.0}' in result.out
+
+
+def test_a_bad_row_leaves_the_point_column_empty_and_counts_in_good_english(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("x\n1,2\n")
+    result = run_cli("x*y", "y=1", "--at-file", str(path))
+    assert result.code == 2
+    row = result.out.splitlines()[1]
+    assert row.split()[:3] == ["1", "error", "2"]          # not the program x*y
+    assert "has 2 cells but the header names 1 input" in " ".join(result.out.split())
+    assert "1 inputs" not in result.out
+
+
+def test_a_header_without_rows_is_an_error(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("x,y\n")
+    result = run_cli("x*y", "--at-file", str(path))
+    assert result.code == 2 and result.out == ""
+    assert "header.csv has no rows" in result.err
+    with pytest.raises(InputError, match="no rows"):
+        at_points("x*y", "x,y\n", "h.csv")
+
+
+def test_a_directory_is_named_as_such(tmp_path):
+    result = run_cli("x*y", "--at-file", str(tmp_path))
+    assert result.code == 2
+    assert "is a directory, not a CSV file of points" in result.err
+
+
+def test_read_points_strips_only_a_leading_byte_order_mark():
+    assert [point for _, point in read_points("\ufeffx\n3\n", "p.csv")] == [{"x": 3.0}]
+
+
+# ------------------------------------------------------------------ line continuations
+
+def test_batch_says_a_program_is_one_line():
+    result = run_cli("batch", "-", "x=1", "y=2", stdin="x*y \\\n+ 1\n")
+    assert result.code == 2
+    text = " ".join(result.out.split())
+    assert "a batch program is one line" in text and "with ';'" in text
+    assert "continues a line only at the end" not in text
+    assert "was not used" not in result.err       # line 1 did not parse: it may use x
+
+
+def test_batch_reports_an_unused_binding_only_when_every_line_parsed():
+    assert "was not used" not in run_cli("batch", "-", "x=1", stdin="x*\n").err
+    assert "was not used" not in run_cli("batch", "-", "x=-1", stdin="log(x)\n").err
+    result = run_cli("batch", "-", "x=1", "y=2", stdin="x*2\n")
+    assert result.code == 2 and "no line has an input named 'y'" in result.err
+
+
+def test_a_backslash_at_the_very_end_of_the_program():
+    result = run_cli("x*y \\", "x=1", "y=2")
+    assert result.code == 2
+    assert "the program ends after a line continuation" in result.err
+    assert "at line 1, column 5" in result.err
+    assert "only at the end of the line" in run_cli("x \\ + y", "x=1", "y=2").err
+
+
+# ------------------------------------------------------------------ conflicting options
+
+@pytest.mark.parametrize("args, pair", [
+    (["--expect", "value=-12", "--format", "tree"], "--expect and --format tree"),
+    (["--expect", "value=-12", "--explain"], "--explain and --expect"),
+    (["--gradcheck", "--mode", "forward", "--wrt", "x"], "--mode forward and --gradcheck"),
+    (["--expect", "value=-12", "--exact"], "--exact and --expect"),
+    (["--quiet"], "--quiet needs --expect, --gradcheck or --at-file"),
+    (["--hide-answers"], "--hide-answers needs --expect or --gradcheck"),
+])
+def test_options_that_cannot_work_together_are_an_error(args, pair):
+    result = run_cli("(x+y)*z", "x=-2", "y=5", "z=-4", *args)
+    assert result.code == 2 and result.out == ""
+    assert pair in result.err
+
+
+def test_expect_still_works_with_the_formats_that_show_checks():
+    for fmt in ("table", "json", "csv", "markdown"):
+        result = run_cli("(x+y)*z", "x=-2", "y=5", "z=-4", "--expect", "value=-12",
+                         "--format", fmt)
+        assert result.code == 0, (fmt, result.err)
+
+
+# ------------------------------------------------------------------ verify: bare calls, notes
+
+@pytest.mark.parametrize("source", [
+    "x = 1\nf = exp(x)\ndx = exp(x)\n",
+    "x = 1\ns = sigmoid(x)\nf = s * 2\nds = 2\ndx = sigmoid(x) * (1 - sigmoid(x)) * ds\n",
+    "x = 1\nf = sin(x)\ndx = cos(x)\n",
+])
+def test_verify_accepts_functions_called_without_a_module_prefix(source):
+    import gradcli
+
+    result = gradcli.verify(source)
+    assert result.ok, [f.message for f in result.findings]
+
+
+def test_verify_still_rejects_an_unknown_function(tmp_path):
+    path = tmp_path / "b.py"
+    path.write_text("x = 1\nf = sin(x)\ndx = cos(x) * foo(x)\n")
+    result = run_cli("verify", str(path))
+    assert result.code == 2 and "unknown function 'foo'" in result.err
+
+
+def test_verify_notes_lines_it_does_not_check(tmp_path):
+    path = tmp_path / "b.py"
+    path.write_text("x = 1\nf = x * 2\ndx = 2\ndy = 3\nprint(dx)\n")
+    result = run_cli("verify", str(path))
+    assert result.code == 0
+    assert "note: dy is not checked: it looks like a gradient, but the forward pass has no " \
+           "value y" in " ".join(result.out.split())
+    assert "note: line 5 is not checked: it assigns nothing" in " ".join(result.out.split())
+    assert "    dy = 3\n    ^^^^^^" in result.out and "    print(dx)\n    ^^^^^^^^^" in result.out
+    data = __import__("json").loads(run_cli("verify", str(path), "--format", "json").out)
+    assert [(n["line"], n["kind"]) for n in data["notes"]] == [(4, "not-a-gradient"),
+                                                                 (5, "not-run")]
+
+
+def test_a_helper_that_a_later_line_reads_gets_no_note():
+    import gradcli
+
+    result = gradcli.verify("x = 1\nf = exp(x)\ndloc = exp(x)\ndx = dloc\n")
+    assert result.ok and not result.notes
+
+
+# ------------------------------------------------------------------ the split's gradient prefix
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+NAMES = st.sampled_from(["x", "dx", "d_x", "grad_x", "y", "d_y", "dd_x", "q", "dq", "grad_q"])
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.lists(NAMES, min_size=1, max_size=8))
+def test_the_running_prefix_matches_gradient_prefix_of_the_names_so_far(names):
+    from gradcli.backward_split import gradient_prefix, known_before
+    from gradcli.syntax import parse
+
+    statements = parse("\n".join(f"{name} = 1" for name in names))
+    for _, _, known, prefix in known_before(statements):
+        assert prefix == gradient_prefix(known)
