@@ -297,9 +297,9 @@ def test_check_grades_array_answers_entry_by_entry(capsys, folder):
 
 def test_check_file_rejects_arrays_of_non_numbers(capsys, folder):
     (folder / "bad.toml").write_text('[[problem]]\nprogram = "sum(w)"\nat = {w = [1, "a"]}\n')
-    status, out, _ = run(capsys, "check", "bad.toml")
+    status, out, err = run(capsys, "check", "bad.toml")
     assert status == 2
-    assert "at.w must be a number or an array of numbers" in out
+    assert "at.w must be a number or an array of numbers" in err
 
 
 # ------------------------------------------------------------------ what refuses, and how
