@@ -1,0 +1,218 @@
+"""Every op's local partials against central differences, driven by the op table.
+
+An op added to gradcli.ops.OPS without an entry in TEST_POINTS fails
+test_every_op_has_test_points, so a new function cannot ship untested.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import gradcli
+from gradcli.expr import Expr
+from gradcli.graph import evaluate_constant
+from gradcli.ops import FUNCTIONS, OPS
+from gradcli.symbolic import local_rules, simplify
+
+# Points where each op is smooth (no kinks, no ties, inside the domain), one tuple of
+# arguments each. Leaves take no arguments: their entry is the empty tuple.
+TEST_POINTS: dict[str, list[tuple[float, ...]]] = {
+    "input": [()],
+    "const": [()],
+    "id": [(-2.5,), (0.0,), (3.0,)],
+    "add": [(-2.0, 5.0), (0.5, 1e-3)],
+    "sub": [(-2.0, 5.0), (3.0, 3.0)],
+    "mul": [(3.0, -4.0), (0.0, 2.5)],
+    "div": [(1.0, 3.0), (-2.0, 0.5), (0.0, -4.0)],
+    "pow": [(2.0, 3.0), (3.0, -2.0), (0.5, 0.5), (1.5, 2.25)],
+    "neg": [(-2.0,), (0.0,), (7.5,)],
+    "pos": [(-2.0,), (3.0,)],
+    "exp": [(-3.0,), (0.0,), (1.5,)],
+    "log": [(0.1,), (1.0,), (20.0,)],
+    "log2": [(0.25,), (3.0,)],
+    "log10": [(0.01,), (7.0,)],
+    "sqrt": [(1e-2,), (2.0,), (100.0,)],
+    "sin": [(-1.0,), (0.0,), (2.0,)],
+    "cos": [(-1.0,), (0.0,), (2.0,)],
+    "tan": [(-1.0,), (0.0,), (1.2,)],
+    "asin": [(-0.9,), (0.0,), (0.5,)],
+    "acos": [(-0.5,), (0.0,), (0.9,)],
+    "atan": [(-3.0,), (0.0,), (0.7,)],
+    "sinh": [(-2.0,), (0.0,), (1.0,)],
+    "cosh": [(-2.0,), (0.0,), (1.0,)],
+    "tanh": [(-2.0,), (0.0,), (0.5,)],
+    "sigmoid": [(-3.0,), (0.0,), (1.0,), (20.0,)],
+    "relu": [(-2.0,), (1.5,)],
+    "softplus": [(-30.0,), (-1.0,), (0.0,), (2.0,), (40.0,)],
+    "abs": [(-2.0,), (3.0,)],
+    "step": [(-1.0,), (2.0,)],
+    "sign": [(-1.0,), (2.0,)],
+    "max": [(3.0,), (1.0, 4.0), (5.0, -1.0, 2.0)],
+    "min": [(3.0,), (1.0, 4.0), (5.0, -1.0, 2.0)],
+}
+
+CASES = [(name, point) for name in OPS for point in TEST_POINTS.get(name, [None])]
+
+
+def test_every_op_has_test_points():
+    missing = sorted(set(OPS) - set(TEST_POINTS))
+    assert not missing, f"ops without test points in TEST_POINTS: {missing}"
+    assert not set(TEST_POINTS) - set(OPS), "test points for ops the table no longer has"
+
+
+def test_every_callable_name_is_an_op():
+    for name, op in FUNCTIONS.items():
+        assert OPS[op.name] is op, name
+
+
+def _step(x: float) -> float:
+    return 1e-6 * max(1.0, abs(x))
+
+
+def numeric_partials(op, point):
+    """Central differences, one argument at a time."""
+    out = []
+    for k, x in enumerate(point):
+        h = _step(x)
+        up = list(point)
+        down = list(point)
+        up[k] = x + h
+        down[k] = x - h
+        out.append((op.forward(*up) - op.forward(*down)) / (2 * h))
+    return out
+
+
+def _id(case):
+    name, point = case
+    return f"{name}{point}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_partials_match_central_differences(case):
+    name, point = case
+    assert point is not None, f"{name} has no test points"
+    op = OPS[name]
+    if op.syntax == "leaf":
+        assert op.partials(1.5) == ()
+        return
+    assert op.accepts(len(point))
+    ans = op.forward(*point)
+    analytic = op.partials(ans, *point)
+    assert len(analytic) == len(point)
+    numeric = numeric_partials(op, point)
+    for k, (a, n) in enumerate(zip(analytic, numeric)):
+        assert math.isclose(a, n, rel_tol=1e-6, abs_tol=1e-9), (
+            f"{name}{point}: d/d(arg {k}) analytic {a!r} but numeric {n!r}")
+
+
+def _evaluate(expr) -> float:
+    if isinstance(expr, (int, float)):
+        return float(expr)
+    return evaluate_constant(expr)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_symbolic_rule_agrees_with_partials(case):
+    """Each `rule` filled in with numbers evaluates to the float partials (also after simplify)."""
+    name, point = case
+    op = OPS[name]
+    if op.rule is None or op.syntax == "leaf":
+        pytest.skip(f"{name} has no symbolic rule")
+    ans = op.forward(*point)
+    numbers = [Expr("number", value=v) for v in point]
+    rules = op.rule(Expr("number", value=ans), *numbers)
+    partials = op.partials(ans, *point)
+    assert len(rules) == len(partials)
+    for k, (rule, p) in enumerate(zip(rules, partials)):
+        value = _evaluate(rule)
+        assert math.isclose(value, p, rel_tol=1e-9, abs_tol=1e-12), (
+            f"{name}{point}: rule for arg {k} gives {value!r}, partials give {p!r}")
+        if isinstance(rule, Expr):
+            assert math.isclose(_evaluate(simplify(rule)), p, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_local_rules_use_the_labels():
+    rules = local_rules("mul", Expr("name", name="f"), [Expr("name", name="q"), Expr("name", name="z")])
+    from gradcli.printer import to_text
+    assert [to_text(r) for r in rules] == ["z", "q"]
+    (square,) = local_rules("pow", Expr("name", name="s"),
+                            [Expr("name", name="xpy"), Expr("number", value=2.0)])[:1]
+    assert to_text(square) == "2 * xpy"
+
+
+# ------------------------------------------------------------ conventions at kinks
+
+def test_relu_derivative_at_zero_is_zero():
+    assert OPS["relu"].partials(0.0, 0.0) == (0.0,)
+    result = gradcli.grad("relu(x)", x=0)
+    assert result.gradients == {"x": 0.0}
+    assert [w["kind"] for w in result.warnings] == ["kink"]
+
+
+def test_abs_derivative_at_zero_is_zero():
+    assert OPS["abs"].partials(0.0, 0.0) == (0.0,)
+    result = gradcli.grad("abs(x)", x=0)
+    assert result.gradients == {"x": 0.0}
+    assert result.warnings and result.warnings[0]["kind"] == "kink"
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_tie_sends_everything_to_the_first_argument(name):
+    op = OPS[name]
+    assert op.partials(2.0, 2.0, 2.0) == (1.0, 0.0)
+    assert op.partials(2.0, 1.0 if name == "max" else 3.0, 2.0, 2.0) == (0.0, 1.0, 0.0)
+    result = gradcli.grad(f"{name}(x, y, z)", x=1, y=1, z=1)
+    assert result.gradients == {"x": 1.0, "y": 0.0, "z": 0.0}
+    assert [w["kind"] for w in result.warnings] == ["tie"]
+
+
+def test_max_with_zero_at_zero_differs_from_relu():
+    """max(x, 0) at x = 0 is a tie: x, the first argument, gets 1; relu'(0) is 0."""
+    tie = gradcli.grad("max(x, 0)", x=0)
+    assert tie.gradients["x"] == 1.0
+    assert tie.warnings[0]["kind"] == "tie"
+    assert gradcli.grad("relu(x)", x=0).gradients["x"] == 0.0
+    # The other order gives the whole gradient to the constant.
+    assert gradcli.grad("max(0, x)", x=0).gradients["x"] == 0.0
+
+
+def test_no_kink_warning_away_from_the_kink():
+    assert gradcli.grad("relu(x) + abs(x) + max(x, y)", x=1, y=2).warnings == ()
+
+
+@pytest.mark.parametrize("name", ["step", "sign"])
+def test_jumps_have_zero_derivative_and_a_warning_at_zero(name):
+    assert OPS[name].partials(OPS[name].forward(0.0), 0.0) == (0.0,)
+    assert OPS[name].kink(OPS[name].forward(0.0), 0.0)
+    assert OPS[name].kink(OPS[name].forward(1.0), 1.0) is None
+
+
+def test_pow_with_negative_base_and_integer_exponent():
+    op = OPS["pow"]
+    dx, dy = op.partials(op.forward(-2.0, 3.0), -2.0, 3.0)
+    assert dx == 12.0
+    assert math.isnan(dy)          # x^y ln x has no real value at x < 0
+
+
+def test_pow_at_zero_base():
+    op = OPS["pow"]
+    assert op.forward(0.0, 0.0) == 1.0
+    assert op.partials(0.0, 0.0, 2.0) == (0.0, 0.0)
+    assert op.partials(0.0, 0.0, 1.0) == (1.0, 0.0)
+    assert op.partials(1.0, 0.0, 0.0)[0] == 0.0
+    assert math.isinf(op.partials(0.0, 0.0, 0.5)[0])
+
+
+def test_sqrt_derivative_at_zero_is_infinite():
+    assert OPS["sqrt"].partials(0.0, 0.0) == (math.inf,)
+
+
+@pytest.mark.parametrize("x", [-1000.0, -745.0, 745.0, 1000.0])
+def test_sigmoid_and_softplus_are_stable_far_out(x):
+    s = OPS["sigmoid"].forward(x)
+    assert 0.0 <= s <= 1.0
+    assert math.isfinite(OPS["softplus"].forward(x))
+    (d,) = OPS["sigmoid"].partials(s, x)
+    assert d == 0.0 or d < 1e-300
