@@ -154,6 +154,7 @@ def _caret_lines(source: str, span: Span) -> list[str]:
 
     # Very long lines (a 100,000-term sum) are cut to a window around the culprit.
     window = 100
+    end = min(end, start + window)    # a 5000-digit literal: underline its start only
     lo = line_start
     prefix = ""
     if start - line_start > window:
