@@ -326,8 +326,12 @@ def _walk(root: Expr):
 
 
 def _uses_no_names(expr: Expr) -> bool:
+    callees: set[int] = set()    # `exp` in exp(1) names a function, not a variable
     for sub in _walk(expr):
-        if sub.kind == "name" and sub.name not in CONSTANTS and sub.name not in MODULE_PREFIXES:
+        if sub.kind == "call":
+            callees.add(id(sub.args[0]))
+        elif sub.kind == "name" and sub.name not in CONSTANTS \
+                and sub.name not in MODULE_PREFIXES and id(sub) not in callees:
             return False
     return True
 
