@@ -68,7 +68,8 @@ def make_console(color: str, file=None):
     from rich.console import Console
 
     if color == "always":
-        return Console(file=file, force_terminal=True, highlight=False)
+        # An explicit flag wins over NO_COLOR in the environment (no-color.org).
+        return Console(file=file, force_terminal=True, no_color=False, highlight=False)
     if color == "never" or file is not None:
         return Console(file=file, no_color=True, color_system=None, highlight=False)
     return Console(file=file, highlight=False)
