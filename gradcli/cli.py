@@ -8,6 +8,7 @@ reads files, writes to the terminal or exits.
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import sys
@@ -42,7 +43,7 @@ def _examples() -> str:
     if SUBCOMMANDS:
         lines += ["", "\b", "Commands (gradcli COMMAND --help):"]
         lines += [f"  {name:<8} {help_}" for name, (_, help_) in sorted(SUBCOMMANDS.items())]
-    return "\n".join(lines) + "\n\n" + EPILOG_CONVENTIONS
+    return "\n".join(lines)      # the conventions are in the help text above
 
 
 # ------------------------------------------------------------------ shared options
@@ -195,7 +196,8 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
     emit(render(report, settings), kind, out, color)
 
 
-one_liner.help += "\n\n" + EPILOG_CONVENTIONS
+# cleandoc first: appended unindented text would stop click from dedenting the docstring.
+one_liner.help = inspect.cleandoc(one_liner.help) + "\n\n" + EPILOG_CONVENTIONS
 
 
 # ------------------------------------------------------------------ dispatch
