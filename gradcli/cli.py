@@ -209,6 +209,9 @@ def _option_arity(command: click.Command) -> dict[str, bool]:
         if isinstance(param, click.Option):
             for spelling in param.opts + param.secondary_opts:
                 arity[spelling] = not (param.is_flag or param.count)
+    # click adds the help option outside `params`; without this, `-h` would read as an expression.
+    for spelling in command.context_settings.get("help_option_names", ["--help"]):
+        arity[spelling] = False
     return arity
 
 
