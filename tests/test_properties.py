@@ -120,18 +120,20 @@ def test_reverse_sweep_equals_central_differences(expr, point):
     for name, analytic in result.gradients.items():
         assume(math.isfinite(analytic) and abs(analytic) < 1e6)
         x = bindings[name]
-        estimates = []
-        for h in (1e-6 * max(1.0, abs(x)), 2e-6 * max(1.0, abs(x))):
-            try:
-                up = f({**bindings, name: x + h})
-                down = f({**bindings, name: x - h})
-            except GradcliError:
-                assume(False)
-            estimates.append((up - down) / (2 * h))
-        numeric, coarse = estimates
-        # Two step sizes must agree, or the point is too close to a kink or a jump to judge.
-        assume(math.isclose(numeric, coarse, rel_tol=1e-4, abs_tol=1e-6))
-        assert math.isclose(analytic, numeric, rel_tol=1e-4, abs_tol=1e-6), (
+        h = 1e-6 * max(1.0, abs(x))
+        try:
+            up = f({**bindings, name: x + h})
+            down = f({**bindings, name: x - h})
+        except GradcliError:
+            assume(False)
+        numeric = (up - down) / (2 * h)
+        here = result.value
+        # Rounding in f itself, magnified by 1/h: a + sinh(exp(3)) loses digits of a.
+        rounding = 8 * 2.0 ** -52 * max(abs(up), abs(down), abs(here)) / h
+        # One-sided slopes must agree, or a kink or jump lies within h and nothing can be judged.
+        assume(math.isclose((up - here) / h, (here - down) / h, rel_tol=1e-3,
+                            abs_tol=1e-4 + 2 * rounding))
+        assert math.isclose(analytic, numeric, rel_tol=1e-4, abs_tol=1e-6 + rounding), (
             f"{text} at {bindings}: d/d{name} analytic {analytic!r}, numeric {numeric!r}")
 
 
@@ -178,12 +180,16 @@ def test_gradient_is_linear(f, g, point, alpha, beta):
     assume((rf is not None or not names_in(f)) and (rg is not None or not names_in(g)))
     rh = grad_or_reject(combined, {n: point[n] for n in names})
     assume(rh is not None)
+    # Sums of large contributions that cancel keep only their absolute rounding error.
+    scale = max([1.0] + [abs(rh.grads[i] * rh.local[e]) for i in range(len(rh.graph))
+                         for e in range(rh.graph.arg_start[i], rh.graph.arg_start[i + 1])
+                         if math.isfinite(rh.grads[i] * rh.local[e])])
     for name in names:
         df = rf.gradients.get(name, 0.0) if rf else 0.0
         dg = rg.gradients.get(name, 0.0) if rg else 0.0
         expected = alpha * df + beta * dg
         assume(math.isfinite(expected) and math.isfinite(rh.gradients[name]))
-        assert math.isclose(rh.gradients[name], expected, rel_tol=1e-9, abs_tol=1e-12), (
+        assert math.isclose(rh.gradients[name], expected, rel_tol=1e-9, abs_tol=1e-13 * scale), (
             f"{combined}: d/d{name} {rh.gradients[name]!r} != {expected!r}")
 
 
