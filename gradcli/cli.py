@@ -70,7 +70,9 @@ def make_console(color: str, file=None):
 
     if color == "always":
         # An explicit flag wins over NO_COLOR in the environment (no-color.org).
-        return Console(file=file, force_terminal=True, no_color=False, highlight=False)
+        # Standard colours are all the table uses, and TERM=dumb must not switch them off.
+        return Console(file=file, force_terminal=True, no_color=False, color_system="standard",
+                       highlight=False)
     if color == "never" or file is not None:
         return Console(file=file, no_color=True, color_system=None, highlight=False)
     return Console(file=file, highlight=False)
