@@ -58,8 +58,11 @@ def cli(capsys, monkeypatch):
     """cli(*argv, stdin=None) -> Run(status, out, err), through gradcli.cli.main in this process."""
     from gradcli.cli import main
 
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    # The caller's environment must not decide colour or width.
+    for variable in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TERM", "xterm-256color")
 
     def run(*argv: str, stdin: str | None = None, tty: bool = True) -> Run:
         import io

@@ -277,6 +277,11 @@ def test_no_color_turns_auto_off_even_where_colour_is_forced(cli, monkeypatch):
     assert coloured(cli("x*y", "x=2", "y=3", "--color", "always").out)
 
 
+def test_color_always_even_on_a_dumb_terminal(cli, monkeypatch):
+    monkeypatch.setenv("TERM", "dumb")
+    assert coloured(cli("x*y", "x=2", "y=3", "--color", "always").out)
+
+
 def test_json_never_has_colour(cli):
     run = cli("x*y", "x=2", "y=3", "--format", "json", "--color", "always")
     assert "\x1b" not in run.out and json.loads(run.out)

@@ -122,7 +122,8 @@ def test_table_with_colour_uses_green_values_and_red_gradients():
     from rich.console import Console
 
     out = io.StringIO()
-    console = Console(file=out, width=WIDTH, force_terminal=True, color_system="standard")
+    console = Console(file=out, width=WIDTH, force_terminal=True, color_system="standard",
+                      no_color=False)
     console.print(renderer("table")[0](gradcli.grad("x*y", x=2, y=3), Settings()))
     text = out.getvalue()
     assert "\x1b[32m" in text and "\x1b[31m" in text
