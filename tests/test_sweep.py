@@ -262,3 +262,11 @@ def test_a_deep_error_still_has_a_caret():
         gradcli.grad("(" * n + "x +" + ")" * n, x=1)
     assert info.value.line_column == (1, n + 4)
     assert len(info.value.render()) < 1000
+
+
+def test_the_fallback_copy_of_the_staged_example_matches_the_seed():
+    from conftest import SEED, STAGED_FALLBACK, staged_source
+
+    if not SEED.is_file():
+        pytest.skip("the seed note is not in this checkout")
+    assert staged_source() == STAGED_FALLBACK
