@@ -8,6 +8,7 @@ reads files, writes to the terminal or exits.
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import sys
@@ -50,7 +51,7 @@ def _examples() -> str:
     if SUBCOMMANDS:
         lines += ["", "\b", "Commands (gradcli COMMAND --help):"]
         lines += [f"  {name:<8} {help_}" for name, (_, help_) in sorted(SUBCOMMANDS.items())]
-    return "\n".join(lines) + "\n\n" + EPILOG_CONVENTIONS
+    return "\n".join(lines)      # the conventions are in the help text above
 
 
 # ------------------------------------------------------------------ shared options
@@ -103,7 +104,10 @@ def make_console(color: str, file=None):
     # User text is never read as Rich markup or :emoji: codes.
     plain = dict(highlight=False, markup=False, emoji=False)
     if color == "always":
-        return Console(file=file, force_terminal=True, **plain)
+        # An explicit flag wins over NO_COLOR in the environment (no-color.org).
+        # Standard colours are all the table uses, and TERM=dumb must not switch them off.
+        return Console(file=file, force_terminal=True, no_color=False, color_system="standard",
+                       **plain)
     if color == "never" or file is not None:
         return Console(file=file, no_color=True, color_system=None, **plain)
     return Console(file=file, **plain)
@@ -357,6 +361,9 @@ def _option_arity(command: click.Command) -> dict[str, bool]:
         if isinstance(param, click.Option):
             for spelling in param.opts + param.secondary_opts:
                 arity[spelling] = not (param.is_flag or param.count)
+    # click adds the help option outside `params`; without this, `-h` would read as an expression.
+    for spelling in command.context_settings.get("help_option_names", ["--help"]):
+        arity[spelling] = False
     return arity
 
 

@@ -156,6 +156,7 @@ def _caret_lines(source: str, span: Span) -> list[str]:
     # Long lines are cut to a window around the culprit that fits an 80-column terminal
     # (4 columns of indent, an ellipsis at each cut end).
     window = 74
+    end = min(end, start + window)    # a 5000-digit literal: underline its start only
     lo = line_start
     prefix = ""
     if start - line_start > window - 20:

@@ -396,8 +396,15 @@ def _unexpected_token(source: str, e) -> InputError:
         end = pos + 1
     span = Span(pos, end)
 
+    keyword = None
     if token.type == "NAME" and str(token) in PYTHON_KEYWORDS:
-        word = str(token)
+        keyword = (str(token), span)
+    elif not at_end:
+        # `def f(x):`, `return x`, `if x:` parse their first word as a name and fail on the
+        # next token, so the keyword is the word just before it.
+        keyword = _keyword_before(source, pos)
+    if keyword is not None:
+        word, span = keyword
         if word == "from":
             return InputError("only 'import math' and 'import numpy as np' lines are accepted; "
                               "'from ... import' is not", span)
@@ -453,3 +460,18 @@ def _unclosed_bracket(source: str, limit: int) -> int | None:
             stack.pop()
         i += 1
     return stack[-1] if stack else None
+
+
+def _keyword_before(source: str, pos: int) -> tuple[str, Span] | None:
+    """The Python keyword that ends just before `pos` (spaces between), with its span."""
+    end = pos
+    while end > 0 and source[end - 1] in " \t\f":
+        end -= 1
+    start = end
+    while start > 0 and (source[start - 1].isalnum() or source[start - 1] == "_") \
+            and source[start - 1].isascii():
+        start -= 1
+    word = source[start:end]
+    if word in PYTHON_KEYWORDS and (start == 0 or source[start - 1] != "."):
+        return word, Span(start, end)
+    return None

@@ -1,10 +1,7 @@
-"""Registry-driven checks of the scalar op table: one test point per op.
+"""Every op's local partials against central differences, driven by the op table.
 
-An op with a scalar forward function and no entry in POINTS fails
-`test_every_scalar_op_has_a_point`, so a new op cannot skip these checks:
-its partials against central differences, its symbolic rule against its
-partials, and its `python` spelling (what `--format python` writes), which
-must mean the same in Python and in gradcli, down to the derivative at a kink.
+An op added to gradcli.ops.OPS without an entry in TEST_POINTS fails
+test_every_op_has_test_points, so a new function cannot ship untested.
 """
 
 from __future__ import annotations
@@ -13,157 +10,217 @@ import math
 
 import pytest
 
+import gradcli
 from gradcli.expr import Expr
 from gradcli.graph import evaluate_constant
-from gradcli.ops import OPS
-from gradcli.printer import to_text
-from gradcli.render.python_code import to_python
-from gradcli.report import compute
+from gradcli.ops import FUNCTIONS, OPS
+from gradcli.symbolic import local_rules, simplify
 
-# A smooth point of each op (away from kinks, ties and domain edges).
-POINTS = {
-    "id": (0.7,), "add": (1.5, -2.0), "sub": (1.5, -2.0), "mul": (1.5, -2.0),
-    "div": (1.5, -2.0), "pow": (1.5, 2.5), "neg": (0.7,), "pos": (0.7,),
-    "exp": (0.7,), "log": (1.5,), "log2": (1.5,), "log10": (1.5,), "sqrt": (2.0,),
-    "sin": (0.7,), "cos": (0.7,), "tan": (0.7,), "asin": (0.3,), "acos": (0.3,),
-    "atan": (0.7,), "sinh": (0.7,), "cosh": (0.7,), "tanh": (0.7,), "sigmoid": (0.7,),
-    "relu": (0.7,), "softplus": (0.7,), "abs": (-0.7,), "step": (0.7,), "sign": (-0.7,),
-    "max": (0.5, 2.0, -1.0), "min": (0.5, 2.0, -1.0),
-    "gt": (1.0, 2.0), "lt": (1.0, 2.0), "ge": (2.0, 1.0), "le": (2.0, 1.0),
+# Points where each op is smooth (no kinks, no ties, inside the domain), one tuple of
+# arguments each. Leaves take no arguments: their entry is the empty tuple.
+TEST_POINTS: dict[str, list[tuple[float, ...]]] = {
+    "input": [()],
+    "const": [()],
+    "id": [(-2.5,), (0.0,), (3.0,)],
+    "add": [(-2.0, 5.0), (0.5, 1e-3)],
+    "sub": [(-2.0, 5.0), (3.0, 3.0)],
+    "mul": [(3.0, -4.0), (0.0, 2.5)],
+    "div": [(1.0, 3.0), (-2.0, 0.5), (0.0, -4.0)],
+    "pow": [(2.0, 3.0), (3.0, -2.0), (0.5, 0.5), (1.5, 2.25)],
+    "neg": [(-2.0,), (0.0,), (7.5,)],
+    "pos": [(-2.0,), (3.0,)],
+    "exp": [(-3.0,), (0.0,), (1.5,)],
+    "log": [(0.1,), (1.0,), (20.0,)],
+    "log2": [(0.25,), (3.0,)],
+    "log10": [(0.01,), (7.0,)],
+    "sqrt": [(1e-2,), (2.0,), (100.0,)],
+    "sin": [(-1.0,), (0.0,), (2.0,)],
+    "cos": [(-1.0,), (0.0,), (2.0,)],
+    "tan": [(-1.0,), (0.0,), (1.2,)],
+    "asin": [(-0.9,), (0.0,), (0.5,)],
+    "acos": [(-0.5,), (0.0,), (0.9,)],
+    "atan": [(-3.0,), (0.0,), (0.7,)],
+    "sinh": [(-2.0,), (0.0,), (1.0,)],
+    "cosh": [(-2.0,), (0.0,), (1.0,)],
+    "tanh": [(-2.0,), (0.0,), (0.5,)],
+    "sigmoid": [(-3.0,), (0.0,), (1.0,), (20.0,)],
+    "relu": [(-2.0,), (1.5,)],
+    "softplus": [(-30.0,), (-1.0,), (0.0,), (2.0,), (40.0,)],
+    "abs": [(-2.0,), (3.0,)],
+    "step": [(-1.0,), (2.0,)],
+    "sign": [(-1.0,), (2.0,)],
+    "max": [(3.0,), (1.0, 4.0), (5.0, -1.0, 2.0)],
+    "min": [(3.0,), (1.0, 4.0), (5.0, -1.0, 2.0)],
+    "gt": [(1.0, 2.0), (2.0, 1.0)],
+    "lt": [(1.0, 2.0), (2.0, 1.0)],
+    "ge": [(2.0, 1.0), (1.0, 2.0)],
+    "le": [(2.0, 1.0), (1.0, 2.0)],
 }
 
-# Where the derivative is a convention (relu'(0) = 0, a tie in max goes to the first), or
-# where the spelling has a kink that the op has not (softplus's |x|): the emitted spelling must
-# give the op's derivative there too, or `gradcli verify` would disagree.
-KINKS = {
-    "relu": [(0.0,), (-0.0,)], "abs": [(0.0,)], "step": [(0.0,)], "sign": [(0.0,)],
-    "softplus": [(0.0,)], "max": [(1.0, 1.0), (2.0, 1.0, 2.0)], "min": [(1.0, 1.0)],
-    "gt": [(1.0, 1.0)], "lt": [(1.0, 1.0)], "ge": [(1.0, 1.0)], "le": [(1.0, 1.0)],
-}
+# Ops with a scalar kernel; array-only ops (matmul, sum, ...) are checked by their
+# vector-Jacobian products in tests/test_arrays_vjp.py, driven by the same table.
+SCALAR_OPS = {name: op for name, op in OPS.items() if op.forward is not None or op.syntax == "leaf"}
 
-SCALAR_OPS = sorted(name for name, op in OPS.items()
-                    if op.forward is not None and op.syntax != "leaf")
+CASES = [(name, point) for name in SCALAR_OPS for point in TEST_POINTS.get(name, [None])]
 
 
-def test_every_scalar_op_has_a_point():
-    assert set(SCALAR_OPS) - set(POINTS) == set(), "scalar ops without a test point"
-    assert set(POINTS) - set(SCALAR_OPS) == set()
+def test_every_op_has_test_points():
+    missing = sorted(set(SCALAR_OPS) - set(TEST_POINTS))
+    assert not missing, f"ops without test points in TEST_POINTS: {missing}"
+    assert not set(TEST_POINTS) - set(OPS), "test points for ops the table no longer has"
 
 
-def _names(count):
-    return tuple(Expr("name", name=f"a{k}") for k in range(count))
+def test_every_callable_name_is_an_op():
+    for name, op in FUNCTIONS.items():
+        assert OPS[op.name] is op, name
 
 
-@pytest.mark.parametrize("name", SCALAR_OPS)
-def test_partials_match_central_differences(name):
-    op, args = OPS[name], POINTS[name]
-    ans = op.forward(*args)
-    partials = op.partials(ans, *args)
-    h = 1e-6
-    for k in range(len(args)):
-        up = list(args)
-        down = list(args)
-        up[k] += h
-        down[k] -= h
-        numeric = (op.forward(*up) - op.forward(*down)) / (2 * h)
-        assert math.isclose(partials[k], numeric, rel_tol=1e-5, abs_tol=1e-6), (name, k)
+def _step(x: float) -> float:
+    return 1e-6 * max(1.0, abs(x))
 
 
-@pytest.mark.parametrize("name", SCALAR_OPS)
-def test_symbolic_rule_matches_partials(name):
-    op, args = OPS[name], POINTS[name]
-    if op.rule is None:
-        pytest.skip("no symbolic rule")
-    ans = op.forward(*args)
-    rules = op.rule(Expr("name", name="ans"), *_names(len(args)))
-    env = {"ans": ans, **{f"a{k}": v for k, v in enumerate(args)}}
-    for k, (rule, partial) in enumerate(zip(rules, op.partials(ans, *args))):
-        if rule is None:
-            continue
-        rule = rule if isinstance(rule, Expr) else Expr("number", value=float(rule))
-        assert math.isclose(evaluate_constant(rule, env), partial, rel_tol=1e-12, abs_tol=1e-15), \
-            (name, k, to_text(rule))
+def numeric_partials(op, point):
+    """Central differences, one argument at a time."""
+    out = []
+    for k, x in enumerate(point):
+        h = _step(x)
+        up = list(point)
+        down = list(point)
+        up[k] = x + h
+        down[k] = x - h
+        out.append((op.forward(*up) - op.forward(*down)) / (2 * h))
+    return out
 
 
-def _spelling_agrees(name, args):
-    """The op's Python spelling: Python's value, gradcli's value and gradcli's derivative of
-    the spelling all equal the op's own forward and partials at `args`."""
+def _id(case):
+    name, point = case
+    return f"{name}{point}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_partials_match_central_differences(case):
+    name, point = case
+    assert point is not None, f"{name} has no test points"
     op = OPS[name]
-    names = _names(len(args))
-    text = to_python(Expr(name, names))
-    bindings = {f"a{k}": v for k, v in enumerate(args)}
-    expected = op.forward(*args)
-    # Evaluating our own generated text (never user input) is the point: Python's meaning.
-    assert float(eval(text, {"math": math}, dict(bindings))) == pytest.approx(expected, abs=1e-15)
-    rep = compute(f"f = {text}", bindings)
-    assert rep.value == pytest.approx(expected, abs=1e-15), text
-    partials = op.partials(expected, *args)
-    for k, partial in enumerate(partials):
-        assert rep.gradient(f"a{k}") == pytest.approx(partial, rel=1e-12, abs=1e-15), (text, k)
+    if op.syntax == "leaf":
+        assert op.partials(1.5) == ()
+        return
+    assert op.accepts(len(point))
+    ans = op.forward(*point)
+    analytic = op.partials(ans, *point)
+    assert len(analytic) == len(point)
+    numeric = numeric_partials(op, point)
+    for k, (a, n) in enumerate(zip(analytic, numeric)):
+        assert math.isclose(a, n, rel_tol=1e-6, abs_tol=1e-9), (
+            f"{name}{point}: d/d(arg {k}) analytic {a!r} but numeric {n!r}")
 
 
-@pytest.mark.parametrize("name", SCALAR_OPS)
-def test_python_spelling_means_the_same_in_both_languages(name):
-    _spelling_agrees(name, POINTS[name])
+def _evaluate(expr) -> float:
+    if isinstance(expr, (int, float)):
+        return float(expr)
+    return evaluate_constant(expr)
 
 
-@pytest.mark.parametrize("name, args", [(n, a) for n, points in sorted(KINKS.items())
-                                        for a in points])
-def test_python_spelling_keeps_the_kink_convention(name, args):
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_symbolic_rule_agrees_with_partials(case):
+    """Each `rule` filled in with numbers evaluates to the float partials (also after simplify)."""
+    name, point = case
     op = OPS[name]
-    if op.kink is not None:
-        assert op.kink(op.forward(*args), *args) is not None
-    _spelling_agrees(name, args)
+    if op.rule is None or op.syntax == "leaf":
+        pytest.skip(f"{name} has no symbolic rule")
+    ans = op.forward(*point)
+    numbers = [Expr("number", value=v) for v in point]
+    rules = op.rule(Expr("number", value=ans), *numbers)
+    partials = op.partials(ans, *point)
+    assert len(rules) == len(partials)
+    for k, (rule, p) in enumerate(zip(rules, partials)):
+        value = _evaluate(rule)
+        assert math.isclose(value, p, rel_tol=1e-9, abs_tol=1e-12), (
+            f"{name}{point}: rule for arg {k} gives {value!r}, partials give {p!r}")
+        if isinstance(rule, Expr):
+            assert math.isclose(_evaluate(simplify(rule)), p, rel_tol=1e-9, abs_tol=1e-12)
 
 
-@pytest.mark.parametrize("text, value", [
-    ("2 > 1", 1.0), ("1 > 2", 0.0), ("1 > 1", 0.0), ("1 >= 1", 1.0), ("1 < 2", 1.0),
-    ("2 <= 1", 0.0), ("1 + 1 > 1", 1.0), ("(1 > 0) * 3", 3.0), ("-(2 < 1)", 0.0),
-    ("(1 > 0) - (1 < 0)", 1.0), ("(1 < 2) < 1", 0.0),
-])
-def test_comparisons_as_python_has_them(text, value):
-    from gradcli.syntax import parse
-
-    (statement,) = parse(text)
-    assert evaluate_constant(statement.expr) == value
-    assert float(eval(text)) == value
-    # Printed back, the text parses to the same value (comparisons never print as a chain).
-    (again,) = parse(to_text(statement.expr))
-    assert evaluate_constant(again.expr) == value
+def test_local_rules_use_the_labels():
+    rules = local_rules("mul", Expr("name", name="f"), [Expr("name", name="q"), Expr("name", name="z")])
+    from gradcli.printer import to_text
+    assert [to_text(r) for r in rules] == ["z", "q"]
+    (square,) = local_rules("pow", Expr("name", name="s"),
+                            [Expr("name", name="xpy"), Expr("number", value=2.0)])[:1]
+    assert to_text(square) == "2 * xpy"
 
 
-def test_comparisons_do_not_chain():
-    from gradcli.errors import InputError
-    from gradcli.syntax import parse
+# ------------------------------------------------------------ conventions at kinks
 
-    with pytest.raises(InputError) as caught:
-        parse("x < y < z")
-    assert caught.value.span.start == 6
-    assert to_text(parse("(x < y) < z")[0].expr) == "(x < y) < z"
-    assert to_text(parse("x < (y < z)")[0].expr) == "x < (y < z)"
+def test_relu_derivative_at_zero_is_zero():
+    assert OPS["relu"].partials(0.0, 0.0) == (0.0,)
+    result = gradcli.grad("relu(x)", x=0)
+    assert result.gradients == {"x": 0.0}
+    assert [w["kind"] for w in result.warnings] == ["kink"]
 
 
-def test_a_mask_blocks_the_gradient_and_warns_at_equality():
-    rep = compute("(x > 0) * y", {"x": 2.0, "y": 3.0})
-    assert rep.value == 3.0 and rep.gradients == {"x": 0.0, "y": 1.0}
-    assert not rep.warnings
-    tie = compute("(x >= y) * x", {"x": 1.0, "y": 1.0})
-    assert tie.gradients == {"x": 1.0, "y": 0.0}
-    assert any(">= jumps where its sides are equal" in str(w) for w in tie.warnings)
+def test_abs_derivative_at_zero_is_zero():
+    assert OPS["abs"].partials(0.0, 0.0) == (0.0,)
+    result = gradcli.grad("abs(x)", x=0)
+    assert result.gradients == {"x": 0.0}
+    assert result.warnings and result.warnings[0]["kind"] == "kink"
 
 
-@pytest.mark.parametrize("program, message, column, width", [
-    ("x < y < 1", "comparisons do not chain", 7, 1),
-    ("x >= y >= 1", "comparisons do not chain", 8, 2),
-    ("x == y", "'==' and '!=' are not part of the language", 3, 2),
-    ("f = x != y", "'==' and '!=' are not part of the language", 7, 2),
-    ("x > ", "an operand is missing", 5, 1),
-])
-def test_comparison_errors_point_at_the_operator(program, message, column, width, capsys):
-    from gradcli.cli import main
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_tie_sends_everything_to_the_first_argument(name):
+    op = OPS[name]
+    assert op.partials(2.0, 2.0, 2.0) == (1.0, 0.0)
+    assert op.partials(2.0, 1.0 if name == "max" else 3.0, 2.0, 2.0) == (0.0, 1.0, 0.0)
+    result = gradcli.grad(f"{name}(x, y, z)", x=1, y=1, z=1)
+    assert result.gradients == {"x": 1.0, "y": 0.0, "z": 0.0}
+    assert [w["kind"] for w in result.warnings] == ["tie"]
 
-    status = main([program, "x=1", "y=2"])
-    err = capsys.readouterr().err
-    assert status == 2 and message in err
-    assert f"at line 1, column {column}:" in err
-    assert err.splitlines()[-1] == " " * (4 + column - 1) + "^" * width
+
+def test_max_with_zero_at_zero_differs_from_relu():
+    """max(x, 0) at x = 0 is a tie: x, the first argument, gets 1; relu'(0) is 0."""
+    tie = gradcli.grad("max(x, 0)", x=0)
+    assert tie.gradients["x"] == 1.0
+    assert tie.warnings[0]["kind"] == "tie"
+    assert gradcli.grad("relu(x)", x=0).gradients["x"] == 0.0
+    # The other order gives the whole gradient to the constant.
+    assert gradcli.grad("max(0, x)", x=0).gradients["x"] == 0.0
+
+
+def test_no_kink_warning_away_from_the_kink():
+    assert gradcli.grad("relu(x) + abs(x) + max(x, y)", x=1, y=2).warnings == ()
+
+
+@pytest.mark.parametrize("name", ["step", "sign"])
+def test_jumps_have_zero_derivative_and_a_warning_at_zero(name):
+    assert OPS[name].partials(OPS[name].forward(0.0), 0.0) == (0.0,)
+    assert OPS[name].kink(OPS[name].forward(0.0), 0.0)
+    assert OPS[name].kink(OPS[name].forward(1.0), 1.0) is None
+
+
+def test_pow_with_negative_base_and_integer_exponent():
+    op = OPS["pow"]
+    dx, dy = op.partials(op.forward(-2.0, 3.0), -2.0, 3.0)
+    assert dx == 12.0
+    assert math.isnan(dy)          # x^y ln x has no real value at x < 0
+
+
+def test_pow_at_zero_base():
+    op = OPS["pow"]
+    assert op.forward(0.0, 0.0) == 1.0
+    assert op.partials(0.0, 0.0, 2.0) == (0.0, 0.0)
+    assert op.partials(0.0, 0.0, 1.0) == (1.0, 0.0)
+    assert op.partials(1.0, 0.0, 0.0)[0] == 0.0
+    assert math.isinf(op.partials(0.0, 0.0, 0.5)[0])
+
+
+def test_sqrt_derivative_at_zero_is_infinite():
+    assert OPS["sqrt"].partials(0.0, 0.0) == (math.inf,)
+
+
+@pytest.mark.parametrize("x", [-1000.0, -745.0, 745.0, 1000.0])
+def test_sigmoid_and_softplus_are_stable_far_out(x):
+    s = OPS["sigmoid"].forward(x)
+    assert 0.0 <= s <= 1.0
+    assert math.isfinite(OPS["softplus"].forward(x))
+    (d,) = OPS["sigmoid"].partials(s, x)
+    assert d == 0.0 or d < 1e-300

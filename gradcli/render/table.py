@@ -35,8 +35,8 @@ class ReportTable:
         cells = []
         for row in shown:
             if isinstance(row, Gap):
-                cells.append((Text(f"… {row.hidden:,} nodes not shown (--all shows every row)",
-                                   style=DIM), "", "", "", "", ""))
+                # Short enough for the node column; the notes below say how to see them.
+                cells.append((Text(f"… {row.hidden:,} nodes", style=DIM), "", "", "", "", ""))
                 continue
             flag = "!" if row.flagged else ""   # a warning concerns the node's derivatives
             node = Text(row.node, style="bold" if row.op != "input" and row.node[:1] != "#"
@@ -106,6 +106,9 @@ class ReportTable:
         if any(row.contributions for row in shown if not isinstance(row, Gap)):
             notes.append("← from: a value used more than once gets a gradient from each use; "
                          "they add up at the fork.")
+        gaps = [row.hidden for row in shown if isinstance(row, Gap)]
+        if gaps:
+            notes.append(f"… {gaps[0]:,} nodes in the middle are not shown (--all shows every row).")
         if hidden:
             notes.append(f"{hidden} constant node{'s' if hidden != 1 else ''} not shown "
                          "(--all shows them).")

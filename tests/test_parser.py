@@ -1,0 +1,351 @@
+"""The language's surface: numbers, names, precedence, statements, and every syntax error."""
+
+from __future__ import annotations
+
+import pytest
+
+import gradcli
+from gradcli.errors import GradcliError, InputError
+from gradcli.printer import to_text
+from gradcli.syntax import parse
+
+
+def expr_of(source: str):
+    statements = parse(source)
+    assert len(statements) == 1 and statements[0].kind == "expr"
+    return statements[0].expr
+
+
+def shape(expr) -> str:
+    """The tree fully parenthesised, so precedence is visible in one string."""
+    if expr.kind == "number":
+        return repr(expr.value)
+    if expr.kind == "name":
+        return expr.name
+    if expr.kind == "call":
+        return f"{shape(expr.args[0])}({', '.join(shape(a) for a in expr.args[1:])})"
+    if expr.kind == "attr":
+        return f"{shape(expr.args[0])}.{expr.name}"
+    return f"{expr.kind}({', '.join(shape(a) for a in expr.args)})"
+
+
+def error_of(source: str, **bindings) -> GradcliError:
+    with pytest.raises(GradcliError) as info:
+        gradcli.grad(source, **bindings)
+    return info.value
+
+
+# ------------------------------------------------------------------ numbers and names
+
+@pytest.mark.parametrize("text, value", [
+    ("3", 3.0), ("0.5", 0.5), (".5", 0.5), ("1e-3", 1e-3), ("2.5E+3", 2500.0), ("3.", 3.0),
+    ("1E5", 1e5), ("007", 7.0), ("0.1", 0.1),
+])
+def test_numbers(text, value):
+    expr = expr_of(text)
+    assert expr.kind == "number" and expr.value == value
+    assert (expr.start, expr.end) == (0, len(text))
+
+
+@pytest.mark.parametrize("name", ["x", "w0", "x_1", "theta", "_t", "X2y"])
+def test_names(name):
+    expr = expr_of(name)
+    assert expr.kind == "name" and expr.name == name
+
+
+# ------------------------------------------------------------------ precedence
+
+@pytest.mark.parametrize("source, tree", [
+    ("-x^2", "neg(pow(x, 2.0))"),
+    ("-x**2", "neg(pow(x, 2.0))"),
+    ("2^-1", "pow(2.0, neg(1.0))"),
+    ("2**-x", "pow(2.0, neg(x))"),
+    ("a^b^c", "pow(a, pow(b, c))"),
+    ("a**b**c", "pow(a, pow(b, c))"),
+    ("a^b**c", "pow(a, pow(b, c))"),
+    ("a-b-c", "sub(sub(a, b), c)"),
+    ("a/b/c", "div(div(a, b), c)"),
+    ("a+b*c", "add(a, mul(b, c))"),
+    ("(a+b)*c", "mul(add(a, b), c)"),
+    ("-a*b", "mul(neg(a), b)"),
+    ("--a", "neg(neg(a))"),
+    ("+a-b", "sub(pos(a), b)"),
+    ("a*-b", "mul(a, neg(b))"),
+    ("2*x^3", "mul(2.0, pow(x, 3.0))"),
+    ("-2^2", "neg(pow(2.0, 2.0))"),
+    ("exp(x)^2", "pow(exp(x), 2.0)"),
+    ("math.exp(-x)", "math.exp(neg(x))"),
+])
+def test_precedence(source, tree):
+    assert shape(expr_of(source)) == tree
+
+
+def test_caret_is_power_never_xor():
+    assert gradcli.grad("2^3").value == 8.0          # XOR would give 1
+    assert gradcli.grad("2^3^2").value == 512.0      # right-associative: 2^(3^2)
+    assert gradcli.grad("-x^2", x=3).value == -9.0
+    assert gradcli.grad("2^-1").value == 0.5
+
+
+# ------------------------------------------------------------------ statements and layout
+
+def test_newlines_inside_brackets_continue_the_line():
+    statements = parse("y = (x +\n  1)\nz = max(y,\n\n  2)\n")
+    assert [s.name for s in statements] == ["y", "z"]
+    assert gradcli.grad("y = (x +\n  1)\nz = max(y,\n\n  2)\n", x=5).value == 6.0
+
+
+def test_backslash_continues_a_line():
+    assert [s.name for s in parse("y = x + \\\n    1\nz = y")] == ["y", "z"]
+    assert gradcli.grad("y = x + \\\n 1", x=1).value == 2.0
+
+
+def test_backslash_not_at_end_of_line():
+    error = error_of("x \\ y", x=1)
+    assert "backslash" in error.message and error.line_column == (1, 3)
+
+
+def test_semicolons_and_a_trailing_semicolon():
+    assert [s.name for s in parse("x = 2; y = x*3;")] == ["x", "y"]
+    assert [s.name for s in parse("x = 2;;\n;y = x")] == ["x", "y"]
+    assert gradcli.grad("x = 2; y = x*3;").value == 6.0
+
+
+def test_comments_with_any_text():
+    source = "x = 2  # ここはコメント: σ(x) × −1 ÷ ² √ [bold] \x7f\ny = x^2  # 二乗 😀\n# 終わり"
+    result = gradcli.grad(source)
+    assert (result.value, result.gradients) == (4.0, {"x": 4.0})
+
+
+def test_crlf_line_endings():
+    result = gradcli.grad("x = 1\r\ny = x * 2 # c\r\nz = (y +\r\n 1)\r\n")
+    assert (result.value, result.gradients) == (3.0, {"x": 2.0})
+
+
+def test_utf8_bom_is_tolerated_and_keeps_offsets():
+    statements = parse("\ufeffx = 1\ny = x*3")
+    assert statements[0].name_start == 1      # the BOM still counts as one character
+    assert gradcli.grad("\ufeffx = 1\ny = x*3").value == 3.0
+    error = error_of("\ufeffy = x +")
+    assert error.line_column == (1, 9)
+
+
+def test_blank_lines_and_indentation():
+    assert gradcli.grad("\n\n   x = 2\n\n\t y = x*x\n\n").value == 4.0
+
+
+# ------------------------------------------------------------------ imports and prefixes
+
+@pytest.mark.parametrize("line", ["import math", "import numpy as np", "import numpy"])
+def test_accepted_imports(line):
+    assert gradcli.grad(f"{line}\ny = x + 1", x=1).value == 2.0
+
+
+@pytest.mark.parametrize("line", ["import os", "import math as m", "import numpy as npy",
+                                  "import os.path", "import sys"])
+def test_other_imports_are_refused(line):
+    error = error_of(f"{line}\ny = x + 1", x=1)
+    assert isinstance(error, InputError)
+    assert "only 'import math' and 'import numpy as np'" in error.message
+    assert error.line_column[0] == 1
+
+
+def test_from_import_is_refused():
+    error = error_of("from math import exp\nexp(x)", x=1)
+    assert "'from ... import' is not" in error.message
+    assert error.line_column == (1, 1)
+
+
+@pytest.mark.parametrize("source", ["math.exp(x)", "np.exp(x)", "numpy.exp(x)", "exp(x)"])
+def test_module_prefixes_on_functions(source):
+    assert gradcli.grad(source, x=0).value == 1.0
+
+
+@pytest.mark.parametrize("source, value", [("math.pi", 3.141592653589793), ("np.e", 2.718281828459045),
+                                           ("numpy.pi", 3.141592653589793), ("pi", 3.141592653589793)])
+def test_module_prefixes_on_constants(source, value):
+    assert gradcli.grad(f"x * {source}", x=1).value == value
+
+
+def test_aliases_ln_and_pow():
+    assert gradcli.grad("ln(x)", x=1).value == 0.0
+    assert gradcli.grad("pow(x, 3)", x=2).gradients == {"x": 12.0}
+
+
+def test_unknown_prefixed_constant():
+    error = error_of("math.tau * x", x=1)
+    assert "math.tau" in error.message and error.line_column == (1, 6)
+
+
+# ------------------------------------------------------------------ syntax errors
+
+def rendered(source: str, **bindings) -> tuple[str, GradcliError]:
+    error = error_of(source, **bindings)
+    assert error.exit_code == 2
+    return error.render(), error
+
+
+def caret_under(text: str) -> tuple[str, str]:
+    """The source line and caret line of a rendered error."""
+    lines = text.split("\n")
+    return lines[-2][4:], lines[-1][4:]
+
+
+def test_unclosed_bracket_points_at_the_opening():
+    text, error = rendered("y = exp((x + 1)\n", x=1)
+    assert "'(' is never closed" in error.message
+    assert error.line_column == (1, 8)
+    assert caret_under(text) == ("y = exp((x + 1)", "       ^")
+
+
+def test_unclosed_bracket_on_an_earlier_line():
+    text, error = rendered("x = 1\ny = (x +\n1")
+    assert error.message == "'(' is never closed"
+    assert error.line_column == (2, 5)
+    assert "line 2, column 5" in text
+
+
+def test_unmatched_closing_bracket():
+    text, error = rendered("x + 1)", x=1)
+    assert "unmatched ')'" in error.message
+    assert caret_under(text) == ("x + 1)", "     ^")
+
+
+@pytest.mark.parametrize("source, column", [("x +", 4), ("x * (", 6), ("y = ", 5), ("x ^", 4)])
+def test_missing_operand(source, column):
+    _, error = rendered(source, x=1)
+    assert "operand is missing" in error.message
+    assert error.line_column == (1, column)
+
+
+def test_missing_operand_before_a_closing_bracket():
+    _, error = rendered("exp(x + )", x=1)
+    assert "expected a number, a name or '(' here, not ')'" in error.message
+    assert error.line_column == (1, 9)
+
+
+@pytest.mark.parametrize("source, column", [("x y", 3), ("3 4", 3), ("2 x", 3), ("x = 1 2", 7)])
+def test_two_operands_without_an_operator(source, column):
+    text, error = rendered(source, x=1, y=1)
+    assert "an operator (such as '*')" in error.message
+    assert error.line_column == (1, column)
+    assert caret_under(text)[1] == " " * (column - 1) + "^"
+
+
+@pytest.mark.parametrize("source, word, column", [
+    ("def f(x): return x", "def", 1),
+    ("lambda x: x", "lambda", 1),
+    ("return x", "return", 1),
+    ("for i in x", "for", 1),
+    ("while x", "while", 1),
+    ("if x", "if", 1),
+    ("x if y else z", "if", 3),
+    ("not x", "not", 1),
+    ("x and y", "and", 3),
+    ("y = x or 1", "or", 7),
+    ("a = 1; del a", "del", 8),
+])
+def test_python_keywords(source, word, column):
+    text, error = rendered(source, x=1)
+    assert f"gradcli is not Python: '{word}'" in error.message
+    assert error.line_column == (1, column)
+    assert caret_under(text)[1] == " " * (column - 1) + "^" * len(word)
+
+
+def test_print_gets_a_hint():
+    text, error = rendered("x = 2\nprint(x)")
+    assert "print is not needed" in error.message
+    assert error.line_column == (2, 1)
+    assert caret_under(text) == ("print(x)", "^^^^^")
+
+
+@pytest.mark.parametrize("char, suggestion", [
+    ("\u2212", "'-'"), ("\u00d7", "'*'"), ("\u00b7", "'*'"), ("\u00f7", "'/'"), ("\u2013", "'-'"),
+    ("\u00b2", "'^2'"), ("\u221a", "sqrt(...)"), ("\uff0b", "'+'"), ("\uff0a", "'*'"),
+    ("\u00a0", "a plain space"),
+])
+def test_non_ascii_lookalikes_suggest_ascii(char, suggestion):
+    source = f"y = x {char} 2" if char not in "\u00b2\u221a" else f"y = x{char}"
+    text, error = rendered(source, x=1)
+    assert "non-ASCII character" in error.message
+    assert f"U+{ord(char):04X}" in error.message
+    assert error.message.endswith(f"use {suggestion}")
+    where = source.index(char)
+    assert error.line_column == (1, where + 1)
+    assert caret_under(text)[1].startswith(" " * where + "^")
+
+
+def test_fullwidth_letter_is_named_and_suggested():
+    _, error = rendered("\uff58 + 1")
+    assert "FULLWIDTH LATIN SMALL LETTER X" in error.message and error.message.endswith("use 'x'")
+
+
+def test_other_non_ascii_is_named_without_a_suggestion():
+    _, error = rendered("y = x \u2603 2", x=1)
+    assert "U+2603 SNOWMAN" in error.message and "use" not in error.message
+
+
+def test_non_ascii_names_are_refused():
+    _, error = rendered("θ = 1")
+    assert "GREEK SMALL LETTER THETA" in error.message
+
+
+def test_caret_counts_wide_characters_as_two_cells():
+    text, _ = rendered("ｘ＋1")
+    assert caret_under(text)[1] == "^^"
+
+
+@pytest.mark.parametrize("source", ["x \x1b[31m", "x\x07 + 1", "x + 1\x00", "x +# \x1b[2J\n"])
+def test_control_characters_are_never_echoed_raw(source):
+    text, error = rendered(source, x=1)
+    for ch in "\x1b\x07\x00":
+        assert ch not in text
+    assert error.line_column is not None
+
+
+def test_control_character_is_named():
+    _, error = rendered("x \x1b", x=1)
+    assert "control character U+001B" in error.message
+
+
+def test_strings_and_matrix_product():
+    assert "no strings" in rendered("'a'")[1].message
+    assert "'@'" in rendered("a @ b")[1].message
+
+
+def test_comparison_is_not_part_of_the_language():
+    _, error = rendered("x == 1", x=1)
+    assert error.line_column == (1, 4)
+
+
+def test_error_render_has_line_and_caret():
+    text, _ = rendered("x = 1\ny = x +\n")
+    lines = text.split("\n")
+    assert lines[0].startswith("error: ")
+    assert lines[1] == "  at line 2, column 8:"
+    assert lines[2] == "    y = x +"
+    assert lines[3] == "           ^"
+
+
+def test_a_huge_literal_is_refused_quickly_with_a_short_caret():
+    text, error = rendered("1" * 5000)
+    assert "too large for a float64" in error.message
+    assert max(len(line) for line in text.split("\n")) < 400
+
+
+def test_array_forms_parse_but_are_refused_when_lowered():
+    for source in ("[x]", "x[1]", "x.T", "np.sum(x, axis=1)", "max(*x)"):
+        error = error_of(source, x=1)
+        assert error.exit_code == 2 and error.line_column is not None, source
+
+
+def test_augmented_assignment_is_refused():
+    _, error = rendered("x = 1\nx += 1")
+    assert "'+='" in error.message and error.line_column == (2, 1)
+
+
+def test_printer_output_parses_back():
+    for source in ("-x^2", "(a - b) - (c - d)", "a / (b * c)", "2^-x", "(-2)^x", "-(a + b)",
+                   "exp(-x) * sin(y)^2", "a^(b^c)", "(a^b)^c", "max(a, -b, c)"):
+        tree = expr_of(source)
+        assert shape(expr_of(to_text(tree))) == shape(tree), source
