@@ -147,7 +147,7 @@ def read_program(path: str, what: str = "a program file") -> tuple[str, str]:
     if path == "-":
         if sys.stdin is None:
             raise InputError("standard input is closed, so there is no program to read")
-        return _read_text(sys.stdin.buffer, "<stdin>"), "<stdin>"
+        return _read_stdin(), "<stdin>"
     try:
         with open(path, "rb") as f:
             return _read_text(f, path), path
@@ -177,6 +177,13 @@ def _read_text(stream, name: str) -> str:
                              "gradcli will read")
         chunks.append(chunk)
     return b"".join(chunks).decode("utf-8", "surrogateescape")
+
+
+def _read_stdin() -> str:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:      # a text stream without bytes underneath (an embedding program)
+        return sys.stdin.read()
+    return _read_text(stream, "<stdin>")
 
 
 def _stdin_is_piped() -> bool:
@@ -217,15 +224,15 @@ def split_program(file, words) -> tuple[str, str | None, list[str]]:
         return text, name, list(words)
     first_is_binding = bool(words) and BINDING.match(words[0]) is not None
     if (not words or first_is_binding) and _stdin_is_piped():
-        text = _read_text(sys.stdin.buffer, "<stdin>")
+        text = _read_stdin()
         if text.strip() or not words:
             return text, "<stdin>", list(words)
     if not words:
         raise InputError("no program: give an expression (gradcli '(x+y)*z' x=-2 y=5 z=-4), "
                          "a file with -f, or pipe a program to standard input")
-    if all(BINDING.match(word) for word in words):
-        # `gradcli x=-2 y=5`: the expression was forgotten (a one-statement `x = 3` program
-        # would be pointless anyway).
+    if len(words) > 1 and all(re.fullmatch(r"[A-Za-z_]\w*=[^=;\s]+", word) for word in words):
+        # `gradcli x=-2 y=5`: the expression was forgotten (a program `x=-2` followed by
+        # bindings could only fail with a stranger message).
         raise InputError(f"no expression: {words[0]!r} is a binding; give the expression first, "
                          f"as in gradcli '(x+y)*z' {' '.join(words)}")
     return words[0], None, list(words[1:])
@@ -350,6 +357,10 @@ def _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet
     if quiet and not (expect or gradcheck or at_file):
         raise InputError("--quiet needs --expect, --gradcheck or --at-file: it prints nothing and "
                          "only sets their exit status")
+
+
+# cleandoc first: appended unindented text would stop click from dedenting the docstring.
+one_liner.help = inspect.cleandoc(one_liner.help) + "\n\n" + EPILOG_CONVENTIONS
 
 
 # ------------------------------------------------------------------ dispatch
@@ -509,7 +520,7 @@ def _click_error(e: click.ClickException) -> GradcliError:
     if isinstance(e, click.UsageError):
         where = context.command_path if context is not None else "gradcli"
         message = f"{message[0].lower() + message[1:] if message else message}".rstrip(".")
-        message += f"; see {where} --help"
+        message += f" (see {where} --help)"
     return GradcliError(message, exit_code=e.exit_code)
 
 
@@ -537,4 +548,7 @@ def run() -> None:
         status = int(ExitStatus.INTERRUPTED)
     # Everything is written and flushed, and gradcli registers no exit handlers: skip the
     # interpreter's teardown of every module and object, a noticeable part of a one-liner.
-    os._exit(status)
+    _exit(status)
+
+
+_exit = os._exit     # tests put sys.exit here: os._exit would end the test run itself

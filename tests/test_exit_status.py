@@ -14,7 +14,7 @@ from gradcli.errors import (CheckFailed, ExitStatus, GradcliError, InputError, I
 def test_the_codes():
     assert {s.name: int(s) for s in ExitStatus} == {
         "OK": 0, "CHECK_FAILED": 1, "BAD_INPUT": 2, "MATH_ERROR": 3, "MISSING_PROGRAM": 4,
-        "INTERNAL_ERROR": 70, "INTERRUPTED": 130}
+        "INTERNAL_ERROR": 70, "OUTPUT_ERROR": 74, "INTERRUPTED": 130}
     assert [cls("m").exit_code for cls in (CheckFailed, InputError, MathError, MissingProgram,
                                            InternalError)] == [1, 2, 3, 4, 70]
     assert GradcliError("m", exit_code=5).exit_code == 5
@@ -110,7 +110,11 @@ def test_broken_pipe_in_process_is_quiet(cli, monkeypatch):
 
 
 def test_run_exits_with_mains_status(monkeypatch):
+    import sys
+
     import gradcli.cli as cli_module
+
+    monkeypatch.setattr(cli_module, "_exit", sys.exit)
 
     monkeypatch.setattr(cli_module, "main", lambda: 3)
     with pytest.raises(SystemExit) as info:

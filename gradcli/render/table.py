@@ -104,8 +104,7 @@ class ReportTable:
 
         notes = [f"local = ∂node/∂input; downstream = ∂{out}/∂node × local, sent to that input."]
         if any(row.contributions for row in shown if not isinstance(row, Gap)):
-            notes.append("← from: a value used more than once gets a gradient from each use; "
-                         "they add up at the fork.")
+            notes.append("← from: each use of a value sends back a gradient; at a fork they add up.")
         gaps = [row.hidden for row in shown if isinstance(row, Gap)]
         if gaps:
             notes.append(f"… {gaps[0]:,} nodes in the middle are not shown (--all shows every row).")
