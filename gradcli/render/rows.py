@@ -104,6 +104,19 @@ def make_row(report, node: int) -> Row:
     return row
 
 
+def place(report, node: int) -> str:
+    """How a warning names its node: as the table's node column shows it (a name, the text,
+    or the #id of an unnamed node whose text the table cuts)."""
+    shown = make_row(report, node).node
+    if shown.startswith("#"):
+        return shown.split(" ", 1)[0]
+    return shown
+
+
+def warning_lines(report, prefix: str = "!") -> list[str]:
+    return [f"{prefix} {w['message']} (at {place(report, w['node'])})." for w in report.warnings]
+
+
 def rows(report, settings: Settings) -> tuple[list, int]:
     """The rows to show, with a Gap where a huge table is cut; and how many constants were left out."""
     graph = report.graph
