@@ -76,7 +76,8 @@ class Op:
     branch: Callable[..., object] | None = None
     # domain(*args) -> why the forward function refused these arguments.
     domain: Callable[..., str] | None = None
-    # How the gate passes gradients back, in the words of the CS231n note.
+    # How the gate passes gradients back, in the words of the CS231n note; {0}, {1} stand for
+    # the operands as the explanation names them (never a fixed x or y, which may clash).
     gate: str = ""
     summary: str = ""
     extra: dict = field(default_factory=dict)
@@ -485,7 +486,7 @@ _TABLE: list[Op] = [
            summary="a + b", exact=operator.add, exact_partials=lambda ans, a, b: (1, 1),
            array_forward=operator.add, vjp=lambda g, ans, a, b: (g, g)),
     _infix("sub", operator.sub, lambda ans, a, b: (1.0, -1.0), lambda ans, a, b: (1, -1),
-           "-", SUM, latex="-", gate="passes the gradient unchanged to a and negated to b",
+           "-", SUM, latex="-", gate="passes the gradient unchanged to {0} and negated to {1}",
            summary="a - b", exact=operator.sub, exact_partials=lambda ans, a, b: (1, -1),
            array_forward=operator.sub, vjp=lambda g, ans, a, b: (g, lambda: -g)),
     _infix("mul", operator.mul, lambda ans, a, b: (b, a), lambda ans, a, b: (b, a),
@@ -496,7 +497,8 @@ _TABLE: list[Op] = [
     _infix("div", _div, lambda ans, a, b: (1.0 / b, -ans / b),
            lambda ans, a, b: (1 / b, -a / b ** 2),
            "/", PRODUCT, latex=r"\frac", domain=lambda a, b: "division by zero",
-           gate="sends the gradient divided by b to a, and -a/b² times it to b",
+           gate="divides the gradient by {1} for the numerator {0}, and scales it by -{0}/{1}² for "
+                "the denominator {1}",
            summary="a / b", exact=lambda a, b: a / b if b else None,
            exact_partials=lambda ans, a, b: (1 / b, -ans / b),
            array_forward=operator.truediv,
@@ -504,7 +506,8 @@ _TABLE: list[Op] = [
     _infix("pow", _pow, _pow_partials,
            lambda ans, x, y: (y * x ** (y - 1), ans * call("log", x)),
            "^", POWER, latex="^", domain=_pow_domain,
-           gate="scales the gradient by y·x^(y-1) for the base (and x^y·ln x for the exponent)",
+           gate="scales the gradient by {1}·{0}^({1}-1) for the base {0} (and by {0}^{1}·ln {0} "
+                "for the exponent {1})",
            summary="x ^ y, also written x ** y or pow(x, y)", python="**",
            exact=_exact_pow, exact_partials=_exact_pow_partials, exact_bits=_exact_pow_bits,
            array_forward=lambda x, y: np.power(x, y), vjp=_a_pow_vjp),
