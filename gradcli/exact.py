@@ -369,8 +369,10 @@ class ExactTable:
         yield table
         yield _summary(out, show(result.values[graph.output], report.value, precision), "green")
         for name, node in graph.inputs.items():
-            yield _summary(f"∂{out}/∂{name}", show(result.grads[node], report.grads[node],
-                                                    precision), "red")
+            text = show(result.grads[node], report.grads[node], precision)
+            if result.grads[node] is None and not math.isfinite(report.grads[node]):
+                text += "!"
+            yield _summary(f"∂{out}/∂{name}", text, "red")
         notes = []
         if any(v is None for v in result.values) or any(g is None for g in result.grads):
             notes.append(NOTE)

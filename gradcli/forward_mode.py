@@ -173,5 +173,7 @@ class ForwardTable:
                                 (format_number(col[graph.output], precision), "red"),
                                 f" (forward mode; reverse mode gives "
                                 f"{format_number(report.gradients[name], precision)})")
-        yield Text("∂/∂x is ∂node/∂x: how each node moves with the input x.", style="dim")
+        first = names[0]
+        yield Text(f"∂/∂{first} is ∂node/∂{first}: how each node moves with the input {first}.",
+                   style="dim")
         yield Text(NOTE, style="dim")

@@ -449,6 +449,18 @@ def _exact_pow_bits(sizes, x, y):
     return sizes[0] * (abs(int(y)) + 1)
 
 
+def _exact_sqrt(x):
+    """The square root of a rational whose numerator and denominator are perfect squares."""
+    from fractions import Fraction
+
+    if x < 0:
+        return None
+    top, bottom = math.isqrt(x.numerator), math.isqrt(x.denominator)
+    if top * top != x.numerator or bottom * bottom != x.denominator:
+        return None
+    return Fraction(top, bottom)
+
+
 def _exact_first_winner(ans, *args):
     winner = args.index(ans)
     return tuple(1 if k == winner else 0 for k in range(len(args)))
@@ -548,6 +560,7 @@ _TABLE: list[Op] = [
            vjp=lambda g, ans, x: (g / (x * LN10),)),
     _unary("sqrt", math.sqrt, _safe_sqrt_partial, lambda ans, x: (0.5 / ans,), r"\sqrt{\cdot}",
            domain=lambda x: "sqrt is defined only for numbers >= 0", summary="square root",
+           exact=_exact_sqrt, exact_partials=lambda ans, x: (1 / (2 * ans) if ans else None,),
            array_forward=lambda x: np.sqrt(x),
            vjp=lambda g, ans, x: (g * 0.5 / ans,)),
     _unary("sin", math.sin, lambda ans, x: (math.cos(x),), lambda ans, x: (call("cos", x),),

@@ -82,7 +82,7 @@ def test_cli_exact_table_and_json(capsys):
 
 
 def test_a_partial_is_inexact_only_when_it_depends_on_an_inexact_value():
-    result = exact("x + sqrt(z)", {"x": "1", "z": "4"})
+    result = exact("x + sqrt(z)", {"x": "1", "z": "2"})
     graph = result.report.graph
     assert result.values[graph.output] is None                  # sqrt has no exact form here
     assert result.grads[graph.inputs["x"]] == 1                  # ∂(a + b)/∂a never needs b
@@ -131,3 +131,15 @@ def test_exact_goes_on_where_only_the_floats_overflow(capsys):
     # Without --exact the overflow is still an error; other maths errors are never excused.
     assert run(["x^1000", "x=3"], capsys)[0] == 3
     assert run(["log(x) + x^1000", "x=0", "--exact"], capsys)[0] == 3
+
+
+def test_sqrt_of_a_perfect_square_is_exact():
+    result = exact("sqrt(z) * x", {"z": "9/4", "x": "2"})
+    graph = result.report.graph
+    assert result.values[graph.output] == 3
+    assert result.grads[graph.inputs["z"]] == Fraction(2, 3)     # x / (2 sqrt(z))
+    result = exact("sqrt(z)", {"z": "2"})
+    assert result.values[result.report.graph.output] is None
+    result = exact("sqrt(z)", {"z": "0"})                          # 0 exactly; ∂ is infinite
+    assert result.values[result.report.graph.output] == 0
+    assert result.grads[result.report.graph.inputs["z"]] is None
