@@ -159,11 +159,11 @@ def wrap(prefix: str, text: str, width: int = WIDTH) -> str:
                 candidates.append((cut, depth, binding))
     lines, start, room = [], 0, width - len(prefix)
     while len(text) - start > room:
-        # The shallowest break in the line's second half (the furthest of those), else the
+        # The shallowest, loosest break past the line's first third (the furthest), else the
         # furthest that fits: a break between big terms reads better than one deep inside.
         fitting = [c for c in candidates
                    if start < c[0] and c[0] - start + (0 if c[1] else 2) <= room]
-        late = [c for c in fitting if c[0] - start >= room // 2]
+        late = [c for c in fitting if c[0] - start >= room // 3]
         best = min(late, key=lambda c: (c[1], c[2], -c[0])) if late else \
             (fitting[-1] if fitting else None)
         if best is None:                        # nothing fits: the first break after it

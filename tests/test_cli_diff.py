@@ -212,3 +212,25 @@ def test_a_program_without_inputs_says_so(capsys):
         "f = 1 + 2", "# the program has no inputs: it is a constant, with nothing to differentiate"]
     status, out, err = run(["diff", "1+2", "--format", "latex"], capsys)
     assert status == 0 and "% the program has no inputs" in out
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.sampled_from(["x", "y * z", "(x + y)", "exp(x - y)", "max(x, y, z)",
+                                 "-y", "1.5", "x / (y + 3)"]), min_size=1, max_size=40),
+       st.lists(st.sampled_from([" + ", " - ", " * ", " / "]), min_size=40, max_size=40),
+       st.booleans())
+def test_wrapped_text_fits_and_parses_to_the_same_value(terms, operators, bracket):
+    from gradcli.cli_diff import wrap
+
+    text = terms[0] + "".join(op + term for op, term in zip(operators, terms[1:]))
+    if bracket:
+        text = f"y * ({text})"
+    wrapped = wrap("∂f/∂x = ", text)
+    assert all(len(line) <= 80 for line in wrapped.splitlines())
+    body = wrapped.removeprefix("∂f/∂x = ")
+    point = {"x": 0.75, "y": -1.5, "z": 2.0}
+    try:
+        expected = evaluate(text, point)
+    except MathError:
+        assume(False)
+    assert evaluate(body, point) == expected
