@@ -144,9 +144,12 @@ def report_past_overflow(text, bindings, output, filename, error):
     from gradcli.sweep import _FAILURES, check_gradients
     from gradcli.syntax import parse
 
-    if "too large" not in error.message and "overflow" not in error.message:
-        raise error
-    graph = lower(parse(text), text, filename, output)     # parsed once already: cannot fail
+    from gradcli.graph import NeedsArrays
+
+    try:
+        graph = lower(parse(text), text, filename, output)     # parsed once already
+    except NeedsArrays:
+        raise InputError(NO_ARRAYS) from None
     bound = check_bindings(graph, dict(bindings or {}))
     values = array("d", graph.leaf_values)
     for name, value in bound.items():
@@ -186,6 +189,27 @@ def report_past_overflow(text, bindings, output, filename, error):
     report = Report(graph, values, grads, local, warnings, bound)
     report.float_failure = error
     return report
+
+
+NO_ARRAYS = ("--exact works on programs of numbers; this one uses arrays (their entries are "
+             "floats)")
+
+
+def exact_warnings(result) -> list[dict]:
+    """The float sweep's warnings that still hold: an infinite or undefined float derivative
+    whose exact value exists (1/x at x = 1e-300) is only a float overflow."""
+    report = result.report
+    graph = report.graph
+    kept = []
+    for warning in report.warnings:
+        node = warning["node"]
+        if warning["kind"] == "nonfinite-gradient" and result.grads[node] is not None:
+            continue
+        if warning["kind"] in ("infinite", "undefined") and all(
+                result.grads[a] is not None for a in graph.args(node) if graph.requires_grad[a]):
+            continue
+        kept.append(warning)
+    return kept
 
 
 class ExactResult:
@@ -278,6 +302,8 @@ def render_exact(report, settings, format_: str, tokens):
 
     if format_ not in ("table", "json"):
         raise InputError(f"--exact writes a table or JSON, not {format_}")
+    if getattr(report, "arrays", False):
+        raise InputError(NO_ARRAYS)
     texts = {}
     for token in tokens:
         match = BINDING.match(token)
@@ -309,7 +335,9 @@ def render_exact(report, settings, format_: str, tokens):
         data = {"value": item(result.values[graph.output], report.value),
                 "gradients": {name: item(result.grads[node], report.grads[node])
                               for name, node in graph.inputs.items()},
-                "nodes": nodes}
+                "nodes": nodes,
+                "warnings": [{"node": w["node"], "kind": w["kind"], "message": w["message"]}
+                             for w in exact_warnings(result)]}
         return json.dumps(data) + "\n", "text"
     return ExactTable(result, settings), "renderable"
 
@@ -354,7 +382,8 @@ class ExactTable:
         if limit is not None and len(shown) > limit:
             half = limit // 2
             shown = shown[:half] + [None] + shown[-half:]
-        flagged = {w["node"] for w in report.warnings}
+        warnings = exact_warnings(result)
+        flagged = {w["node"] for w in warnings}
         for node in shown:
             if node is None:
                 table.add_row(Text("… (--all shows every row)", style="dim"), "", "", "")
@@ -376,11 +405,13 @@ class ExactTable:
         notes = []
         if any(v is None for v in result.values) or any(g is None for g in result.grads):
             notes.append(NOTE)
-        failure = getattr(report, "float_failure", None)
-        if failure is not None:
+        overflowed = getattr(report, "float_failure", None) is not None or any(
+            q is not None and not math.isfinite(f)
+            for q, f in zip(result.values + result.grads, list(report.values) + list(report.grads)))
+        if overflowed:
             notes.append("The float sweep overflows here; the exact numbers above do not.")
         if notes:
             yield Text("\n".join(notes), style="dim")
-        lines = warning_lines(report)
+        lines = warning_lines(report, warnings=warnings)
         if lines:
             yield Text("\n".join(lines))

@@ -143,3 +143,20 @@ def test_sqrt_of_a_perfect_square_is_exact():
     result = exact("sqrt(z)", {"z": "0"})                          # 0 exactly; ∂ is infinite
     assert result.values[result.report.graph.output] == 0
     assert result.grads[result.report.graph.inputs["z"]] is None
+
+
+def test_float_only_infinities_are_not_warned_about(capsys):
+    # 1/x at 1e-300: the float derivative overflows, the exact one is -10^600.
+    status, out, err = run(["1/x", "x=1e-300", "--exact", "--color", "never"], capsys)
+    assert status == 0 and "!" not in out and "(601 digits)" in out
+    assert "float sweep overflows" in out
+    status, out, _ = run(["relu(x) + sqrt(z)", "x=0", "z=0", "--exact", "--format", "json"],
+                         capsys)
+    kinds = sorted(w["kind"] for w in json.loads(out)["warnings"])
+    assert kinds == ["infinite", "kink", "nonfinite-gradient"]
+
+
+def test_arrays_are_refused_plainly(capsys):
+    for program in ("sum(x*x)", "sum(x^1000)"):
+        status, out, err = run([program, "x=[3,2]", "--exact"], capsys)
+        assert status == 2 and "--exact works on programs of numbers" in err

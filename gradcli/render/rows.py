@@ -113,8 +113,9 @@ def place(report, node: int) -> str:
     return shown
 
 
-def warning_lines(report, prefix: str = "!") -> list[str]:
-    return [f"{prefix} {w['message']} (at {place(report, w['node'])})." for w in report.warnings]
+def warning_lines(report, prefix: str = "!", warnings=None) -> list[str]:
+    return [f"{prefix} {w['message']} (at {place(report, w['node'])})."
+            for w in (report.warnings if warnings is None else warnings)]
 
 
 def rows(report, settings: Settings) -> tuple[list, int]:
