@@ -107,10 +107,12 @@ def make_row(report, node: int) -> Row:
 def place(report, node: int) -> str:
     """How a warning names its node: as the table's node column shows it (a name, the text,
     or the #id of an unnamed node whose text the table cuts)."""
-    shown = make_row(report, node).node
-    if shown.startswith("#"):
-        return shown.split(" ", 1)[0]
-    return shown
+    graph = report.graph
+    if graph.names[node] is not None:
+        return graph.names[node]
+    if label(graph, node).startswith("#"):
+        return f"#{node}"       # the table prints "#id text…" for these
+    return node_text(graph, node, limit=NODE_LIMIT)
 
 
 def warning_lines(report, prefix: str = "!", warnings=None) -> list[str]:
