@@ -108,16 +108,17 @@ def intermediates_used(graph, nodes, derivatives) -> list:
             stack.extend(expr.args)
     if not names:
         return []
+    from gradcli.expr import Expr
+    from gradcli.graph import IDENTITY
+
     exprs = node_expressions(graph, keep_names=True)
-    written = node_expressions(graph)
     used = []
     for name in sorted(names, key=nodes.get):
         node = nodes[name]
-        # Its own definition: the node's expression with the names kept for its arguments.
+        # Its own definition: the node's op over its arguments, those written by their names.
         op = graph.ops[node]
-        args = graph.args(node)
-        definition = written[node] if op.name == "id" else \
-            type(exprs[node])(op.name, tuple(exprs[a] for a in args))
+        args = [exprs[a] for a in graph.args(node)]
+        definition = args[0] if op is IDENTITY else Expr(op.name, tuple(args))
         used.append((name, definition))
         names.update(n for n in _names_in(definition) if n in nodes and n not in graph.inputs)
     return used

@@ -7,8 +7,10 @@ power, pi) makes that value inexact: its float is shown, marked ≈, and so is
 everything computed from it. Sizes are estimated before each exact step, and a
 number that would need more than MAX_DIGITS digits falls back to its float the
 same way, so nothing hangs and nothing reaches Python's integer-to-string limit.
-The float report is computed first, so domain errors and overflow are reported
-exactly as without --exact (9^9^9^9 fails at once as a float overflow).
+The float report is computed first, so domain errors are reported exactly as
+without --exact. A float overflow is not an error here when the exact numbers
+asked for exist (x^1000 at x = 3); when one of them has no exact form
+(9^9^9^9, x^1000 + exp(x)) the float run's overflow error stands.
 """
 
 from __future__ import annotations
@@ -135,16 +137,13 @@ def report_past_overflow(text, bindings, output, filename, error):
     `error` is kept and raised by the renderer if the value or a gradient has no exact form.
     Anything else (a domain error, bad input) fails as without --exact.
     """
-    import math
     from array import array
 
     from gradcli.errors import GradcliError
-    from gradcli.graph import lower
+    from gradcli.graph import NeedsArrays, lower
     from gradcli.report import Report, check_bindings
     from gradcli.sweep import _FAILURES, check_gradients
     from gradcli.syntax import parse
-
-    from gradcli.graph import NeedsArrays
 
     try:
         graph = lower(parse(text), text, filename, output)     # parsed once already
