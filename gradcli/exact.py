@@ -362,7 +362,7 @@ class ExactTable:
         from rich.table import Table
         from rich.text import Text
 
-        from gradcli.render.rows import make_row, warning_lines
+        from gradcli.render.rows import node_label, warning_lines
 
         result, settings = self.result, self.settings
         report = result.report
@@ -392,7 +392,7 @@ class ExactTable:
             if grad and (node in flagged or (result.grads[node] is None
                                              and not math.isfinite(report.grads[node]))):
                 grad += "!"     # as in the float table: a warning concerns its derivatives
-            table.add_row(make_row(report, node).node, graph.ops[node].name,
+            table.add_row(node_label(graph, node), graph.ops[node].name,
                           show(result.values[node], report.values[node], precision), grad)
         yield table
         yield _summary(out, show(result.values[graph.output], report.value, precision), "green")

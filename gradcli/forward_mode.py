@@ -108,7 +108,7 @@ class ForwardTable:
         from rich.text import Text
 
         from gradcli.render import format_number
-        from gradcli.render.rows import make_row
+        from gradcli.render.rows import node_label
 
         report, settings = self.report, self.settings
         graph = report.graph
@@ -116,8 +116,10 @@ class ForwardTable:
         shown = [i for i in range(graph.output + 1)
                  if settings.show_all or graph.ops[i].name != "const"]
         limit = None if settings.show_all else settings.max_rows
+        hidden = 0
         if limit is not None and len(shown) > limit:
             half = limit // 2
+            hidden = len(shown) - 2 * half
             shown = shown[:half] + [None] + shown[-half:]
         names = list(self.cols)
         headers = [f"∂/∂{name}" for name in names]
@@ -126,8 +128,8 @@ class ForwardTable:
             if node is None:
                 rows.append(None)
                 continue
-            row = make_row(report, node)
-            rows.append((row.node, row.op, format_number(report.values[node], precision),
+            rows.append((node_label(graph, node), graph.ops[node].name,
+                         format_number(report.values[node], precision),
                          [format_number(col[node], precision) for col in self.cols.values()]))
         real = [r for r in rows if r is not None]
         node_width = min(NODE_MAX, max([4] + [len(r[0]) for r in real]))
@@ -160,8 +162,8 @@ class ForwardTable:
                                  min_width=widths[k])
             for row in rows:
                 if row is None:
-                    table.add_row(Text("… (--all shows every row)", style="dim", no_wrap=True,
-                                       overflow="ellipsis"), "", "", *["" for _ in group])
+                    table.add_row(Text(f"… {hidden:,} more", style="dim"), "", "",
+                                  *["" for _ in group])
                     continue
                 table.add_row(row[0], row[1], row[2], *[row[3][k] for k in group])
             if number:
@@ -173,6 +175,8 @@ class ForwardTable:
                                 (format_number(col[graph.output], precision), "red"),
                                 f" (forward mode; reverse mode gives "
                                 f"{format_number(report.gradients[name], precision)})")
+        if hidden:
+            yield Text(f"{hidden:,} nodes not shown (--all shows every row).", style="dim")
         first = names[0]
         yield Text(f"∂/∂{first} is ∂node/∂{first}: how each node moves with the input {first}.",
                    style="dim")

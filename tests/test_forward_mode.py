@@ -146,3 +146,11 @@ def test_five_columns_fit_one_table_at_80_by_shortening_labels():
                                 "∂/∂w2"]
     assert "-0.1966   0.3932  -0.3932  -0.5898   0.1966" in text
     assert "…" in text                             # the long node labels gave way
+
+
+def test_a_cut_forward_table_says_how_many_rows_it_hides():
+    program = "+".join(f"a{i}*b{i}" for i in range(40))
+    bindings = {f"{v}{i}": 1.0 for i in range(40) for v in "ab"}
+    _, text = _forward_text(program, bindings, ["a0", "b39"], 80)
+    assert "… 99 more" in text and "99 nodes not shown (--all shows every row)." in text
+    assert all(len(line) <= 80 for line in text.splitlines())

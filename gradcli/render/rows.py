@@ -53,15 +53,19 @@ def _leaf(report, node: int) -> Expr:
     return Expr("label", name=label(graph, node))
 
 
+def node_label(graph, node: int) -> str:
+    """The node column's text: a name, the node's text, or "#id text" where a label is an id."""
+    name = graph.names[node]
+    if name is not None:
+        return name
+    text = node_text(graph, node, limit=NODE_LIMIT)
+    return f"#{node} {text}" if label(graph, node).startswith("#") else text
+
+
 def make_row(report, node: int) -> Row:
     graph = report.graph
     op = graph.ops[node]
-    name = graph.names[node]
-    if name is not None:
-        shown = name
-    else:
-        text = node_text(graph, node, limit=NODE_LIMIT)
-        shown = f"#{node} {text}" if label(graph, node).startswith("#") else text
+    shown = node_label(graph, node)
     grad = report.grads[node] if graph.requires_grad[node] else None
     row = Row(node, shown, op.name, report.values[node], grad)
     row.flagged = any(w["node"] == node for w in report.warnings)
