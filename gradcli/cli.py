@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from gradcli.errors import ExitStatus, GradcliError, InputError, InternalError
+from gradcli.errors import ExitStatus, GradcliError, InputError, InternalError, MathError
 
 # name -> ("module:command", one-line help). Each module is imported only when its command runs.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -306,8 +306,15 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
                                color, at_file, quiet,
                                (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed),
                                seed=seed, upstream=upstream)
-    report = compute(text, bindings, output=output_name, filename=filename, seed=seed,
-                     upstream=upstream, reject_backward=True)
+    try:
+        report = compute(text, bindings, output=output_name, filename=filename, seed=seed,
+                         upstream=upstream, reject_backward=True)
+    except MathError as error:
+        if not exact:
+            raise
+        from gradcli.exact import report_past_overflow   # exact numbers need no float
+
+        report = report_past_overflow(text, bindings, output_name, filename, error)
     wanted = None
     if wrt:
         wanted = tuple(name.strip() for name in wrt.split(",") if name.strip())

@@ -7,12 +7,15 @@ power, pi) makes that value inexact: its float is shown, marked ≈, and so is
 everything computed from it. Sizes are estimated before each exact step, and a
 number that would need more than MAX_DIGITS digits falls back to its float the
 same way, so nothing hangs and nothing reaches Python's integer-to-string limit.
-The float report is computed first, so domain errors and overflow are reported
-exactly as without --exact (9^9^9^9 fails at once as a float overflow).
+The float report is computed first, so domain errors are reported exactly as
+without --exact. A float overflow is not an error here when the exact numbers
+asked for exist (x^1000 at x = 3); when one of them has no exact form
+(9^9^9^9, x^1000 + exp(x)) the float run's overflow error stands.
 """
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from gradcli.errors import InputError
@@ -41,19 +44,52 @@ def apply_exact(op, args):
     return None if result is None else Fraction(result)
 
 
+class _Inexact:
+    """Stands for a value known only as a float while the exact partials are computed.
+
+    Arithmetic with it gives it back (like NaN), so a partial that does not depend on an
+    inexact value (∂(a + b)/∂a = 1, ∂(a·b)/∂a = b) stays exact and one that does becomes
+    inexact; a comparison with it cannot be decided, so it raises.
+    """
+
+    def _same(self, *_):
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _same
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = _same
+
+    def _undecided(self, *_):
+        raise ValueError("an inexact value cannot be compared exactly")
+
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _undecided
+    __hash__ = None
+
+
+INEXACT = _Inexact()
+
+
 def partials_exact(op, ans, args):
-    """The local partials exactly, one Fraction or None per argument."""
-    if op.exact_partials is None or ans is None or any(a is None for a in args):
+    """The local partials exactly, one Fraction or None (inexact) per argument.
+
+    A partial is inexact only when it depends on an inexact value: the others are computed
+    with the inexact values standing in as INEXACT.
+    """
+    if op.exact_partials is None:
         return [None] * len(args)
-    sizes = [_size(a) for a in args] + [_size(ans)]
-    bits = op.exact_bits(sizes, *args) if op.exact_bits is not None else sum(sizes)
+    known = [a for a in args if a is not None] + ([ans] if ans is not None else [])
+    sizes = [_size(a) for a in known]
+    if op.exact_bits is not None and all(a is not None for a in args):
+        bits = op.exact_bits(sizes, *args)
+    else:
+        bits = sum(sizes)
     if bits > MAX_BITS:
         return [None] * len(args)
+    stand_in = [INEXACT if a is None else a for a in args]
     try:
-        result = op.exact_partials(ans, *args)
-    except (ZeroDivisionError, ValueError, OverflowError):
+        result = op.exact_partials(INEXACT if ans is None else ans, *stand_in)
+    except (ZeroDivisionError, ValueError, OverflowError, TypeError, AttributeError):
         return [None] * len(args)
-    return [None if p is None else Fraction(p) for p in result]
+    return [None if p is None or isinstance(p, _Inexact) else Fraction(p) for p in result]
 
 
 def literal(expr, source: str):
@@ -92,6 +128,87 @@ def constant_exact(root, source: str):
         else:
             values.append(None)     # pi, e, math.pi: not rational
     return values[0]
+
+
+def report_past_overflow(text, bindings, output, filename, error):
+    """The float report for --exact when the float sweeps overflow: inf where a float overflowed.
+
+    The exact sweep does not need the floats, so an overflow there is no reason to refuse;
+    `error` is kept and raised by the renderer if the value or a gradient has no exact form.
+    Anything else (a domain error, bad input) fails as without --exact.
+    """
+    from array import array
+
+    from gradcli.errors import GradcliError
+    from gradcli.graph import NeedsArrays, lower
+    from gradcli.report import Report, check_bindings
+    from gradcli.sweep import _FAILURES, check_gradients
+    from gradcli.syntax import parse
+
+    try:
+        graph = lower(parse(text), text, filename, output)     # parsed once already
+    except NeedsArrays:
+        raise InputError(NO_ARRAYS) from None
+    bound = check_bindings(graph, dict(bindings or {}))
+    values = array("d", graph.leaf_values)
+    for name, value in bound.items():
+        values[graph.inputs[name]] = value
+    for i in range(len(graph.ops)):
+        args = graph.args(i)
+        if args:
+            try:
+                values[i] = graph.ops[i].forward(*[values[j] for j in args])
+            except OverflowError:
+                values[i] = math.inf
+            except _FAILURES:
+                raise error from None
+    n = len(graph.ops)
+    grads = array("d", bytes(8 * n))
+    local = array("d", bytes(8 * len(graph.arg_ids)))
+    grads[graph.output] = 1.0
+    for i in range(graph.output, -1, -1):
+        s, e = graph.arg_start[i], graph.arg_start[i + 1]
+        if s == e:
+            continue
+        args = graph.arg_ids[s:e]
+        try:
+            partials = graph.ops[i].partials(values[i], *[values[j] for j in args])
+        except _FAILURES:
+            partials = [math.nan] * (e - s)
+        for k, p in enumerate(partials):
+            local[s + k] = p
+            if grads[i] and graph.requires_grad[args[k]]:
+                grads[args[k]] += p * grads[i]
+    try:
+        warnings = check_gradients(graph, values, grads, local)
+    except GradcliError:
+        warnings = []
+    # Infinite partials here come from the overflow itself, not from the function.
+    warnings = [w for w in warnings if w["kind"] in ("kink", "tie")]
+    report = Report(graph, values, grads, local, warnings, bound)
+    report.float_failure = error
+    return report
+
+
+NO_ARRAYS = ("--exact works on programs of numbers; this one uses arrays (their entries are "
+             "floats)")
+
+
+def exact_warnings(result) -> list[dict]:
+    """The float sweep's warnings that still hold: an infinite or undefined float derivative
+    whose exact value exists (1/x at x = 1e-300) is only a float overflow."""
+    report = result.report
+    graph = report.graph
+    kept = []
+    for warning in report.warnings:
+        node = warning["node"]
+        if warning["kind"] == "nonfinite-gradient" and result.grads[node] is not None:
+            continue
+        if warning["kind"] in ("infinite", "undefined") and all(
+                result.grads[a] is not None for a in graph.args(node) if graph.requires_grad[a]):
+            continue
+        kept.append(warning)
+    return kept
 
 
 class ExactResult:
@@ -170,7 +287,8 @@ def show(q, approx: float, precision: int) -> str:
         return f"≈ {decimal}"
     if q.denominator == 1:
         text = str(q.numerator)
-        return text if len(text) <= 40 else f"{text[:12]}…({len(text)} digits) ≈ {decimal}"
+        # The digit count says the size; the whole number is in the JSON.
+        return text if len(text) <= 40 else f"{text[:12]}…({len(text.lstrip('-'))} digits)"
     text = f"{q.numerator}/{q.denominator}"
     if len(text) > 40:
         return (f"({len(str(abs(q.numerator)))}-digit)/({len(str(q.denominator))}-digit) "
@@ -187,12 +305,22 @@ def render_exact(report, settings, format_: str, tokens):
         raise refuse_arrays("--exact", report)
     if format_ not in ("table", "json"):
         raise InputError(f"--exact writes a table or JSON, not {format_}")
+    if getattr(report, "arrays", False):
+        raise InputError(NO_ARRAYS)
     texts = {}
     for token in tokens:
         match = BINDING.match(token)
         if match:
             texts[match.group(1)] = match.group(2).strip()
     result = compute_exact(report, texts)
+    failure = getattr(report, "float_failure", None)
+    if failure is not None:
+        graph = report.graph
+        wanted = [graph.output] + [graph.inputs[name] for name in settings.wrt or graph.inputs
+                                   if name in graph.inputs]
+        exact = [result.values[graph.output]] + [result.grads[node] for node in wanted[1:]]
+        if any(q is None for q in exact):
+            raise failure       # a number asked for has no exact form, and its float overflowed
     if format_ == "json":
         import json
 
@@ -210,13 +338,15 @@ def render_exact(report, settings, format_: str, tokens):
         data = {"value": item(result.values[graph.output], report.value),
                 "gradients": {name: item(result.grads[node], report.grads[node])
                               for name, node in graph.inputs.items()},
-                "nodes": nodes}
+                "nodes": nodes,
+                "warnings": [{"node": w["node"], "kind": w["kind"], "message": w["message"]}
+                             for w in exact_warnings(result)]}
         return json.dumps(data) + "\n", "text"
     return ExactTable(result, settings), "renderable"
 
 
-NOTE = (f"≈ marks a float: the op has no rational result (exp, log, sin, pi, ...) or the exact "
-        f"number would need over {MAX_DIGITS:,} digits.")
+NOTE = (f"≈ marks a float: no rational result (exp, log, sin, pi) or over {MAX_DIGITS:,} "
+        f"digits.")
 
 
 def _summary(label: str, text: str, style: str):
@@ -236,7 +366,7 @@ class ExactTable:
         from rich.table import Table
         from rich.text import Text
 
-        from gradcli.render.rows import make_row
+        from gradcli.render.rows import node_label, warning_lines
 
         result, settings = self.result, self.settings
         report = result.report
@@ -255,18 +385,36 @@ class ExactTable:
         if limit is not None and len(shown) > limit:
             half = limit // 2
             shown = shown[:half] + [None] + shown[-half:]
+        warnings = exact_warnings(result)
+        flagged = {w["node"] for w in warnings}
         for node in shown:
             if node is None:
                 table.add_row(Text("… (--all shows every row)", style="dim"), "", "", "")
                 continue
             grad = show(result.grads[node], report.grads[node], precision) \
                 if graph.requires_grad[node] else ""
-            table.add_row(make_row(report, node).node, graph.ops[node].name,
+            if grad and (node in flagged or (result.grads[node] is None
+                                             and not math.isfinite(report.grads[node]))):
+                grad += "!"     # as in the float table: a warning concerns its derivatives
+            table.add_row(node_label(graph, node), graph.ops[node].name,
                           show(result.values[node], report.values[node], precision), grad)
         yield table
         yield _summary(out, show(result.values[graph.output], report.value, precision), "green")
         for name, node in graph.inputs.items():
-            yield _summary(f"∂{out}/∂{name}", show(result.grads[node], report.grads[node],
-                                                    precision), "red")
+            text = show(result.grads[node], report.grads[node], precision)
+            if result.grads[node] is None and not math.isfinite(report.grads[node]):
+                text += "!"
+            yield _summary(f"∂{out}/∂{name}", text, "red")
+        notes = []
         if any(v is None for v in result.values) or any(g is None for g in result.grads):
-            yield Text(NOTE, style="dim")
+            notes.append(NOTE)
+        overflowed = getattr(report, "float_failure", None) is not None or any(
+            q is not None and not math.isfinite(f)
+            for q, f in zip(result.values + result.grads, list(report.values) + list(report.grads)))
+        if overflowed:
+            notes.append("The float sweep overflows here; the exact numbers above do not.")
+        if notes:
+            yield Text("\n".join(notes), style="dim")
+        lines = warning_lines(report, warnings=warnings)
+        if lines:
+            yield Text("\n".join(lines))

@@ -54,6 +54,7 @@ class GradcheckItem:
     rel_error: float | None
     verdict: str
     note: str = ""
+    shown: str = ""           # the label with its text, as the main table shows the node
 
     def to_json(self, hide_answers: bool = False) -> dict:
         from gradcli.render.machine import finite_or_string
@@ -113,14 +114,15 @@ class GradcheckResult:
         def fmt(value):
             return "—" if value is None else format_number(value, precision)
 
-        width = min(max([len(item.label) for item in self.items] + [4]), 20)
+        width = min(max([len(item.shown or item.label) for item in self.items] + [4]), 22)
         header = f"{'node':<{width}}"
         if not hide_answers:
             header += f"  {'analytic':>12}  {'numeric':>12}"
         header += f"  {'rel. error':>10}  verdict"
         out = [f"gradient check: centered differences, h = {self.step:g}", header]
         for item in self.items:
-            name = item.label if len(item.label) <= width else item.label[:width - 1] + "…"
+            name = item.shown or item.label
+            name = name if len(name) <= width else name[:width - 1] + "…"
             line = f"{name:<{width}}"
             if not hide_answers:
                 line += f"  {fmt(item.analytic):>12}  {fmt(item.numeric):>12}"
@@ -165,6 +167,16 @@ def gradcheck(report, step: float = STEP, *, seed: int = SEED,
     return GradcheckResult(tuple(items), step, total, len(intermediates), chosen_seed)
 
 
+def shown_label(graph, node: int) -> str:
+    """A node's label, with its text where the label is a bare #id, as the main table shows it."""
+    from gradcli.report import label, node_text
+
+    name = label(graph, node)
+    if name.startswith("#") and graph.names[node] is None:
+        return f"{name} {node_text(graph, node, limit=16, compact=True)}"
+    return name
+
+
 class _Checker:
     def __init__(self, report, step: float):
         self.report = report
@@ -179,26 +191,27 @@ class _Checker:
         graph, h = self.graph, self.step
         analytic = self.report.grads[node]
         name = label(graph, node)
+        shown = shown_label(graph, node)
         center = self.report.values[node]
         try:
             plus = self._perturbed(node, center + h)
             minus = self._perturbed(node, center - h)
         except _FAILURES:
             return GradcheckItem(node, name, kind, analytic, None, None, "undefined",
-                                 f"{name} ± h leaves the function's domain")
+                                 f"{shown} ± h leaves the function's domain", shown)
         out = graph.output
         numeric = (plus[out] - minus[out]) / (2 * h)
         if not (math.isfinite(numeric) and math.isfinite(analytic)):
             return GradcheckItem(node, name, kind, analytic, numeric, None, "undefined",
-                                 "the gradient is not a finite number here")
+                                 "the gradient is not a finite number here", shown)
         error = relative_error(analytic, numeric)
         verdict = verdict_for(error)
         crossed = self._kink_between(minus, plus, node)
         if crossed is not None and verdict != "good":
             return GradcheckItem(node, name, kind, analytic, numeric, error, "kink",
                                  f"{crossed} switches branch between {name}-h and {name}+h: "
-                                 "a kink, not a wrong gradient")
-        return GradcheckItem(node, name, kind, analytic, numeric, error, verdict)
+                                 "a kink, not a wrong gradient", shown)
+        return GradcheckItem(node, name, kind, analytic, numeric, error, verdict, shown=shown)
 
     def _perturbed(self, node: int, value: float) -> array:
         """Every value after setting `node` to `value` and sweeping forward from there."""
@@ -230,5 +243,5 @@ class _Checker:
             before = op.branch(minus[i], *[minus[j] for j in args])
             after = op.branch(plus[i], *[plus[j] for j in args])
             if before != after:
-                return label(graph, i)
+                return shown_label(graph, i)
         return None

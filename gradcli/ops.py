@@ -76,7 +76,8 @@ class Op:
     branch: Callable[..., object] | None = None
     # domain(*args) -> why the forward function refused these arguments.
     domain: Callable[..., str] | None = None
-    # How the gate passes gradients back, in the words of the CS231n note.
+    # How the gate passes gradients back, in the words of the CS231n note; {0}, {1} stand for
+    # the operands as the explanation names them (never a fixed x or y, which may clash).
     gate: str = ""
     summary: str = ""
     extra: dict = field(default_factory=dict)
@@ -448,6 +449,18 @@ def _exact_pow_bits(sizes, x, y):
     return sizes[0] * (abs(int(y)) + 1)
 
 
+def _exact_sqrt(x):
+    """The square root of a rational whose numerator and denominator are perfect squares."""
+    from fractions import Fraction
+
+    if x < 0:
+        return None
+    top, bottom = math.isqrt(x.numerator), math.isqrt(x.denominator)
+    if top * top != x.numerator or bottom * bottom != x.denominator:
+        return None
+    return Fraction(top, bottom)
+
+
 def _exact_first_winner(ans, *args):
     winner = args.index(ans)
     return tuple(1 if k == winner else 0 for k in range(len(args)))
@@ -485,7 +498,7 @@ _TABLE: list[Op] = [
            summary="a + b", exact=operator.add, exact_partials=lambda ans, a, b: (1, 1),
            array_forward=operator.add, vjp=lambda g, ans, a, b: (g, g)),
     _infix("sub", operator.sub, lambda ans, a, b: (1.0, -1.0), lambda ans, a, b: (1, -1),
-           "-", SUM, latex="-", gate="passes the gradient unchanged to a and negated to b",
+           "-", SUM, latex="-", gate="passes the gradient unchanged to {0} and negated to {1}",
            summary="a - b", exact=operator.sub, exact_partials=lambda ans, a, b: (1, -1),
            array_forward=operator.sub, vjp=lambda g, ans, a, b: (g, lambda: -g)),
     _infix("mul", operator.mul, lambda ans, a, b: (b, a), lambda ans, a, b: (b, a),
@@ -496,7 +509,8 @@ _TABLE: list[Op] = [
     _infix("div", _div, lambda ans, a, b: (1.0 / b, -ans / b),
            lambda ans, a, b: (1 / b, -a / b ** 2),
            "/", PRODUCT, latex=r"\frac", domain=lambda a, b: "division by zero",
-           gate="sends the gradient divided by b to a, and -a/b² times it to b",
+           gate="divides the gradient by {1} for the numerator {0}, and scales it by -{0}/{1}² for "
+                "the denominator {1}",
            summary="a / b", exact=lambda a, b: a / b if b else None,
            exact_partials=lambda ans, a, b: (1 / b, -ans / b),
            array_forward=operator.truediv,
@@ -504,7 +518,8 @@ _TABLE: list[Op] = [
     _infix("pow", _pow, _pow_partials,
            lambda ans, x, y: (y * x ** (y - 1), ans * call("log", x)),
            "^", POWER, latex="^", domain=_pow_domain,
-           gate="scales the gradient by y·x^(y-1) for the base (and x^y·ln x for the exponent)",
+           gate="scales the gradient by {1}·{0}^({1}-1) for the base {0} (and by {0}^{1}·ln {0} "
+                "for the exponent {1})",
            summary="x ^ y, also written x ** y or pow(x, y)", python="**",
            exact=_exact_pow, exact_partials=_exact_pow_partials, exact_bits=_exact_pow_bits,
            array_forward=lambda x, y: np.power(x, y), vjp=_a_pow_vjp),
@@ -545,6 +560,7 @@ _TABLE: list[Op] = [
            vjp=lambda g, ans, x: (g / (x * LN10),)),
     _unary("sqrt", math.sqrt, _safe_sqrt_partial, lambda ans, x: (0.5 / ans,), r"\sqrt{\cdot}",
            domain=lambda x: "sqrt is defined only for numbers >= 0", summary="square root",
+           exact=_exact_sqrt, exact_partials=lambda ans, x: (1 / (2 * ans) if ans else None,),
            array_forward=lambda x: np.sqrt(x),
            vjp=lambda g, ans, x: (g * 0.5 / ans,)),
     _unary("sin", math.sin, lambda ans, x: (math.cos(x),), lambda ans, x: (call("cos", x),),

@@ -16,6 +16,9 @@ from gradcli.expr import Expr
 from gradcli.ops import OPS
 
 
+E_NAMES = ("e", "math.e", "np.e", "numpy.e")
+
+
 def _is_number(expr: Expr, value: float | None = None) -> bool:
     return expr.kind == "number" and (value is None or expr.value == value)
 
@@ -91,6 +94,12 @@ def _fold(expr: Expr, args: tuple) -> Expr:
             return a.args[0]
         if _is_number(a, 0):
             return a
+    elif kind == "log" and len(args) == 1:
+        (a,) = args
+        if a.kind == "name" and a.name in E_NAMES:
+            return Expr("number", value=1.0)        # the pow rule's ln(e), for e^x
+        if a.kind == "exp":
+            return a.args[0]    # log(exp(a)) = a for every a (not exp(log(a)): a > 0 only)
     if args is expr.args:
         return expr
     return Expr(kind, args, value=expr.value, name=expr.name)
@@ -218,14 +227,16 @@ def tree_size(root: Expr) -> int:
     return sizes[id(root)]
 
 
-def node_expressions(graph) -> list[Expr]:
-    """Every node as an expression in the inputs (named intermediates written out)."""
+def node_expressions(graph, keep_names: bool = False) -> list[Expr]:
+    """Every node as an expression in the inputs (named intermediates written out, or with
+    `keep_names` left as their names)."""
     from gradcli.report import node_text
 
     exprs: list[Expr] = []
     for i in range(graph.output + 1):
         op = graph.ops[i]
-        if op.name == "input":
+        if op.name == "input" or (keep_names and graph.names[i] is not None
+                                  and i != graph.output and op.name != "const"):
             exprs.append(Expr("name", name=graph.names[i]))
         elif op.name == "const":
             source = graph.exprs[i]
@@ -240,18 +251,31 @@ def node_expressions(graph) -> list[Expr]:
     return exprs
 
 
+def named_nodes(graph) -> dict[str, int]:
+    """Inputs and named intermediates, by name: what a derivative may be taken with respect to."""
+    nodes = {graph.names[i]: i for i in range(graph.output + 1)
+             if graph.names[i] is not None and graph.ops[i].name != "const"}
+    nodes.update(graph.inputs)
+    return nodes
+
+
 def _number(value: float) -> Expr:
     if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
         return Expr("neg", (Expr("number", value=-value),))
     return Expr("number", value=value)
 
 
-def derivatives(graph) -> tuple[Expr, dict[str, Expr]]:
-    """(the output as an expression, {input: ∂output/∂input simplified}) by symbolic reverse
-    accumulation: adjoint(arg) += rule(node, args) * adjoint(node), from the output back."""
+def derivatives(graph, keep_names: bool = False,
+                wrt: list[str] | None = None) -> tuple[Expr, dict[str, Expr]]:
+    """(the output as an expression, {name: ∂output/∂name simplified}) by symbolic reverse
+    accumulation: adjoint(arg) += rule(node, args) * adjoint(node), from the output back.
+
+    `wrt` names inputs or named intermediates (default: every input). With `keep_names`
+    the derivatives are written in the named intermediates instead of written out.
+    """
     from gradcli.errors import MathError
 
-    exprs = node_expressions(graph)
+    exprs = node_expressions(graph, keep_names)
     memo: dict = {}
     adjoints: list[Expr | None] = [None] * (graph.output + 1)
     adjoints[graph.output] = Expr("number", value=1.0)
@@ -275,7 +299,9 @@ def derivatives(graph) -> tuple[Expr, dict[str, Expr]]:
             adjoints[a] = term if adjoints[a] is None else \
                 simplify(Expr("add", (adjoints[a], term)), thorough=True, memo=memo)
     result = {}
-    for name, node in graph.inputs.items():
+    nodes = named_nodes(graph)
+    for name in (wrt if wrt is not None else list(graph.inputs)):
+        node = nodes[name]
         derivative = adjoints[node] if adjoints[node] is not None else Expr("number", value=0.0)
         size = tree_size(derivative)
         if size > MAX_TERMS:

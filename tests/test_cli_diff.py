@@ -132,7 +132,7 @@ def test_cli_errors(capsys):
     status, out, err = run(["diff", "(x+y)*z", "x=1"], capsys)
     assert status == 2 and "takes no values" in err
     status, out, err = run(["diff", "x*y", "--wrt", "q"], capsys)
-    assert status == 2 and "'q' is not an input" in err
+    assert status == 2 and "'q' is not an input or a named value" in err
     status, out, err = run(["diff", "x*"], capsys)
     assert status == 2 and "^" in err
     chain = "; ".join(f"x{k + 1} = x{k} * x{k}" for k in range(20))
@@ -147,3 +147,90 @@ def test_max_of_many_arguments_is_refused_not_squared(capsys):
     # The table still works, with numbers for the local partials.
     status, out, err = run([program] + [f"x{k}={k}" for k in range(40)], capsys)
     assert status == 0
+
+
+def _blocks(out):
+    """The printed lines, each with its indented continuation lines joined back on."""
+    blocks = []
+    for line in out.splitlines():
+        if line.startswith("    "):
+            blocks[-1] += "\n" + line
+        else:
+            blocks.append(line)
+    return blocks
+
+
+def test_with_respect_to_a_named_intermediate(capsys):
+    program = "q = x + y; r = q * q; f = r * z + exp(q)"
+    point = {"x": 0.5, "y": -1.25, "z": 2.0}
+    status, out, err = run(["diff", program, "--wrt", "q,x,r"], capsys)
+    assert status == 0 and err == ""
+    blocks = dict(block.split(" = ", 1) for block in _blocks(out))
+    assert blocks["q"] == "x + y"                    # the name it is written in, defined first
+    assert out.index("q = x + y") < out.index("f = ")
+    assert blocks["∂f/∂r"] == "z"
+    rep = compute(program, point)
+    q = rep.values[rep.graph.names.index("q")]
+    for name in ("q", "x", "r"):
+        symbolic = evaluate(blocks[f"∂f/∂{name}"], {**point, "q": q})
+        assert math.isclose(symbolic, rep.gradient(name), rel_tol=1e-12), name
+    status, out, err = run(["diff", program, "--wrt", "q", "--format", "latex"], capsys)
+    assert status == 0 and r"q &= x + y \\" in out and r"{\partial q} &=" in out
+
+
+def test_e_to_the_x_and_log_identities():
+    assert derivative_texts("e^x")[1] == {"x": "e ^ x"}
+    from gradcli.expr import call
+
+    x, y = name("x"), name("y")
+    assert to_text(simplify(call("log", call("exp", x + y)))) == "x + y"
+    assert to_text(simplify(call("log", name("e")) * x)) == "x"
+    # exp(log(a)) is a only where a > 0: it stays.
+    assert to_text(simplify(call("exp", call("log", x)))) == "exp(log(x))"
+
+
+def test_long_derivatives_wrap_at_80_and_still_parse(capsys):
+    program = ("sigy = sigmoid(y); num = x + sigy; sigx = sigmoid(x); xpy = x + y; "
+               "xpysqr = xpy**2; den = sigx + xpysqr; invden = 1.0 / den; f = num * invden")
+    status, out, _ = run(["diff", program], capsys)
+    assert status == 0
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert any(line.startswith("    ") for line in out.splitlines())     # it did wrap
+    _, texts = derivative_texts(program)
+    point = {"x": 3.0, "y": -4.0}
+    for block in _blocks(out)[1:]:
+        label, wrapped = block.split(" = ", 1)
+        name = label.rsplit("∂", 1)[1]
+        assert wrapped.replace(" \\\n    ", " ").replace("\n    ", " ") == texts[name]
+        # Copied as printed (newlines, backslashes and all), it is the same expression.
+        assert evaluate(wrapped, point) == evaluate(texts[name], point)
+
+
+def test_a_program_without_inputs_says_so(capsys):
+    status, out, err = run(["diff", "1+2"], capsys)
+    assert status == 0 and out.splitlines() == [
+        "f = 1 + 2", "# the program has no inputs: it is a constant, with nothing to differentiate"]
+    status, out, err = run(["diff", "1+2", "--format", "latex"], capsys)
+    assert status == 0 and "% the program has no inputs" in out
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.sampled_from(["x", "y * z", "(x + y)", "exp(x - y)", "max(x, y, z)",
+                                 "-y", "1.5", "x / (y + 3)"]), min_size=1, max_size=40),
+       st.lists(st.sampled_from([" + ", " - ", " * ", " / "]), min_size=40, max_size=40),
+       st.booleans())
+def test_wrapped_text_fits_and_parses_to_the_same_value(terms, operators, bracket):
+    from gradcli.cli_diff import wrap
+
+    text = terms[0] + "".join(op + term for op, term in zip(operators, terms[1:]))
+    if bracket:
+        text = f"y * ({text})"
+    wrapped = wrap("∂f/∂x = ", text)
+    assert all(len(line) <= 80 for line in wrapped.splitlines())
+    body = wrapped.removeprefix("∂f/∂x = ")
+    point = {"x": 0.75, "y": -1.5, "z": 2.0}
+    try:
+        expected = evaluate(text, point)
+    except MathError:
+        assume(False)
+    assert evaluate(body, point) == expected

@@ -79,3 +79,84 @@ def test_cli_exact_table_and_json(capsys):
     assert data["gradients"]["y"] == {"exact": "-4", "float": -4.0}
     status, _, err = run(["x", "x=1", "--exact", "--format", "dot"], capsys)
     assert status == 2 and "table or JSON" in err
+
+
+def test_a_partial_is_inexact_only_when_it_depends_on_an_inexact_value():
+    result = exact("x + sqrt(z)", {"x": "1", "z": "2"})
+    graph = result.report.graph
+    assert result.values[graph.output] is None                  # sqrt has no exact form here
+    assert result.grads[graph.inputs["x"]] == 1                  # ∂(a + b)/∂a never needs b
+    assert result.grads[graph.inputs["z"]] is None
+    result = exact("x * exp(y) / y", {"x": "1/3", "y": "2"})
+    graph = result.report.graph
+    exp_node = next(i for i in range(len(graph.ops)) if graph.ops[i].name == "exp")
+    # ∂f/∂exp(y) = x / y involves no inexact value; ∂f/∂x does (exp(y) / y).
+    assert result.grads[exp_node] == Fraction(1, 6)
+    assert result.grads[graph.inputs["x"]] is None
+
+
+def test_comparisons_with_an_inexact_value_stay_inexact():
+    result = exact("max(x, exp(y))", {"x": "1/3", "y": "0"})
+    graph = result.report.graph
+    assert result.grads[graph.inputs["x"]] is None               # which wins is not exact
+
+
+def test_exact_table_shows_the_warnings(capsys):
+    status, out, err = run(["relu(x)+max(x,y)+sqrt(z)", "x=0", "y=0", "z=0", "--exact",
+                            "--color", "never"], capsys)
+    assert status == 0 and err == ""
+    assert "! relu has a kink at 0" in out and "(at relu(x))" in out
+    assert "! tie in max" in out and "(at max(x, y))" in out
+    assert "is infinite here (at sqrt(z))" in out
+    row = next(line for line in out.splitlines() if line.startswith("relu(x) "))
+    assert row.rstrip().endswith("1!")
+    row = next(line for line in out.splitlines() if line.startswith("z "))
+    assert row.rstrip().endswith("≈ inf!")
+    assert all(len(line) <= 80 for line in out.splitlines())
+
+
+def test_exact_goes_on_where_only_the_floats_overflow(capsys):
+    status, out, err = run(["x^1000", "x=3", "--exact", "--color", "never"], capsys)
+    assert status == 0 and err == ""
+    assert "f = 132207081948…(478 digits)" in out and "(480 digits)" in out
+    assert "float sweep overflows" in out and "!" not in out
+    status, out, _ = run(["x^1000", "x=3", "--exact", "--format", "json"], capsys)
+    data = json.loads(out)
+    assert status == 0 and data["value"]["exact"] == str(3 ** 1000)
+    assert data["gradients"]["x"]["exact"] == str(1000 * 3 ** 999)
+    assert data["value"]["float"] == "Infinity"
+    # A number asked for with no exact form and an overflowed float: the float run's error.
+    status, out, err = run(["x^1000 + exp(x)", "x=3", "--exact"], capsys)
+    assert status == 3 and "too large" in err and out == ""
+    # Without --exact the overflow is still an error; other maths errors are never excused.
+    assert run(["x^1000", "x=3"], capsys)[0] == 3
+    assert run(["log(x) + x^1000", "x=0", "--exact"], capsys)[0] == 3
+
+
+def test_sqrt_of_a_perfect_square_is_exact():
+    result = exact("sqrt(z) * x", {"z": "9/4", "x": "2"})
+    graph = result.report.graph
+    assert result.values[graph.output] == 3
+    assert result.grads[graph.inputs["z"]] == Fraction(2, 3)     # x / (2 sqrt(z))
+    result = exact("sqrt(z)", {"z": "2"})
+    assert result.values[result.report.graph.output] is None
+    result = exact("sqrt(z)", {"z": "0"})                          # 0 exactly; ∂ is infinite
+    assert result.values[result.report.graph.output] == 0
+    assert result.grads[result.report.graph.inputs["z"]] is None
+
+
+def test_float_only_infinities_are_not_warned_about(capsys):
+    # 1/x at 1e-300: the float derivative overflows, the exact one is -10^600.
+    status, out, err = run(["1/x", "x=1e-300", "--exact", "--color", "never"], capsys)
+    assert status == 0 and "!" not in out and "(601 digits)" in out
+    assert "float sweep overflows" in out
+    status, out, _ = run(["relu(x) + sqrt(z)", "x=0", "z=0", "--exact", "--format", "json"],
+                         capsys)
+    kinds = sorted(w["kind"] for w in json.loads(out)["warnings"])
+    assert kinds == ["infinite", "kink", "nonfinite-gradient"]
+
+
+def test_arrays_are_refused_plainly(capsys):
+    for program in ("sum(x*x)", "sum(x^1000)"):
+        status, out, err = run([program, "x=[3,2]", "--exact"], capsys)
+        assert status == 2 and "--exact works on programs of numbers" in err

@@ -68,8 +68,8 @@ def test_cli_forward_table(capsys):
     status, out, err = run(["(x+y)*z", "x=-2", "y=5", "z=-4", "--mode", "forward", "--wrt", "x",
                             "--color", "never"], capsys)
     assert status == 0 and err == ""
-    assert "∂node/∂x" in out and "∂f/∂x = -4 (forward mode; reverse mode gives -4)" in out
-    assert "Forward mode: one sweep per input" in out
+    assert "∂/∂x" in out and "∂f/∂x = -4 (forward mode; reverse mode gives -4)" in out
+    assert "Forward mode costs one sweep per input" in out
 
 
 def test_cli_forward_json(capsys):
@@ -91,3 +91,66 @@ def test_cli_forward_errors(capsys):
     assert status == 2 and "table or JSON" in err
     status, _, err = run(["x*y", "x=1", "y=2", "--mode", "sideways"], capsys)
     assert status == 2
+
+
+def _forward_text(program, bindings, wrt, width):
+    from _snapshots import fixed_console_text
+
+    from gradcli.forward_mode import render_forward
+    from gradcli.render import Settings
+
+    rep = compute(program, bindings)
+    rendered, kind = render_forward(rep, Settings(wrt=wrt), "table")
+    return rep, fixed_console_text(rendered, width=width)
+
+
+NEURON8 = ("sigmoid(w0*x0+w1*x1+w2*x2+w3*x3)",
+           {"w0": 0.5, "x0": -2.0, "w1": 0.25, "x1": 4.0, "w2": -1.5, "x2": 0.125,
+            "w3": 0.75, "x3": -0.5})
+
+
+def test_many_columns_are_split_not_cut():
+    from gradcli.forward_mode import columns
+    from gradcli.render import format_number
+
+    program, bindings = NEURON8
+    for width in (80, 50):
+        rep, text = _forward_text(program, bindings, list(bindings), width)
+        lines = text.splitlines()
+        assert all(len(line) <= width for line in lines), text
+        headers = [line for line in lines if line.startswith("node")]
+        assert len(headers) > 1                   # several tables, not one truncated
+        for name in bindings:
+            assert sum(f"∂/∂{name}" in h.split() for h in headers) == 1, (name, text)
+        # Every number of every column is printed whole, in its table's rows.
+        cols = columns(rep, list(bindings))
+        for header_at, header in enumerate(lines):
+            if not header.startswith("node"):
+                continue
+            names = [h[3:] for h in header.split() if h.startswith("∂/∂")]
+            body = lines[header_at + 2:header_at + 2 + rep.graph.output + 1]
+            for row, line in zip(range(rep.graph.output + 1), body):
+                cells = line.split()
+                expected = [format_number(cols[name][row], 4) for name in names]
+                assert cells[-len(names):] == expected, (line, expected)
+
+
+def test_five_columns_fit_one_table_at_80_by_shortening_labels():
+    program, bindings = ("1/(1+exp(-(w0*x0+w1*x1+w2)))",
+                         {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0})
+    _, text = _forward_text(program, bindings, list(bindings), 80)
+    lines = text.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert sum(line.startswith("node") for line in lines) == 1
+    assert lines[0].split() == ["node", "op", "value", "∂/∂w0", "∂/∂x0", "∂/∂w1", "∂/∂x1",
+                                "∂/∂w2"]
+    assert "-0.1966   0.3932  -0.3932  -0.5898   0.1966" in text
+    assert "…" in text                             # the long node labels gave way
+
+
+def test_a_cut_forward_table_says_how_many_rows_it_hides():
+    program = "+".join(f"a{i}*b{i}" for i in range(40))
+    bindings = {f"{v}{i}": 1.0 for i in range(40) for v in "ab"}
+    _, text = _forward_text(program, bindings, ["a0", "b39"], 80)
+    assert "… 99 more" in text and "99 nodes not shown (--all shows every row)." in text
+    assert all(len(line) <= 80 for line in text.splitlines())

@@ -64,3 +64,37 @@ def test_every_registered_renderer_is_a_format(capsys):
     assert set(RENDERERS) <= set(FORMATS)
     status, out, _ = run(["(x+y)*z", "x=-2", "y=5", "z=-4", "--format", "explain"], capsys)
     assert status == 0 and out == render(report("add_mul"), Settings())
+
+
+def _explain(program, bindings):
+    from gradcli.report import compute
+
+    return render(compute(program, bindings), Settings())
+
+
+def test_gates_are_described_in_the_programs_own_operands():
+    text = _explain("u^v - w / u", {"u": 2.0, "v": 3.0, "w": 5.0}).replace("\n    ", " ")
+    assert "scales the gradient by v·u^(v-1) for the base u (and by u^v·ln u for the " \
+           "exponent v)" in text
+    assert "divides the gradient by u for the numerator w, and scales it by -w/u² for the " \
+           "denominator u" in text
+    assert "passes the gradient unchanged to (u ^ v) and negated to (w / u)" in text
+    # The op table's own letters never leak into a program that has no x or y.
+    assert not re.search(r"\b[xy]\b", text)
+    from gradcli.ops import OPS
+
+    for op in OPS.values():     # every template fills with two operands, or has no holes
+        op.gate.format("a", "b")
+
+
+def test_step_titles_spell_calls_as_the_program_and_the_table_do():
+    from pathlib import Path
+
+    program = (Path(__file__).parent.parent / "examples" / "staged.py").read_text()
+    text = _explain(program, {})
+    titles = re.findall(r"^Step \d+\. (.*?): an? \w+ gate", text, flags=re.M)
+    assert "math.exp(-x)" in titles and "exp(-x)" not in titles
+    # Each step's title is the name the upstream line then uses.
+    for title, upstream in zip(titles, re.findall(r"Upstream gradient: ∂f/∂(.*?) = ", text)):
+        head = title.split(" = ")[0]
+        assert upstream in (head, f"({head})"), (title, upstream)

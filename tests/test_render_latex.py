@@ -48,6 +48,7 @@ def _compile(tmp_path, tex: str):
                             cwd=tmp_path, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-2000:]
     assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")
+    return (tmp_path / "doc.log").read_text(encoding="latin-1")
 
 
 @NEEDS_LATEX
@@ -68,3 +69,31 @@ def test_diff_latex_compiles(tmp_path, capsys):
 def test_cli_latex(capsys):
     status, out, err = run(["(x+y)*z", "x=-2", "y=5", "z=-4", "--format", "latex"], capsys)
     assert status == 0 and out.startswith(r"\documentclass{article}") and err == ""
+
+
+@NEEDS_LATEX
+def test_the_staged_example_fits_the_page(tmp_path, capsys):
+    from pathlib import Path
+
+    example = Path(__file__).parent.parent / "examples" / "staged.py"
+    status, out, err = run(["-f", str(example), "--format", "latex"], capsys)
+    assert status == 0, err
+    log = _compile(tmp_path, out)
+    assert "Overfull" not in log and "Underfull" not in log
+
+
+@NEEDS_LATEX
+def test_long_local_rules_wrap_instead_of_running_off(tmp_path):
+    from gradcli.report import compute
+
+    program = ("numerator_value = x + sigmoid(y); denominator_value = sigmoid(x) + (x + y)^2; "
+               "f = numerator_value / denominator_value")
+    log = _compile(tmp_path, render(compute(program, {"x": 3.0, "y": -4.0}), Settings()))
+    assert "Overfull" not in log
+
+
+def test_greek_letter_names():
+    assert latex_name("theta") == r"\theta" and latex_name("Delta") == r"\Delta"
+    assert latex_name("theta1") == r"\theta_{1}" and latex_name("alpha_2") == r"\alpha_{2}"
+    assert latex_name("thetas") == r"\mathit{thetas}" and latex_name("w0") == "w_{0}"
+    assert to_latex(name("theta") * name("x")) == r"\theta \cdot x"

@@ -72,6 +72,10 @@ def body(report, node: int, names) -> str:
     if op.syntax == "literal":      # w[0], [a, b]: their static parts live in the source text
         return node_text(graph, node, limit=70)
     args = tuple(reference(report, a, names) for a in graph.args(node))
+    source = graph.exprs[node]
+    if source is not None and source.kind == "call" and len(source.args) == len(args) + 1:
+        # Spelled as the program (and the table) spell it: math.exp(-x), not exp(-x).
+        return to_text(Expr("call", (source.args[0], *args)), limit=70)
     return to_text(Expr(op.name, args), limit=70)
 
 
@@ -138,9 +142,10 @@ def _step(report, node: int, count: int, number, names) -> list[str]:
     upstream = report.grads[node]
     lines.extend(_wrap(f"Upstream gradient: ∂{out}/∂{me} = "
                        f"{number(upstream)}.", "  "))
-    lines.extend(_wrap(f"{_article(op.name).capitalize()} {op.name} gate "
-                       f"{op.gate or GENERIC_GATE}.", "  "))
     args = list(graph.args(node))
+    gate = op.gate.format(*[handle(report, a, names) for a in args]) if op.gate \
+        else GENERIC_GATE
+    lines.extend(_wrap(f"{_article(op.name).capitalize()} {op.name} gate {gate}.", "  "))
     ans = reference(report, node, names)
     rules = local_rules(op.name, ans, [reference(report, a, names) for a in args])
     start = graph.arg_start[node]

@@ -16,16 +16,29 @@ from gradcli.printer import format_number as exact_number
 from gradcli.render import Settings, format_number
 from gradcli.symbolic import local_rules
 
-_INDEXED = re.compile(r"([A-Za-z]+?)_?(\d+)\Z")
+_INDEXED = re.compile(r"([A-Za-z]+)_?(\d+)\Z")
+
+
+GREEK = frozenset(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
+    "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split())
+
+
+def _letter(word: str) -> str | None:
+    """A one-letter name or a Greek letter's name as LaTeX (theta -> \\theta), else None."""
+    if len(word) == 1 and word.isalpha():
+        return word
+    return f"\\{word}" if word in GREEK else None
 
 
 def latex_name(name: str) -> str:
-    """w0 -> w_{0}, x -> x, sigy -> \\mathit{sigy}; anything else escaped."""
+    """w0 -> w_{0}, x -> x, theta -> \\theta, theta1 -> \\theta_{1}, sigy -> \\mathit{sigy};
+    anything else escaped."""
     match = _INDEXED.match(name)
-    if match and len(match.group(1)) == 1:
-        return f"{match.group(1)}_{{{match.group(2)}}}"
-    if len(name) == 1 and name.isalpha():
-        return name
+    if match and _letter(match.group(1)):
+        return f"{_letter(match.group(1))}_{{{match.group(2)}}}"
+    if _letter(name):
+        return _letter(name)
     escaped = re.sub(r"([#$%&_{}])", r"\\\1", name)
     return rf"\mathit{{{escaped}}}"
 
@@ -121,11 +134,14 @@ def render(report, settings: Settings) -> str:
     out = latex_name(names[graph.output])
     definition = Expr(graph.ops[graph.output].name, tuple(ref(a) for a in graph.args(graph.output))) \
         if graph.ops[graph.output].syntax != "leaf" else ref(graph.output)
-    lines = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\allowdisplaybreaks",
+    lines = [r"\documentclass{article}", r"\usepackage[margin=2cm]{geometry}",
+             r"\usepackage{amsmath}", r"\usepackage{tabularx}", r"\allowdisplaybreaks",
              r"\begin{document}", "",
              rf"\section*{{Backpropagation through ${out} = {to_latex(definition)}$}}", ""]
 
-    lines += [r"\begin{tabular}{lllrrl}",
+    # The local rules get what the page leaves, and wrap at their = signs: the table fits.
+    lines += [r"{\small\noindent",
+              r"\begin{tabularx}{\textwidth}{lllrr>{\raggedright\arraybackslash}X}",
               rf"node & op & definition & value & ${_inline_partial(out, NODE)}$ & local \\",
               r"\hline"]
     shown = [i for i in range(graph.output + 1) if names[i] is not None]
@@ -157,7 +173,7 @@ def render(report, settings: Settings) -> str:
                      f"{first} \\\\")
         for extra in locals_[1:]:
             lines.append(f" & & & & & {extra} \\\\")
-    lines += [r"\end{tabular}", "", r"\subsection*{The chain rule, from the output back}", "",
+    lines += [r"\end{tabularx}\par}", "", r"\subsection*{The chain rule, from the output back}", "",
               r"\begin{align*}", rf"{_partial(out, out)} &= 1 \\"]
 
     consumers: list[list[tuple[int, int]]] = [[] for _ in range(graph.output + 1)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gradcli.render import Settings, wrt_names
-from gradcli.render.rows import Gap, number, rows, summary_lines
+from gradcli.render.rows import Gap, number, rows, summary_lines, warning_lines
 
 
 def _cell(text: str) -> str:
@@ -39,7 +39,7 @@ def render(report, settings: Settings) -> str:
     notes = []
     if hidden:
         notes.append(f"{hidden} constant node{'s' if hidden != 1 else ''} not shown.")
-    notes.extend(f"⚠ {w['message']} (node #{w['node']})." for w in report.warnings)
+    notes.extend(warning_lines(report, "⚠"))
     if notes:
         lines.append("")
         lines.extend(f"- {note}" for note in notes)

@@ -53,15 +53,19 @@ def _leaf(report, node: int) -> Expr:
     return Expr("label", name=label(graph, node))
 
 
+def node_label(graph, node: int) -> str:
+    """The node column's text: a name, the node's text, or "#id text" where a label is an id."""
+    name = graph.names[node]
+    if name is not None:
+        return name
+    text = node_text(graph, node, limit=NODE_LIMIT)
+    return f"#{node} {text}" if label(graph, node).startswith("#") else text
+
+
 def make_row(report, node: int) -> Row:
     graph = report.graph
     op = graph.ops[node]
-    name = graph.names[node]
-    if name is not None:
-        shown = name
-    else:
-        text = node_text(graph, node, limit=NODE_LIMIT)
-        shown = f"#{node} {text}" if label(graph, node).startswith("#") else text
+    shown = node_label(graph, node)
     grad = report.grads[node] if graph.requires_grad[node] else None
     row = Row(node, shown, op.name, report.values[node], grad)
     row.flagged = any(w["node"] == node for w in report.warnings)
@@ -102,6 +106,22 @@ def make_row(report, node: int) -> Row:
             row.contributions = [(label(graph, consumer), amount)
                                  for consumer, amount in contributions]
     return row
+
+
+def place(report, node: int) -> str:
+    """How a warning names its node: as the table's node column shows it (a name, the text,
+    or the #id of an unnamed node whose text the table cuts)."""
+    graph = report.graph
+    if graph.names[node] is not None:
+        return graph.names[node]
+    if label(graph, node).startswith("#"):
+        return f"#{node}"       # the table prints "#id text…" for these
+    return node_text(graph, node, limit=NODE_LIMIT)
+
+
+def warning_lines(report, prefix: str = "!", warnings=None) -> list[str]:
+    return [f"{prefix} {w['message']} (at {place(report, w['node'])})."
+            for w in (report.warnings if warnings is None else warnings)]
 
 
 def rows(report, settings: Settings) -> tuple[list, int]:

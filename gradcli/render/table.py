@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gradcli.render import Settings, wrt_names
-from gradcli.render.rows import Gap, number, rows, summary_lines
+from gradcli.render.rows import Gap, number, rows, summary_lines, warning_lines
 
 VALUE = "green"
 GRAD = "red"
@@ -111,8 +111,7 @@ class ReportTable:
         if hidden:
             notes.append(f"{hidden} constant node{'s' if hidden != 1 else ''} not shown "
                          "(--all shows them).")
-        for warning in report.warnings:
-            notes.append(f"! {warning['message']} (node #{warning['node']}).")
+        notes.extend(warning_lines(report))
         if notes:
             yield Text("\n".join(notes), style=DIM if not report.warnings else "")
 
