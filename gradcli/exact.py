@@ -147,8 +147,11 @@ def report_past_overflow(text, bindings, output, filename, error):
 
     try:
         graph = lower(parse(text), text, filename, output)     # parsed once already
-    except NeedsArrays:
-        raise InputError(NO_ARRAYS) from None
+    except NeedsArrays as needs:
+        from gradcli.scalar_only import refuse_arrays
+
+        raise refuse_arrays("--exact", source=text, span=needs.span,
+                            binding=getattr(needs, "binding", None)) from None
     bound = check_bindings(graph, dict(bindings or {}))
     values = array("d", graph.leaf_values)
     for name, value in bound.items():
@@ -188,10 +191,6 @@ def report_past_overflow(text, bindings, output, filename, error):
     report = Report(graph, values, grads, local, warnings, bound)
     report.float_failure = error
     return report
-
-
-NO_ARRAYS = ("--exact works on programs of numbers; this one uses arrays (their entries are "
-             "floats)")
 
 
 def exact_warnings(result) -> list[dict]:
@@ -305,8 +304,6 @@ def render_exact(report, settings, format_: str, tokens):
         raise refuse_arrays("--exact", report)
     if format_ not in ("table", "json"):
         raise InputError(f"--exact writes a table or JSON, not {format_}")
-    if getattr(report, "arrays", False):
-        raise InputError(NO_ARRAYS)
     texts = {}
     for token in tokens:
         match = BINDING.match(token)

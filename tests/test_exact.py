@@ -159,4 +159,4 @@ def test_float_only_infinities_are_not_warned_about(capsys):
 def test_arrays_are_refused_plainly(capsys):
     for program in ("sum(x*x)", "sum(x^1000)"):
         status, out, err = run([program, "x=[3,2]", "--exact"], capsys)
-        assert status == 2 and "--exact works on programs of numbers" in err
+        assert status == 2 and "--exact works on scalar programs only" in err
