@@ -13,25 +13,14 @@ from __future__ import annotations
 
 import time
 
+from pathlib import Path
+
 import numpy as np
 
 from gradcli.arrays.points import lower_for_points, sweep_all
 from gradcli.report import compute
 
-STAGED = """\
-x = 3 # example values
-y = -4
-
-# forward pass
-sigy = 1.0 / (1 + math.exp(-y)) # sigmoid in numerator   #(1)
-num = x + sigy # numerator                               #(2)
-sigx = 1.0 / (1 + math.exp(-x)) # sigmoid in denominator #(3)
-xpy = x + y                                              #(4)
-xpysqr = xpy**2                                          #(5)
-den = sigx + xpysqr # denominator                        #(6)
-invden = 1.0 / den                                       #(7)
-f = num * invden # done!                                 #(8)
-"""
+STAGED = (Path(__file__).resolve().parent.parent / "examples" / "staged.py").read_text()
 
 POINTS = 10 ** 6
 TARGET = 1.5

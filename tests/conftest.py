@@ -8,24 +8,13 @@ from pathlib import Path
 
 import pytest
 
-SEED = Path("/work/shared/seed/cs231n-backprop-notes.txt")
 HERE = Path(__file__).resolve().parent
+# The seed note lives in shared/ beside the checkout (CI lays a copy there too).
+SEED = HERE.parent.parent / "shared" / "seed" / "cs231n-backprop-notes.txt"
 
-# The note's staged forward pass, lines (1)..(8) with their comments, as the note prints it.
-STAGED_FALLBACK = """\
-x = 3 # example values
-y = -4
-
-# forward pass
-sigy = 1.0 / (1 + math.exp(-y)) # sigmoid in numerator   #(1)
-num = x + sigy # numerator                               #(2)
-sigx = 1.0 / (1 + math.exp(-x)) # sigmoid in denominator #(3)
-xpy = x + y                                              #(4)
-xpysqr = xpy**2                                          #(5)
-den = sigx + xpysqr # denominator                        #(6)
-invden = 1.0 / den                                       #(7)
-f = num * invden # done!                                 #(8)
-"""
+# The note's staged forward pass, lines (1)..(8) with their comments, as the note prints it;
+# the repository's copy, for a checkout without the seed beside it.
+STAGED_FALLBACK = (HERE.parent / "examples" / "staged.py").read_text(encoding="utf-8")
 
 
 def staged_source() -> str:
