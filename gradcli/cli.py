@@ -317,7 +317,7 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
         report = report_past_overflow(text, bindings, output_name, filename, error)
     wanted = None
     if wrt:
-        wanted = tuple(name.strip() for name in wrt.split(",") if name.strip())
+        wanted = tuple(dict.fromkeys(name.strip() for name in wrt.split(",") if name.strip()))
         for name in wanted:
             try:
                 report.gradient(name)

@@ -314,8 +314,13 @@ LOOKALIKES = {
     "\u3000": "a plain space", "\u200b": "nothing (it is invisible)",
     "\u2018": "nothing: gradcli has no strings", "\u2019": "nothing: gradcli has no strings",
     "\u201c": "nothing: gradcli has no strings", "\u201d": "nothing: gradcli has no strings",
-    "\u2264": "min/max (comparisons are not part of the language)",
+    "\u2264": "'<='", "\u2265": "'>='",
 }
+# Cyrillic and Greek letters that look like Latin ones, as pasted from some keyboards and PDFs.
+LOOKALIKES.update({cyr: lat for cyr, lat in zip("\u0430\u0435\u043e\u0440\u0441\u0445\u0443\u0456"
+                                             "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420"
+                                             "\u0421\u0422\u0425\u03bf\u039f\u03bd",
+                                             "aeopcxyiABEKMHOPCTXoOv")})
 
 
 def _suggestion(ch: str) -> str | None:
@@ -413,6 +418,13 @@ def _unexpected_token(source: str, e) -> InputError:
                           "separated by ';'", span)
     if str(token) == "=" and source[pos - 1:pos] == "=":
         return InputError(_NO_EQUALITY, Span(pos - 1, pos + 1))
+    if str(token) == "=":
+        return InputError("'=' assigns an expression to one plain name (name = expression); it "
+                          "cannot follow a call or another assignment, and comparisons are "
+                          ">, <, >= and <=", span)
+    if str(token) == "," and not {"RPAR", "RSQB"} & expected:
+        return InputError("a ',' separates the arguments of a call or the items of an array; "
+                          "assign one name per statement (x = 1; y = 2)", span)
     if (at_end or token.type == "_NEWLINE") and "RPAR" in expected or "RSQB" in expected and at_end:
         opening = _unclosed_bracket(source, pos)
         if opening is not None:

@@ -109,3 +109,21 @@ def test_bindings_without_an_expression_say_so():
     done = run(["x=-2", "y=5"], stdin=subprocess.DEVNULL)
     assert done.returncode == 2
     assert done.stderr.startswith("error: no expression: 'x=-2' is a binding")
+
+
+@pytest.mark.parametrize("program,words,column", [
+    ("f(x) = x^2", "'=' assigns an expression to one plain name", 6),
+    ("f = pi = 3", "'=' assigns an expression to one plain name", 8),
+    ("x, y = 1, 2", "assign one name per statement", 2),
+    ("\u0445*2", "use 'x'", 1),           # a Cyrillic letter that looks like x
+])
+def test_almost_python_gets_a_plain_reason(program, words, column, capsys):
+    assert main([program, "x=1"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert words in err[0]
+    assert f"column {column}:" in err[1]
+
+
+def test_wrt_names_are_listed_once(capsys):
+    assert main(["x*2", "x=1", "--wrt", "x,x"]) == 0
+    assert capsys.readouterr().out.count("∂f/∂x = 2") == 1
