@@ -337,6 +337,9 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
 
         rendered, kind = render_exact(report, settings, format_, tokens)
     else:
+        if explain and format_ not in ("table", "explain"):
+            raise InputError(f"--explain writes prose, so it cannot be combined with --format "
+                             f"{format_}; use one of them")
         render, kind = renderer("explain" if explain else format_)
         rendered = render(report, settings)
         if format_ == "dot" and out is not None and out.lower().endswith((".svg", ".png", ".pdf")):

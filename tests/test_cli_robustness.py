@@ -127,3 +127,8 @@ def test_almost_python_gets_a_plain_reason(program, words, column, capsys):
 def test_wrt_names_are_listed_once(capsys):
     assert main(["x*2", "x=1", "--wrt", "x,x"]) == 0
     assert capsys.readouterr().out.count("∂f/∂x = 2") == 1
+
+
+def test_explain_with_another_format_is_refused(capsys):
+    assert main(["(x+y)*z", "x=1", "y=2", "z=3", "--explain", "--format", "json"]) == 2
+    assert "--explain writes prose" in capsys.readouterr().err
