@@ -17,6 +17,24 @@ SEED = HERE.parent.parent / "shared" / "seed" / "cs231n-backprop-notes.txt"
 STAGED_FALLBACK = (HERE.parent / "examples" / "staged.py").read_text(encoding="utf-8")
 
 
+# The note's two array code blocks, forward passes as the note prints them.
+NEURON = """\
+w = [2,-3,-3] # assume some random weights and data
+x = [-1, -2]
+
+# forward pass
+dot = w[0]*x[0] + w[1]*x[1] + w[2]
+f = 1.0 / (1 + math.exp(-dot)) # sigmoid function
+"""
+
+MATMUL = """\
+# forward pass
+W = np.random.randn(5, 10)
+X = np.random.randn(10, 3)
+D = W.dot(X)
+"""
+
+
 def staged_source() -> str:
     """The staged example's forward pass cut verbatim out of the seed note (its code block)."""
     if not SEED.is_file():

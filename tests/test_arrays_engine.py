@@ -9,21 +9,7 @@ import pytest
 from gradcli.errors import InputError, MathError
 from gradcli.report import compute
 
-NEURON = """\
-w = [2,-3,-3] # assume some random weights and data
-x = [-1, -2]
-
-# forward pass
-dot = w[0]*x[0] + w[1]*x[1] + w[2]
-f = 1.0 / (1 + math.exp(-dot)) # sigmoid function
-"""
-
-MATMUL = """\
-# forward pass
-W = np.random.randn(5, 10)
-X = np.random.randn(10, 3)
-D = W.dot(X)
-"""
+from conftest import MATMUL, NEURON  # noqa: E402  (the note's two array blocks)
 
 
 def test_the_notes_sigmoid_neuron():
