@@ -196,6 +196,11 @@ def parse_bindings(tokens) -> dict[str, float]:
     bindings: dict[str, float] = {}
     for token in tokens:
         match = BINDING.match(token)
+        name_part = token.split("=", 1)[0].strip()
+        if match is None and "=" in token and name_part.isidentifier() and not name_part.isascii():
+            raise InputError(f"{name_part!r} is not a name gradcli accepts: names are ASCII "
+                             "(letters, digits, _), in the program and in bindings alike; "
+                             "spell it out, e.g. theta")
         if match is None:
             raise InputError(f"{token!r} is not a binding: write NAME=VALUE, like x=-2 or t=pi/2 "
                              "(the expression, if any, comes first)")

@@ -132,3 +132,8 @@ def test_wrt_names_are_listed_once(capsys):
 def test_explain_with_another_format_is_refused(capsys):
     assert main(["(x+y)*z", "x=1", "y=2", "z=3", "--explain", "--format", "json"]) == 2
     assert "--explain writes prose" in capsys.readouterr().err
+
+
+def test_a_non_ascii_binding_name_says_names_are_ascii(capsys):
+    assert main(["\u03b8*2", "\u03b8=1"]) == 2
+    assert "names are ASCII" in capsys.readouterr().err
