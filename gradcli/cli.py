@@ -117,19 +117,31 @@ def emit(rendered, kind: str, out: str | None, color: str) -> None:
     """Write a rendered result to stdout or to --out."""
     if out is None:
         if kind == "renderable":
-            make_console(color).print(rendered)
+            console = make_console(color)
+            if console.is_terminal:
+                console.print(rendered)
+            else:
+                sys.stdout.write(_plain(console, rendered))
         else:
             sys.stdout.write(rendered)
-            sys.stdout.flush()
+        sys.stdout.flush()
         return
     try:
         with open(out, "w", encoding="utf-8", newline="") as f:
             if kind == "renderable":
-                make_console("never", file=f).print(rendered)
+                f.write(_plain(make_console("never", file=f), rendered))
             else:
                 f.write(rendered)
     except OSError as e:
         raise InputError(f"cannot write {out}: {e.strerror}") from None
+
+
+def _plain(console, rendered) -> str:
+    """A renderable as text for a file or a pipe, without the padding Rich leaves at line ends
+    (which would make every line differ in a diff that ignores nothing)."""
+    with console.capture() as captured:
+        console.print(rendered)
+    return "\n".join(line.rstrip() for line in captured.get().split("\n"))
 
 
 # ------------------------------------------------------------------ the one-liner
