@@ -117,7 +117,7 @@ def emit(rendered, kind: str, out: str | None, color: str) -> None:
     """Write a rendered result to stdout or to --out."""
     if out is None:
         if kind == "renderable":
-            console = make_console(color)
+            console = _wide_enough(make_console(color), rendered)
             if console.is_terminal:
                 console.print(rendered)
             else:
@@ -129,11 +129,20 @@ def emit(rendered, kind: str, out: str | None, color: str) -> None:
     try:
         with open(out, "w", encoding="utf-8", newline="") as f:
             if kind == "renderable":
-                f.write(_plain(make_console("never", file=f), rendered))
+                f.write(_plain(_wide_enough(make_console("never", file=f), rendered), rendered))
             else:
                 f.write(rendered)
     except OSError as e:
-        raise InputError(f"cannot write {out}: {e.strerror}") from None
+        raise GradcliError(f"cannot write {out}: {e.strerror}",
+                           exit_code=ExitStatus.OUTPUT_ERROR) from None
+
+
+def _wide_enough(console, rendered):
+    """Widen the console to what the renderable needs to show every number whole."""
+    needed = getattr(rendered, "min_width", None)
+    if needed is not None:
+        console.width = max(console.width, needed())
+    return console
 
 
 def _plain(console, rendered) -> str:
@@ -304,6 +313,7 @@ def one_liner(ctx, words, file, format_, wrt, output_name, show_all, out, precis
     ctx.obj = {"format": format_}
     _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
                         exact)
+    _check_out_extension(out, format_, explain)
     text, filename, tokens = split_program(file, words)
     try:
         bindings = parse_bindings(tokens)
@@ -528,6 +538,24 @@ def main(argv: list[str] | None = None) -> int:
         error = InternalError(f"internal error ({type(e).__name__}: {e}); this is a bug in gradcli, "
                               "please report it with the command you ran")
         return report_error(error, as_json)
+
+
+# What a file name's extension promises; -o refuses a --format that would break the promise.
+EXTENSION_FORMATS = {".svg": "dot", ".png": "dot", ".pdf": "dot", ".dot": "dot", ".gv": "dot",
+                     ".mmd": "mermaid", ".json": "json", ".csv": "csv", ".md": "markdown",
+                     ".tex": "latex", ".py": "python"}
+
+
+def _check_out_extension(out: str | None, format_: str, explain: bool) -> None:
+    if out is None or explain:
+        return
+    extension = os.path.splitext(out)[1].lower()
+    wanted = EXTENSION_FORMATS.get(extension)
+    if wanted is not None and wanted != format_:
+        picture = " (a picture is drawn from --format dot, or by gradcli graph)" \
+            if extension in (".svg", ".png", ".pdf") else ""
+        raise InputError(f"-o {out}: a {extension} file needs --format {wanted}, not "
+                         f"--format {format_}{picture}")
 
 
 def _close_command(word: str) -> str | None:

@@ -376,7 +376,7 @@ def test_out_file(cli, tmp_path):
 
 def test_out_file_that_cannot_be_written(cli, tmp_path):
     run = cli("x", "x=1", "-o", str(tmp_path / "missing" / "out.txt"))
-    assert run.status == 2 and "cannot write" in run.err
+    assert run.status == 74 and "cannot write" in run.err    # EX_IOERR, as for a full disk
 
 
 # ------------------------------------------------------------------ version and help

@@ -137,3 +137,29 @@ def test_explain_with_another_format_is_refused(capsys):
 def test_a_non_ascii_binding_name_says_names_are_ascii(capsys):
     assert main(["\u03b8*2", "\u03b8=1"]) == 2
     assert "names are ASCII" in capsys.readouterr().err
+
+
+def test_the_kink_flag_marks_the_local_partial_not_the_upstream(capsys):
+    assert main(["relu(x)*3", "x=0"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("relu(x) "))
+    assert "step(x) = 0!" in row and "3!" not in row
+
+
+def test_numbers_are_never_cut_when_the_table_is_wider_than_the_terminal(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    program = ("q = sigmoid(alpha_long_name*beta_long_name + 1e-300); "
+               "f = q*1.2345678901e200 + max(alpha_long_name, beta_long_name)")
+    assert main([program, "alpha_long_name=1/3", "beta_long_name=-2.7", "--precision", "17"]) == 0
+    out = capsys.readouterr().out
+    assert "3.5685246267660438e+199" in out.split("\nf = ")[0]    # in the table, whole
+    assert "downstream" in out
+
+
+@pytest.mark.parametrize("out,format_", [("t.png", "table"), ("m.svg", "mermaid"),
+                                         ("d.mmd", "dot"), ("x.json", "csv")])
+def test_an_output_extension_the_format_would_not_write_is_refused(out, format_, tmp_path,
+                                                                      capsys):
+    assert main(["x*2", "x=1", "--format", format_, "-o", str(tmp_path / out)]) == 2
+    assert "needs --format" in capsys.readouterr().err
+    assert not (tmp_path / out).exists()

@@ -89,7 +89,7 @@ def test_snapshots_are_never_written_under_ci(monkeypatch):
 
 def test_table_shows_the_forks_contributions(staged):
     text = render_table(gradcli.grad(staged))
-    for line in ("  ← from xpy", "  ← from -x", "  ← from num"):
+    for line in ("  ← xpy", "  ← -x", "  ← num"):
         assert line in text
     assert "1.583" in text and "-0.03576" in text and "0.5121" in text
 

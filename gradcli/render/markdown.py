@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from gradcli.render import Settings, wrt_names
 from gradcli.render.rows import Gap, number, rows, summary_lines, warning_lines
 
@@ -22,14 +24,18 @@ def render(report, settings: Settings) -> str:
         if isinstance(row, Gap):
             lines.append(f"| … {row.hidden:,} nodes not shown | | | | | |")
             continue
-        flag = " ⚠" if row.flagged else ""
+        # ⚠ marks the number a warning is about, as '!' does in the table.
+        at_kink = bool(row.flags & {"kink", "tie"})
         local = "<br>".join(f"∂/∂{e.target} = " + (f"`{e.rule}` = " if e.rule else "")
-                            + number(e.local, settings) for e in row.edges)
+                            + number(e.local, settings)
+                            + (" ⚠" if at_kink or not math.isfinite(e.local) else "")
+                            for e in row.edges)
         down = "<br>".join(number(e.downstream, settings) for e in row.edges)
-        lines.append(f"| `{_cell(row.node)}` | {row.op} | {number(row.value, settings)}{flag} | "
-                     f"{number(row.grad, settings)} | {_cell(local)} | {down} |")
+        grad_flag = " ⚠" if row.grad is not None and not math.isfinite(row.grad) else ""
+        lines.append(f"| `{_cell(row.node)}` | {row.op} | {number(row.value, settings)} | "
+                     f"{number(row.grad, settings)}{grad_flag} | {_cell(local)} | {down} |")
         for source, amount in row.contributions:
-            lines.append(f"| ← from `{_cell(source)}` | | | {number(amount, settings)} | | |")
+            lines.append(f"| ← `{_cell(source)}` | | | {number(amount, settings)} | | |")
     lines.append("")
     summary = summary_lines(report, settings, wrt_names(report, settings))
     lines.append(f"**{summary[0][0]} = {number(summary[0][2], settings)}**")

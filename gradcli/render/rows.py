@@ -39,6 +39,7 @@ class Row:
     edges: list[Edge] = field(default_factory=list)
     contributions: list[tuple[str, float]] = field(default_factory=list)
     flagged: bool = False
+    flags: frozenset = frozenset()    # the kinds of warning at this node
 
 
 @dataclass
@@ -68,7 +69,8 @@ def make_row(report, node: int) -> Row:
     shown = node_label(graph, node)
     grad = report.grads[node] if graph.requires_grad[node] else None
     row = Row(node, shown, op.name, report.values[node], grad)
-    row.flagged = any(w["node"] == node for w in report.warnings)
+    row.flags = frozenset(w["kind"] for w in report.warnings if w["node"] == node)
+    row.flagged = bool(row.flags)
 
     s, e = graph.arg_start[node], graph.arg_start[node + 1]
     targets = list(graph.arg_ids[s:e])

@@ -28,9 +28,9 @@ class ReportTable:
         self.report = report
         self.settings = settings
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def _cells(self):
+        """The table's cells, a row of six per line, and the rows they came from."""
         report, settings = self.report, self.settings
-        out = report.output_name
         shown, hidden = rows(report, settings)
         cells = []
         for row in shown:
@@ -38,34 +38,53 @@ class ReportTable:
                 # Short enough for the node column; the notes below say how to see them.
                 cells.append((Text(f"… {row.hidden:,} nodes", style=DIM), "", "", "", "", ""))
                 continue
-            flag = "!" if row.flagged else ""   # a warning concerns the node's derivatives
+            # A '!' marks the number a warning is about: the local partial at a kink or tie
+            # (or an infinite one), and a gradient that is not finite.
+            at_kink = bool(row.flags & {"kink", "tie"})
             node = Text(row.node, style="bold" if row.op != "input" and row.node[:1] != "#"
                         else "")
             # One line per input edge, so a wrapped rule never misaligns its downstream number.
             # The rule is kept apart for now: it is dropped below where the line would wrap.
             edges = [((f"∂/∂{e.target} = ", f"{e.rule} = " if e.rule else "",
-                       number(e.local, settings) + ("!" if not math.isfinite(e.local) else "")),
+                       number(e.local, settings)
+                       + ("!" if at_kink or not math.isfinite(e.local) else "")),
                       number(e.downstream, settings))
                      for e in row.edges] or [("", "")]
-            grad = number(row.grad, settings) + (flag if row.grad is not None else "")
+            grad = number(row.grad, settings)
+            if row.grad is not None and not math.isfinite(row.grad):
+                grad += "!"
             cells.append((node, row.op, number(row.value, settings), grad, *edges[0]))
             for local, down in edges[1:]:
                 cells.append(("", "", "", "", local, down))
             for source, amount in row.contributions:
-                cells.append((Text(f"  ← from {source}", style=DIM), "", "",
+                cells.append((Text(f"  ← {source}", style=DIM), "", "",
                               Text(number(amount, settings), style=f"{GRAD} {DIM}"), "", ""))
+        return cells, shown, hidden
+
+    def min_width(self) -> int:
+        """The narrowest console that shows every number whole: the CLI widens to it, since a
+        cut number (2.537 for 2.537e+199) would be worse than a line that wraps."""
+        cells, _, _ = self._cells()
+        out = self.report.output_name
+        headers = _headers(out)
+        numbers = sum(_widest(cells, k, headers[k]) for k in (1, 2, 3, 5))
+        return 8 + numbers + 12 + 11
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        report, settings = self.report, self.settings
+        out = report.output_name
+        cells, shown, hidden = self._cells()
 
         def widest(column: int, header: str) -> int:
-            return max([len(header)] + [len(line) for cell in cells
-                                        for line in str(cells and cell[column]).split("\n")])
+            return _widest(cells, column, header)
 
-        headers = ("node", "op", "value", f"∂{out}/∂node" if len(out) <= 8 else "upstream",
-                   "local", "downstream")
+        headers = _headers(out)
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1),
                       collapse_padding=True, header_style="bold")
         # Numbers never shrink; the node column is cut with '…', the local rules wrap last.
         # On a narrow terminal the node labels give way first (cut with '…'), numbers never.
-        node_width = max(8, min(16, options.max_width - 64))
+        numbers = sum(widest(k, headers[k]) for k in (1, 2, 3, 5))
+        node_width = max(8, min(16, options.max_width - numbers - 12 - 11))
         table.add_column(headers[0], overflow="ellipsis", no_wrap=True, max_width=node_width)
         table.add_column(headers[1], no_wrap=True, min_width=widest(1, headers[1]))
         table.add_column(headers[2], justify="right", style=VALUE, no_wrap=True,
@@ -104,7 +123,7 @@ class ReportTable:
 
         notes = [f"local = ∂node/∂input; downstream = ∂{out}/∂node × local, sent to that input."]
         if any(row.contributions for row in shown if not isinstance(row, Gap)):
-            notes.append("← from: each use of a value sends back a gradient; at a fork they add up.")
+            notes.append("←: each use of a value sends back a gradient; at a fork they add up.")
         gaps = [row.hidden for row in shown if isinstance(row, Gap)]
         if gaps:
             notes.append(f"… {gaps[0]:,} nodes in the middle are not shown (--all shows every row).")
@@ -132,6 +151,16 @@ def _local_width(table: Table, cells, console: Console, options: ConsoleOptions)
         return trial._calculate_column_widths(console, inner)[4] - 1
     except Exception:
         return 10 ** 6
+
+
+def _headers(out: str) -> tuple:
+    return ("node", "op", "value", f"∂{out}/∂node" if len(out) <= 8 else "upstream", "local",
+            "downstream")
+
+
+def _widest(cells, column: int, header: str) -> int:
+    return max([len(header)] + [len(line) for cell in cells
+                                for line in str(cell[column]).split("\n")])
 
 
 def _local_text(parts, room: int) -> str:
