@@ -171,3 +171,28 @@ def test_verify_names_a_one_line_backward_pass_as_a_line(tmp_path):
     path.write_text("x = 3\nf = x * x\ndfdf = 1.0\ndx = 2 * x * dfdf\n")
     assert run_cli("verify", str(path)).out.splitlines()[0].endswith(
         "backward pass lines 3-4")
+
+
+# ------------------------------------------------------------------ Python API
+
+@pytest.mark.parametrize("program", [None, 3, b"x*2", ["x"]])
+def test_api_refuses_a_program_that_is_not_a_string(program):
+    import gradcli
+
+    for call in (lambda: gradcli.grad(program), lambda: gradcli.verify(program),
+                 lambda: gradcli.gradcheck(program), lambda: gradcli.expect(program, {})):
+        with pytest.raises(gradcli.InputError, match="must be a string") as caught:
+            call()
+        assert caught.value.exit_code == 2
+
+
+def test_array_program_gives_a_scalar_input_a_float_gradient():
+    import gradcli
+    import numpy as np
+
+    result = gradcli.grad("sum(x*w)*a", x=[1, 2], w=[1, 1], a=2.0)
+    assert type(result.gradients["a"]) is float and result.gradients["a"] == 3.0
+    assert isinstance(result.gradients["x"], np.ndarray)
+    assert result.gradients["x"].tolist() == [2.0, 2.0]
+    assert json.loads(run_cli("sum(x*w)*a", "x=[1,2]", "w=[1,1]", "a=2",
+                              "--format", "json").out)["gradients"]["a"] == 3.0

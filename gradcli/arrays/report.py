@@ -38,6 +38,9 @@ class ArrayReport(Report):
     def __init__(self, graph, values, grads, local, warnings, bindings, *, downstream,
                  upstream, upstream_source: str, seed: int):
         super().__init__(graph, values, grads, local, warnings, bindings)
+        # A scalar input's gradient is a number, as in a scalar program (not a 0-d array).
+        self.gradients = {name: float(grad) if grad.ndim == 0 else grad
+                          for name, grad in self.gradients.items()}
         self.downstream = downstream
         self.upstream = upstream
         self.upstream_source = upstream_source
