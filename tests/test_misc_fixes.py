@@ -196,3 +196,20 @@ def test_array_program_gives_a_scalar_input_a_float_gradient():
     assert result.gradients["x"].tolist() == [2.0, 2.0]
     assert json.loads(run_cli("sum(x*w)*a", "x=[1,2]", "w=[1,1]", "a=2",
                               "--format", "json").out)["gradients"]["a"] == 3.0
+
+
+# ------------------------------------------------------------------ --explain endings
+
+def test_explain_without_inputs_has_no_empty_heading():
+    result = run_cli("2*3", "--explain")
+    assert result.code == 0
+    assert "Gradients on the inputs:" not in result.out
+    assert result.out.rstrip().endswith("no inputs, so there are no gradients on inputs.")
+
+
+def test_explain_ends_every_input_gradient_line_alike():
+    out = run_cli("f = x*y; g = f - 2*y", "x=1", "y=2", "--explain").out
+    tail = out.split("Gradients on the inputs:\n")[1].splitlines()
+    gradient_lines = [line for line in tail if line.startswith("  ∂")]
+    assert gradient_lines == ["  ∂g/∂x = 2.", "  ∂g/∂y = -1."]
+    assert any("At this fork" in line for line in tail)

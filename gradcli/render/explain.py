@@ -119,12 +119,13 @@ def render(report, settings: Settings) -> str:
         lines.extend(_step(report, node, count, number, names))
         lines.append("")
 
+    if not graph.inputs:
+        lines.append("The program has no inputs, so there are no gradients on inputs.")
+        return "\n".join(lines) + "\n"
     lines.append("Gradients on the inputs:")
     for name, node in graph.inputs.items():
-        forks = _fork(report, node, number, "    ", names)
-        lines.extend(_wrap(f"∂{out}/∂{name} = {number(report.grads[node])}"
-                           + ("" if forks else "."), "  "))
-        lines.extend(forks)
+        lines.extend(_wrap(f"∂{out}/∂{name} = {number(report.grads[node])}.", "  "))
+        lines.extend(_fork(report, node, number, "    ", names))
     return "\n".join(lines) + "\n"
 
 
