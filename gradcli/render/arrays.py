@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from gradcli.render import Settings, format_number, wrt_names
+from gradcli.render.rows import warning_lines
 from gradcli.report import label, node_text
 
 PREVIEW_WIDTH = 15
@@ -237,7 +238,7 @@ class ArrayTable:
         if hidden:
             lines.append(f"{hidden} constant node{'s' if hidden != 1 else ''} not shown "
                          "(--all shows them).")
-        lines.extend(f"! {w['message']} (node #{w['node']})." for w in report.warnings)
+        lines.extend(warning_lines(report))
         yield Text("\n".join(lines), style="" if report.warnings else DIM)
 
 
@@ -271,7 +272,7 @@ def render_markdown(report, settings: Settings) -> str:
         lines.extend(["", "```text", *analysis, "```"])
     if hidden:
         lines.extend(["", f"{hidden} constant node{'s' if hidden != 1 else ''} not shown."])
-    lines.extend(f"- ⚠ {w['message']} (node #{w['node']})." for w in report.warnings)
+    lines.extend(warning_lines(report, "- ⚠"))
     return "\n".join(lines) + "\n"
 
 

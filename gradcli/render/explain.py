@@ -17,6 +17,7 @@ from gradcli.ops import ATOM
 from gradcli.printer import strength, to_text
 from gradcli.render import Settings
 from gradcli.render.circuit import number_label
+from gradcli.render.rows import entry_place
 from gradcli.report import node_text
 from gradcli.symbolic import local_rules
 
@@ -174,7 +175,9 @@ def _step(report, node: int, count: int, number, names) -> list[str]:
             lines.extend(_wrap("Dimension analysis (each gradient has its input's shape):", "  "))
             lines.extend(f"    {line}" for line in analysis)
     for warning in report.warnings_for(node):
-        lines.extend(_wrap(f"! {warning['message']}.", "  "))
+        entries = entry_place(warning)
+        lines.extend(_wrap(f"! {warning['message']}" + (f" (at {entries})." if entries else "."),
+                           "  "))
     return lines
 
 
