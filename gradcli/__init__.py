@@ -18,6 +18,15 @@ __all__ = ["grad", "batch", "check", "verify", "expect", "gradcheck", "GradcliEr
            "MathError", "CheckFailed", "MissingProgram", "ExitStatus"]
 
 
+def _program(program, what: str = "the program") -> str:
+    """Refuse a non-string program up front, as a GradcliError rather than an AttributeError
+    from deep inside the parser."""
+    if not isinstance(program, str):
+        raise InputError(f"{what} must be a string of gradcli code, not "
+                         f"{type(program).__name__}")
+    return program
+
+
 def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: str | None = None,
          filename: str | None = None, seed: int = 0, upstream="ones", **values: float):
     """Differentiate a program: its output with respect to every input and intermediate.
@@ -36,7 +45,7 @@ def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: s
         if name in merged:
             raise InputError(f"{name!r} is given twice")
         merged[name] = value
-    return compute(program, merged, output=output, filename=filename, seed=seed,
+    return compute(_program(program), merged, output=output, filename=filename, seed=seed,
                    upstream=upstream)
 
 
@@ -67,14 +76,14 @@ def verify(source: str, /, bindings: dict[str, float] | None = None, *,
     arrays of a program with arrays, as np.random.seed(seed) would."""
     from gradcli.backward import verify as run
 
-    return run(source, bindings, filename=filename, seed=seed)
+    return run(_program(source, "the source"), bindings, filename=filename, seed=seed)
 
 
 def expect(program: str, /, claims, bindings: dict[str, float] | None = None, **tolerances):
     """Compare claimed answers ({"value": -12, "d/dx": -4}) with gradcli's; returns an ExpectResult."""
     from gradcli.expectation import expect as run
 
-    return run(program, claims, bindings, **tolerances)
+    return run(_program(program), claims, bindings, **tolerances)
 
 
 def gradcheck(program: str, /, bindings: dict[str, float] | None = None, *, step: float = 1e-5,
@@ -83,4 +92,4 @@ def gradcheck(program: str, /, bindings: dict[str, float] | None = None, *, step
     from gradcli.numgrad import gradcheck as run
     from gradcli.report import compute
 
-    return run(compute(program, bindings), step, seed=seed)
+    return run(compute(_program(program), bindings), step, seed=seed)

@@ -29,6 +29,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 
+from gradcli.backward_split import backward_statements
 from gradcli.backward_split import gradient_target as _gradient_target
 from gradcli.errors import CheckFailed, GradcliError, InputError, Span
 from gradcli.expr import Expr
@@ -118,9 +119,8 @@ class VerifyResult:
         import textwrap
 
         where = self.filename or "<program>"
-        head = (f"{where}: forward pass lines {self.forward_lines[0]}-{self.forward_lines[1]} "
-                f"(output {self.output}), backward pass lines {self.backward_lines[0]}-"
-                f"{self.backward_lines[1]}")
+        head = (f"{where}: forward pass {_line_range(*self.forward_lines)} "
+                f"(output {self.output}), backward pass {_line_range(*self.backward_lines)}")
         parts = [head]
         for finding in self.findings + self.notes:
             label = "note: " if finding in self.notes else ""
@@ -148,6 +148,10 @@ class VerifyResult:
             parts.append(f"{count} problem{'s' * (count != 1)} found; gradients that differ "
                          f"from the truth: {bad}")
         return "\n".join(parts) + "\n"
+
+
+def _line_range(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}-{last}"
 
 
 def verify(source: str, bindings: dict[str, float] | None = None, *,
@@ -220,7 +224,7 @@ class _Verifier:
         statements = parse(self.source)
         cut = self.split(statements)
         forward_part = [s for s in statements[:cut]]
-        backward_part = [s for s in statements[cut:] if s.kind != "import"]
+        backward_part = backward_statements(statements, cut)
         if not any(s.kind in ("assign", "expr") for s in forward_part):
             raise InputError("the forward pass is empty: the file starts with the backward pass",
                              Span(statements[cut].start, statements[cut].end))

@@ -137,3 +137,14 @@ def forward_part(statements, output: str | None, filename: str | None, reject: b
     raise InputError(f"this line starts a backward pass ({start.name} is a gradient): check it "
                      f"with '{where}', or differentiate the forward pass alone with {alone}",
                      Span(start.start, start.end))
+
+
+def backward_statements(statements, cut: int) -> list:
+    """The backward pass's statements from index `cut`, imports checked as the forward pass's
+    are (a stray `import os` is refused, not skipped) and then left out."""
+    from gradcli.graph import check_import
+
+    for statement in statements[cut:]:
+        if statement.kind == "import":
+            check_import(statement)
+    return [s for s in statements[cut:] if s.kind != "import"]

@@ -143,6 +143,9 @@ def batch(lines: Iterable[str | bytes] | str, bindings: dict[str, float] | None 
                 yield record
                 continue
         text = raw.rstrip("\r\n")
+        if number == 1:
+            # Editors on Windows save UTF-8 with a byte order mark, which is no part of line 1.
+            text = text.removeprefix("\ufeff")
         if not is_program(text):
             continue
         if text.rstrip().endswith("\\"):
@@ -175,10 +178,11 @@ def _names_used(record: Record, shared: dict) -> set[str]:
     return {name for name in shared if name in names}
 
 
-def read_points(text: str, source: str) -> Iterator[tuple[int, dict[str, float] | GradcliError]]:
+def read_points(text: str, source: str, given=()) -> Iterator[tuple[int, dict[str, float] | GradcliError]]:
     """The rows of a points CSV: (row number, bindings or the error for that row).
 
-    The header names inputs; each later row is one point. A bad cell spoils only its row.
+    The header names inputs; each later row is one point. A bad cell spoils only its row;
+    a header naming one of `given` (the command line's bindings) spoils them all, so is one error.
     """
     import csv
 
@@ -197,6 +201,9 @@ def read_points(text: str, source: str) -> Iterator[tuple[int, dict[str, float] 
                              "(the first row names the inputs, like x,y,z)")
     if len(set(names)) != len(names):
         raise InputError(f"{source}: the header names an input twice")
+    both = [name for name in names if name in given]
+    if both:
+        raise InputError(f"{both[0]!r} is given both in {source} and on the command line")
     row = 0
     for cells in reader:
         if not any(cell.strip() for cell in cells):
@@ -232,7 +239,7 @@ def at_points(program: str, points_text: str, source: str, bindings: dict[str, f
     where the program allows it, giving the same records as one run per row
     (`vectorize=False`), which is the fallback."""
     bindings = dict(bindings or {})
-    rows = list(read_points(points_text, source))
+    rows = list(read_points(points_text, source, bindings))
     if not rows:
         raise InputError(f"{source} has no rows: after the header, each row is one point")
     return _point_records(program, rows, source, bindings, checks, filename, output, vectorize)
@@ -242,7 +249,7 @@ def _point_records(program, rows, source, bindings, checks, filename, output,
                    vectorize) -> Iterator[Record]:
     good = [(row, point) for row, point in rows if not isinstance(point, GradcliError)]
     swept = None
-    if vectorize and good and not set(good[0][1]) & set(bindings):
+    if vectorize and good:
         from gradcli.arrays.points import prepare_points, records
 
         swept = prepare_points(program, good, bindings, filename=filename, output=output)
@@ -257,14 +264,6 @@ def _point_records(program, rows, source, bindings, checks, filename, output,
             continue
         if fast is not None:
             yield next(fast)
-            continue
-        both = set(point) & set(bindings)
-        if both:
-            record = Record(row, program, "row", hide_answers=checks.hide_answers)
-            record.error = InputError(f"{sorted(both)[0]!r} is given both in {source} and on the "
-                                      "command line")
-            record.point = point
-            yield record
             continue
         record = run_one(row, program, key="row", bindings={**bindings, **point}, checks=checks,
                          filename=filename, output=output)

@@ -146,10 +146,10 @@ class CsvWriter:
     """Long format, one header: one row per record and gradient name (RFC 4180)."""
 
     def __init__(self, out, key: str = "line"):
-        import csv
+        from gradcli.render.machine import csv_writer
 
         self.out = out
-        self.writer = csv.writer(out, lineterminator="\r\n")
+        self.writer = csv_writer(out)
         self.writer.writerow((key, *CSV_COLUMNS))
         out.flush()
 
@@ -290,10 +290,18 @@ def batch_command(words, format_, precision, out, progress, expect, rtol, atol, 
     """
     from gradcli.batchrun import batch
 
-    path = "-"
+    path = None
     tokens = list(words)
     if tokens and BINDING.match(tokens[0]) is None:
         path = tokens.pop(0)
+    if path is None:
+        from gradcli.cli import _stdin_is_piped
+
+        # A bare `gradcli batch` at a prompt would wait silently for typed lines; `-` asks for that.
+        if not _stdin_is_piped():
+            raise InputError("no program file: give a batch FILE, pipe lines to standard input, "
+                             "or use '-' to type them (end with Ctrl-D)")
+        path = "-"
     bindings = parse_bindings(tokens)
     checks = make_checks(expect, rtol, atol, hide_answers, gradcheck, step, sample_seed)
     source = _open_input(path)

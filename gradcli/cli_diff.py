@@ -31,6 +31,8 @@ def diff_command(words, file, wrt, output_name, format_, out):
       gradcli diff '(x+y)*z'
       gradcli diff 'relu(w*x + b)' --wrt w
       gradcli diff 'sigmoid(x) * x^2' --format latex
+
+    Exit status: 0 ok; 2 bad input.
     """
     from gradcli.graph import lower
     from gradcli.printer import to_text

@@ -74,11 +74,11 @@ CHECK_COLUMNS = ("check", "item", "expected", "got", "error", "verdict", "note")
 
 def _csv(expected, numeric, hide: bool) -> str:
     """One table for both checks: for gradcheck, expected is the numeric gradient, error relative."""
-    import csv
     import io
 
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
+    from gradcli.render.machine import csv_writer
+    writer = csv_writer(text)
     writer.writerow(CHECK_COLUMNS)
 
     from gradcli.expectation import claim_repr

@@ -92,6 +92,9 @@ def graph_command(words, file, out, format_, output_name, precision, max_nodes, 
     Examples:
       gradcli graph '(x+y)*z' x=-2 y=5 z=-4 -o circuit.png
       gradcli graph '(x+y)*z' x=-2 y=5 z=-4 | dot -Tsvg > circuit.svg
+
+    Exit status: 0 ok; 2 bad input; 3 the maths failed (domain error,
+    overflow); 4 Graphviz's dot is needed (-o .png/.svg/.pdf) but missing.
     """
     from gradcli.render import Settings, renderer
     from gradcli.report import compute

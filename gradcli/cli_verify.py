@@ -32,7 +32,8 @@ def verify_command(file, bindings, format_, show_values, seed, quiet):
     lines' draws included, and for an array output the line that sets its
     gradient (dD = np.random.randn(*D.shape)) is the upstream gradient.
 
-    Exit status: 0 every gradient matches; 1 a line is wrong; 2 bad input.
+    Exit status: 0 every gradient matches; 1 a line is wrong; 2 bad input;
+    3 the forward pass's maths failed (domain error, overflow).
     """
     import json
 

@@ -30,6 +30,15 @@ ACCEPTED_IMPORTS = {("math", None), ("numpy", None), ("numpy", "np"), ("math", "
 ARRAY_FORMS = ("index", "array", "slice", "tuple", "keyword", "unpack")
 
 
+
+def check_import(statement: Statement) -> None:
+    """Refuse any import but math and numpy (also in a backward pass, which is never lowered)."""
+    if (statement.op, statement.name) not in ACCEPTED_IMPORTS:
+        raise InputError(
+            f"only 'import math' and 'import numpy as np' are accepted, not "
+            f"'import {statement.op}{' as ' + statement.name if statement.name else ''}'",
+            Span(statement.start, statement.end))
+
 class NeedsArrays(InputError):
     """The program uses arrays: gradcli.arrays evaluates it (report.compute catches this)."""
 
@@ -235,11 +244,7 @@ class _Lowering:
         """The statement that gives an input its default comes up in program order."""
 
     def _check_import(self, statement: Statement) -> None:
-        if (statement.op, statement.name) not in ACCEPTED_IMPORTS:
-            raise InputError(
-                f"only 'import math' and 'import numpy as np' are accepted, not "
-                f"'import {statement.op}{' as ' + statement.name if statement.name else ''}'",
-                Span(statement.start, statement.end))
+        check_import(statement)
 
     def _check_assignment(self, statement: Statement, first_use: dict[str, Expr]) -> None:
         name = statement.name

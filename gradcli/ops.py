@@ -207,10 +207,18 @@ def _side_of_zero(ans, x):
     return x > 0.0
 
 
+def _as_shown(value: float) -> str:
+    """A number in a warning as the table prints it (0, not 0.0)."""
+    from gradcli.render import Settings, format_number
+
+    return format_number(value, Settings.precision)
+
+
 def _tie(kind):
     def kink(ans, *args):
         if args.count(ans) > 1:
-            return f"tie in {kind}: several arguments equal {ans!r}; the whole gradient goes to the first"
+            return (f"tie in {kind}: several arguments equal {_as_shown(ans)}; the whole "
+                    "gradient goes to the first")
         return None
     return kink
 
@@ -242,7 +250,8 @@ def _compare(name, test, symbol, latex, words):
     the note's relu backward `(x > 0) * dout` means the same in gradcli and in Python."""
     def kink(ans, a, b):
         if a == b:
-            return f"{symbol} jumps where its sides are equal ({a!r}); its derivative is taken as 0"
+            return (f"{symbol} jumps where its sides are equal ({_as_shown(a)}); its derivative "
+                    "is taken as 0")
         return None
 
     return _infix(name, lambda a, b: 1.0 if test(a, b) else 0.0, lambda ans, a, b: (0.0, 0.0),

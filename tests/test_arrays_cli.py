@@ -121,7 +121,7 @@ def test_csv_and_markdown(capsys, programs):
 
     rows = list(csv.DictReader(io.StringIO(out)))
     w = next(r for r in rows if r["name"] == "w")
-    assert json.loads(w["shape"]) == [3] and json.loads(w["value"]) == [2, -3, -3]
+    assert w["shape"] == "(3,)" and w["local"] == "" and json.loads(w["value"]) == [2, -3, -3]
     status, out, _ = run(capsys, "-f", str(programs / "matmul.py"), "--format", "markdown")
     assert status == 0
     assert "| `W` | input | (5, 10) |" in out

@@ -143,7 +143,7 @@ def test_broadcasting_sums_gradients_over_the_broadcast_axes():
     report = compute("sum(A * b + c)", {"A": np.ones((2, 3)), "b": [1.0, 2.0, 3.0], "c": 4.0})
     assert report.gradients["b"].tolist() == [2.0, 2.0, 2.0]
     assert report.gradients["A"].tolist() == [[1, 2, 3], [1, 2, 3]]
-    assert report.gradients["c"].shape == () and float(report.gradients["c"]) == 6.0
+    assert type(report.gradients["c"]) is float and report.gradients["c"] == 6.0
 
 
 def test_every_scalar_function_broadcasts():
@@ -279,7 +279,7 @@ def test_kinks_and_ties_in_arrays_are_warnings():
     report = compute("sum(relu(x)) + max(x)", {"x": [0.0, 1.0, 1.0, -2.0]})
     kinds = [(w["kind"], report.nodes[w["node"]].op) for w in report.warnings]
     assert kinds == [("kink", "relu"), ("tie", "max")]
-    assert "entry [0]" in report.warnings[0]["message"]
+    assert (report.warnings[0]["entry"], report.warnings[0]["entries"]) == ([0], 1)
     assert compute("sum(relu(x))", {"x": [1.0, 2.0]}).warnings == ()
 
 

@@ -38,6 +38,9 @@ class ArrayReport(Report):
     def __init__(self, graph, values, grads, local, warnings, bindings, *, downstream,
                  upstream, upstream_source: str, seed: int):
         super().__init__(graph, values, grads, local, warnings, bindings)
+        # A scalar input's gradient is a number, as in a scalar program (not a 0-d array).
+        self.gradients = {name: float(grad) if grad.ndim == 0 else grad
+                          for name, grad in self.gradients.items()}
         self.downstream = downstream
         self.upstream = upstream
         self.upstream_source = upstream_source
@@ -197,12 +200,16 @@ def _warnings(graph, values, grads, local) -> list[dict]:
         kind = "tie" if op.max_args is None else "kink"
         if op.kink is not None and graph.requires_grad[i]:
             static, keywords = graph.params[i]
+            entries = None
             if kind == "tie" and len(args) == 1 and args[0].ndim:
                 message = _reduction_tie(op.name, args[0], values[i], keywords.get("axis"))
             else:
-                message = _entry_kinks(op, values[i], args)
+                message, entries = _entry_kinks(op, values[i], args)
             if message is not None:
-                warnings.append({"node": i, "kind": kind, "message": message})
+                warning = {"node": i, "kind": kind, "message": message}
+                if entries is not None:
+                    warning["entry"], warning["entries"] = entries
+                warnings.append(warning)
         grad = grads[i]
         if grad is not None and not all_finite(grad):
             warnings.append({"node": i, "kind": "nonfinite-gradient",
@@ -211,9 +218,11 @@ def _warnings(graph, values, grads, local) -> list[dict]:
     return warnings
 
 
-def _entry_kinks(op, value, args) -> str | None:
+def _entry_kinks(op, value, args) -> tuple[str | None, tuple[list, int] | None]:
+    """The first kink's message and, for an array node, (its entry's index, how many entries
+    have one): the renderers say where, as rows.warning_lines does for every warning."""
     if value.size > KINK_SCAN_LIMIT:
-        return None
+        return None, None
     entries = np.broadcast_arrays(value, *args)
     found = []
     for position in np.ndindex(value.shape):
@@ -221,12 +230,11 @@ def _entry_kinks(op, value, args) -> str | None:
         if message is not None:
             found.append((position, message))
     if not found:
-        return None
+        return None, None
     position, message = found[0]
     if not value.ndim:
-        return message
-    where = f"entry {list(position)}" + (f" and {len(found) - 1} more" if len(found) > 1 else "")
-    return f"{message} (at {where})"
+        return message, None
+    return message, ([int(k) for k in position], len(found))
 
 
 def _reduction_tie(name: str, a, ans, axis) -> str | None:

@@ -25,6 +25,7 @@ from gradcli.arrays.report import Generator
 from gradcli.arrays.sweep import reverse, shape_text
 from gradcli.backward import (ABS_TOL, REL_TOL, Finding, GradientCheck, VerifyResult, _walk,
                               _gradient_target, _Verifier)
+from gradcli.backward_split import backward_statements
 from gradcli.errors import InputError, MathError, Span
 from gradcli.graph import CONST
 
@@ -41,7 +42,7 @@ def verify_arrays(source: str, statements, bindings: dict, *, filename: str | No
     helper = _Verifier(source, filename)
     cut = helper.split(statements)
     forward_part = statements[:cut]
-    backward_part = [s for s in statements[cut:] if s.kind != "import"]
+    backward_part = backward_statements(statements, cut)
     if not any(s.kind in ("assign", "expr") for s in forward_part):
         raise InputError("the forward pass is empty: the file starts with the backward pass",
                          Span(statements[cut].start, statements[cut].end))

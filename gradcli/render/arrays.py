@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from gradcli.render import Settings, format_number, wrt_names
+from gradcli.render.rows import warning_lines
 from gradcli.report import label, node_text
 
 PREVIEW_WIDTH = 15
@@ -237,7 +238,7 @@ class ArrayTable:
         if hidden:
             lines.append(f"{hidden} constant node{'s' if hidden != 1 else ''} not shown "
                          "(--all shows them).")
-        lines.extend(f"! {w['message']} (node #{w['node']})." for w in report.warnings)
+        lines.extend(warning_lines(report))
         yield Text("\n".join(lines), style="" if report.warnings else DIM)
 
 
@@ -271,7 +272,7 @@ def render_markdown(report, settings: Settings) -> str:
         lines.extend(["", "```text", *analysis, "```"])
     if hidden:
         lines.extend(["", f"{hidden} constant node{'s' if hidden != 1 else ''} not shown."])
-    lines.extend(f"- ⚠ {w['message']} (node #{w['node']})." for w in report.warnings)
+    lines.extend(warning_lines(report, "- ⚠"))
     return "\n".join(lines) + "\n"
 
 
@@ -281,21 +282,25 @@ def render_json(report, settings: Settings) -> str:
     return json.dumps(report.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
 
 
-CSV_COLUMNS = ["id", "name", "op", "text", "shape", "value", "grad", "inputs"]
+CSV_COLUMNS = ["id", "name", "op", "text", "shape", "value", "grad", "inputs", "local"]
 
 
 def render_csv(report, settings: Settings) -> str:
-    """One row per node; shape, value and grad as JSON text (nested lists), inputs space-separated."""
-    import csv
+    """The scalar CSV's columns plus shape, written as the table writes it: (3,), () for a scalar.
+
+    value and grad are JSON text (nested lists), inputs space-separated; local is empty, because
+    an array edge's local derivative is a Jacobian, not a number a cell can hold."""
     import io
 
+    from gradcli.render.machine import csv_writer
+
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(CSV_COLUMNS)
     for node in range(len(report.graph.ops)):
         data = report.node_json(node)
         writer.writerow([data["id"], data["name"] or "", data["op"], data["text"],
-                         json.dumps(data["shape"]), json.dumps(data["value"]),
+                         shape_text(data["shape"]), json.dumps(data["value"]),
                          "" if data["grad"] is None else json.dumps(data["grad"]),
-                         " ".join(str(i) for i in data["inputs"])])
+                         " ".join(str(i) for i in data["inputs"]), ""])
     return out.getvalue()

@@ -17,6 +17,7 @@ from gradcli.ops import ATOM
 from gradcli.printer import strength, to_text
 from gradcli.render import Settings
 from gradcli.render.circuit import number_label
+from gradcli.render.rows import entry_place
 from gradcli.report import node_text
 from gradcli.symbolic import local_rules
 
@@ -119,12 +120,13 @@ def render(report, settings: Settings) -> str:
         lines.extend(_step(report, node, count, number, names))
         lines.append("")
 
+    if not graph.inputs:
+        lines.append("The program has no inputs, so there are no gradients on inputs.")
+        return "\n".join(lines) + "\n"
     lines.append("Gradients on the inputs:")
     for name, node in graph.inputs.items():
-        forks = _fork(report, node, number, "    ", names)
-        lines.extend(_wrap(f"∂{out}/∂{name} = {number(report.grads[node])}"
-                           + ("" if forks else "."), "  "))
-        lines.extend(forks)
+        lines.extend(_wrap(f"∂{out}/∂{name} = {number(report.grads[node])}.", "  "))
+        lines.extend(_fork(report, node, number, "    ", names))
     return "\n".join(lines) + "\n"
 
 
@@ -173,7 +175,9 @@ def _step(report, node: int, count: int, number, names) -> list[str]:
             lines.extend(_wrap("Dimension analysis (each gradient has its input's shape):", "  "))
             lines.extend(f"    {line}" for line in analysis)
     for warning in report.warnings_for(node):
-        lines.extend(_wrap(f"! {warning['message']}.", "  "))
+        entries = entry_place(warning)
+        lines.extend(_wrap(f"! {warning['message']}" + (f" (at {entries})." if entries else "."),
+                           "  "))
     return lines
 
 

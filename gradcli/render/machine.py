@@ -44,16 +44,23 @@ def error_json(error) -> str:
 CSV_COLUMNS = ["id", "name", "op", "text", "value", "grad", "inputs", "local"]
 
 
+def csv_writer(out):
+    """The one CSV dialect of every gradcli CSV: RFC 4180 quoting with LF line ends (which
+    RFC 4180 permits and every reader takes), so a pipe of LF text tools sees no stray \r."""
+    import csv
+
+    return csv.writer(out, lineterminator="\n")
+
+
 def render_csv(report, settings) -> str:
     """One row per node; `inputs` and `local` are space-separated lists (one entry per input)."""
     if getattr(report, "arrays", False):
         from gradcli.render.arrays import render_csv
         return render_csv(report, settings)
-    import csv
     import io
 
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(CSV_COLUMNS)
     for node in report.nodes:
         writer.writerow([node.id, node.name or "", node.op, node.text, repr(node.value),

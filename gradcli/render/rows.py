@@ -121,9 +121,22 @@ def place(report, node: int) -> str:
     return node_text(graph, node, limit=NODE_LIMIT)
 
 
+def entry_place(warning) -> str:
+    """Which entries of an array node a warning concerns ("entry [0] and 2 more"), or ""."""
+    if "entry" not in warning:
+        return ""
+    more = warning["entries"] - 1
+    return f"entry {warning['entry']}" + (f" and {more} more" if more else "")
+
+
 def warning_lines(report, prefix: str = "!", warnings=None) -> list[str]:
-    return [f"{prefix} {w['message']} (at {place(report, w['node'])})."
-            for w in (report.warnings if warnings is None else warnings)]
+    """The one way every format writes a warning: its message, then (at NODE[, entry ...])."""
+    lines = []
+    for w in report.warnings if warnings is None else warnings:
+        entries = entry_place(w)
+        where = place(report, w["node"]) + (f", {entries}" if entries else "")
+        lines.append(f"{prefix} {w['message']} (at {where}).")
+    return lines
 
 
 def rows(report, settings: Settings) -> tuple[list, int]:

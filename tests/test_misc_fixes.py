@@ -1,0 +1,250 @@
+"""Reviewer findings: help texts, CSV dialect, batch input, --at-file headers, BOMs, explain,
+the Python API and warning locations."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from gradcli.cli import SUBCOMMANDS
+from run_gradcli import run_cli
+
+
+# ------------------------------------------------------------------ exit codes in --help
+
+def _help(command):
+    return " ".join(run_cli(command, "--help").out.split())
+
+
+# key lives in cli_check.py, which another branch is changing: its help gains the line there.
+@pytest.mark.parametrize("command", sorted(set(SUBCOMMANDS) - {"key"}))
+def test_every_subcommand_documents_its_exit_status(command):
+    assert "Exit status: 0" in _help(command)
+
+
+def test_verify_help_documents_the_maths_exit_code(tmp_path):
+    program = tmp_path / "p.py"
+    program.write_text("f = log(x)\ndfdx = 1.0\ndx = dfdx / x\n")
+    assert run_cli("verify", str(program), "x=-1").code == 3
+    assert "3 the forward pass's maths failed" in _help("verify")
+
+
+def test_graph_help_documents_missing_graphviz():
+    assert "4 Graphviz's dot is needed" in _help("graph")
+
+
+# ------------------------------------------------------------------ one CSV dialect
+
+def _csv_outputs(tmp_path):
+    points = tmp_path / "points.csv"
+    points.write_text("x,y\n1,2\n3,4\n")
+    lines = tmp_path / "lines.txt"
+    lines.write_text("x*y\nx+y\n")
+    return {
+        "one-liner": run_cli("x*y", "x=1", "y=2", "--format", "csv"),
+        "arrays": run_cli("sum(x*w)", "x=[1,2,3]", "w=[1,1,1]", "--format", "csv"),
+        "batch": run_cli("batch", str(lines), "x=1", "y=2", "--format", "csv"),
+        "expect": run_cli("x*y", "x=1", "y=2", "--expect", "d/dx=2", "--format", "csv"),
+        "gradcheck": run_cli("x*y", "x=1", "y=2", "--gradcheck", "--format", "csv"),
+        "at-file": run_cli("x*y", "--at-file", str(points), "--format", "csv"),
+    }
+
+
+def test_every_csv_path_ends_lines_with_lf_only(tmp_path):
+    for path, result in _csv_outputs(tmp_path).items():
+        assert result.code == 0, (path, result.err)
+        assert result.out.count("\n") >= 2, path
+        assert "\r" not in result.out, path
+        rows = list(csv.reader(io.StringIO(result.out)))
+        assert len({len(row) for row in rows}) == 1, path
+
+
+def test_array_csv_has_the_scalar_columns_and_the_table_shape():
+    scalar = list(csv.DictReader(io.StringIO(run_cli("x*y", "x=1", "y=2",
+                                                     "--format", "csv").out)))
+    arrays = list(csv.DictReader(io.StringIO(run_cli("sum(x*w)", "x=[1,2,3]", "w=[1,1,1]",
+                                                     "--format", "csv").out)))
+    assert set(scalar[0]) <= set(arrays[0])
+    assert [row["shape"] for row in arrays] == ["(3,)", "(3,)", "(3,)", "()"]
+    assert {row["local"] for row in arrays} == {""}
+    table = run_cli("sum(x*w)", "x=[1,2,3]", "w=[1,1,1]").out
+    assert "(3,)" in table
+    assert json.loads(arrays[0]["value"]) == [1.0, 2.0, 3.0]
+
+
+# ------------------------------------------------------------------ batch input
+
+def test_bare_batch_at_a_terminal_says_no_program(monkeypatch):
+    import gradcli.cli
+
+    monkeypatch.setattr(gradcli.cli, "_stdin_is_piped", lambda: False)
+    result = run_cli("batch", stdin="x*2\n")
+    assert result.code == 2
+    assert "no program file" in result.err and "'-'" in result.err
+    assert result.out == ""
+    # `-` reads the terminal (here: the runner's input) on purpose.
+    explicit = run_cli("batch", "-", "x=3", "--format", "json", stdin="x*2\n")
+    assert explicit.code == 0 and json.loads(explicit.out)["value"] == 6
+
+
+def test_piped_bare_batch_still_reads_stdin():
+    result = run_cli("batch", "x=3", "--format", "json", stdin="x*2\n")
+    assert (result.code, json.loads(result.out)["value"]) == (0, 6)
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_batch_strips_a_utf8_byte_order_mark(tmp_path, how):
+    data = "\ufeffx*2\r\nx+1\r\n".encode("utf-8")
+    if how == "file":
+        path = tmp_path / "bom.txt"
+        path.write_bytes(data)
+        result = run_cli("batch", str(path), "x=3", "--format", "json")
+    else:
+        result = run_cli("batch", "x=3", "--format", "json", stdin=data)
+    records = [json.loads(line) for line in result.out.splitlines()]
+    assert result.code == 0
+    assert [r["value"] for r in records] == [6, 4]
+    table = run_cli("batch", "x=3", stdin=data).out
+    assert "\ufeff" not in table
+
+
+def test_python_batch_strips_a_byte_order_mark():
+    from gradcli.batchrun import batch
+
+    [record] = batch("\ufeffx*2", {"x": 3})
+    assert record.program == "x*2" and record.value == 6
+
+
+# ------------------------------------------------------------------ --at-file header conflicts
+
+def test_at_file_header_conflict_is_one_error(tmp_path):
+    points = tmp_path / "s.csv"
+    points.write_text("x,y\n1,2\n3,4\n5,6\n")
+    result = run_cli("x*y", "x=5", "--at-file", str(points))
+    assert result.code == 2
+    assert result.err.count("error:") == 1
+    assert "'x' is given both in" in result.err
+    assert result.out == ""
+    as_json = run_cli("x*y", "x=5", "--at-file", str(points), "--format", "json")
+    assert as_json.code == 2 and len(as_json.out.splitlines()) == 1
+
+
+# ------------------------------------------------------------------ verify's backward imports
+
+FORWARD = "x = 3\nf = x * x\ndx = 2 * x\n"
+
+
+@pytest.mark.parametrize("tail", ["import os\n", "import sys; dx = 5\n"])
+def test_verify_refuses_a_backward_import_as_the_one_liner_does(tmp_path, tail):
+    path = tmp_path / "v.py"
+    path.write_text(FORWARD + tail)
+    result = run_cli("verify", str(path))
+    module = tail.split()[1].rstrip(";")
+    assert result.code == 2
+    assert f"not 'import {module}'" in result.err
+    assert "at line 4, column 8" in result.err
+    assert "\n           " + "^" * len(module) + "\n" in result.err + "\n"
+    one_liner = run_cli(f"import {module}\nx*2", "x=1")
+    assert one_liner.code == 2 and f"not 'import {module}'" in one_liner.err
+
+
+def test_verify_refuses_a_backward_import_with_arrays(tmp_path):
+    path = tmp_path / "v.py"
+    path.write_text("import numpy as np\nx = np.random.randn(3)\nf = np.sum(x * x)\n"
+                    "dx = 2 * x\nimport os\n")
+    result = run_cli("verify", str(path))
+    assert result.code == 2 and "not 'import os'" in result.err
+
+
+def test_verify_still_accepts_math_in_the_backward_pass(tmp_path):
+    path = tmp_path / "v.py"
+    path.write_text(FORWARD + "import math\n")
+    assert run_cli("verify", str(path)).code == 0
+
+
+def test_verify_names_a_one_line_backward_pass_as_a_line(tmp_path):
+    path = tmp_path / "v.py"
+    path.write_text(FORWARD)
+    head = run_cli("verify", str(path)).out.splitlines()[0]
+    assert head.endswith("forward pass lines 1-2 (output f), backward pass line 3")
+    path.write_text("x = 3\nf = x * x\ndfdf = 1.0\ndx = 2 * x * dfdf\n")
+    assert run_cli("verify", str(path)).out.splitlines()[0].endswith(
+        "backward pass lines 3-4")
+
+
+# ------------------------------------------------------------------ Python API
+
+@pytest.mark.parametrize("program", [None, 3, b"x*2", ["x"]])
+def test_api_refuses_a_program_that_is_not_a_string(program):
+    import gradcli
+
+    for call in (lambda: gradcli.grad(program), lambda: gradcli.verify(program),
+                 lambda: gradcli.gradcheck(program), lambda: gradcli.expect(program, {})):
+        with pytest.raises(gradcli.InputError, match="must be a string") as caught:
+            call()
+        assert caught.value.exit_code == 2
+
+
+def test_array_program_gives_a_scalar_input_a_float_gradient():
+    import gradcli
+    import numpy as np
+
+    result = gradcli.grad("sum(x*w)*a", x=[1, 2], w=[1, 1], a=2.0)
+    assert type(result.gradients["a"]) is float and result.gradients["a"] == 3.0
+    assert isinstance(result.gradients["x"], np.ndarray)
+    assert result.gradients["x"].tolist() == [2.0, 2.0]
+    assert json.loads(run_cli("sum(x*w)*a", "x=[1,2]", "w=[1,1]", "a=2",
+                              "--format", "json").out)["gradients"]["a"] == 3.0
+
+
+# ------------------------------------------------------------------ --explain endings
+
+def test_explain_without_inputs_has_no_empty_heading():
+    result = run_cli("2*3", "--explain")
+    assert result.code == 0
+    assert "Gradients on the inputs:" not in result.out
+    assert result.out.rstrip().endswith("no inputs, so there are no gradients on inputs.")
+
+
+def test_explain_ends_every_input_gradient_line_alike():
+    out = run_cli("f = x*y; g = f - 2*y", "x=1", "y=2", "--explain").out
+    tail = out.split("Gradients on the inputs:\n")[1].splitlines()
+    gradient_lines = [line for line in tail if line.startswith("  ∂")]
+    assert gradient_lines == ["  ∂g/∂x = 2.", "  ∂g/∂y = -1."]
+    assert any("At this fork" in line for line in tail)
+
+
+# ------------------------------------------------------------------ warning locations
+
+def _flat(text):
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_warnings_name_their_place_one_way_in_scalar_and_array_programs(fmt):
+    scalar = _flat(run_cli("max(x, y)", "x=0", "y=0", "--format", fmt).out)
+    assert "equal 0; the whole gradient goes to the first (at max(x, y))." in scalar
+    arrays = _flat(run_cli("sum(relu(x))", "x=[0,1,0]", "--format", fmt).out)
+    assert "taken as 0 (at relu(x), entry [0] and 1 more)." in arrays
+    reduction = _flat(run_cli("np.max(x)", "x=[1,1]", "--format", fmt).out)
+    assert "the first of them (at np.max(x))." in reduction
+    for out in (scalar, arrays, reduction):
+        assert "node #" not in out and ") (" not in out
+
+
+def test_tie_and_comparison_numbers_print_as_the_table_prints_them():
+    from gradcli.report import compute
+
+    assert "equal 0;" in compute("max(x, y)", {"x": 0.0, "y": 0.0}).warnings[0]["message"]
+    assert "equal 0.1;" in compute("min(x, y)", {"x": 0.1, "y": 0.1}).warnings[0]["message"]
+    assert "equal (2)" in compute("x > y", {"x": 2.0, "y": 2.0}).warnings[0]["message"]
+
+
+def test_array_warning_entries_are_data_in_json_and_named_in_explain():
+    data = json.loads(run_cli("sum(relu(x))", "x=[1,0,0]", "--format", "json").out)
+    [warning] = data["warnings"]
+    assert (warning["entry"], warning["entries"]) == ([1], 2)
+    assert "entry" not in warning["message"]
+    explain = _flat(run_cli("sum(relu(x))", "x=[1,0,0]", "--explain").out)
+    assert "taken as 0 (at entry [1] and 1 more)." in explain
