@@ -272,6 +272,14 @@ def _array_fault(value) -> str | None:
     return None
 
 
+def _at_hint(error) -> None:
+    """A missing input is given in the problem's `at` table, not on the command line."""
+    from gradcli.report import reword_missing
+
+    reword_missing(error, "in the problem's at table",
+                   lambda names: "at = {" + ", ".join(f"{n} = 1" for n in names) + "}")
+
+
 def _problem_report(problem: dict, source: str):
     from gradcli.report import compute
 
@@ -362,6 +370,7 @@ def _grade_problem(result: FileResult, problem: dict, claims: dict, defaults: di
         for item in claims:
             check_item(str(item), f"{result.file}: problem {pid!r}, expect")
     except GradcliError as error:
+        _at_hint(error)
         message = error.message
         if not message.startswith(f"{source}: problem "):
             error.message = f"{source}: problem {pid!r}: {message}"
@@ -425,6 +434,7 @@ def load_problems(path) -> tuple[dict, str]:
         try:
             report = _problem_report(problem, source)
         except GradcliError as error:
+            _at_hint(error)
             error.message = f"{source}: problem {problem['id']!r}: {error.message}"
             raise
         _asked_items(problem, report, source)
