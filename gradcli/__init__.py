@@ -27,6 +27,21 @@ def _program(program, what: str = "the program") -> str:
     return program
 
 
+class _bindings_hint:
+    """A missing input is given in `bindings` here, not on the command line."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if isinstance(error, GradcliError):
+            from gradcli.report import reword_missing
+
+            reword_missing(error, "in bindings",
+                           lambda names: "{" + ", ".join(f"{n!r}: 1" for n in names) + "}")
+        return False
+
+
 def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: str | None = None,
          filename: str | None = None, seed: int = 0, upstream="ones", **values: float):
     """Differentiate a program: its output with respect to every input and intermediate.
@@ -45,8 +60,9 @@ def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: s
         if name in merged:
             raise InputError(f"{name!r} is given twice")
         merged[name] = value
-    return compute(_program(program), merged, output=output, filename=filename, seed=seed,
-                   upstream=upstream)
+    with _bindings_hint():
+        return compute(_program(program), merged, output=output, filename=filename, seed=seed,
+                       upstream=upstream)
 
 
 def batch(lines, /, bindings: dict[str, float] | None = None, **options):
@@ -76,14 +92,16 @@ def verify(source: str, /, bindings: dict[str, float] | None = None, *,
     arrays of a program with arrays, as np.random.seed(seed) would."""
     from gradcli.backward import verify as run
 
-    return run(_program(source, "the source"), bindings, filename=filename, seed=seed)
+    with _bindings_hint():
+        return run(_program(source, "the source"), bindings, filename=filename, seed=seed)
 
 
 def expect(program: str, /, claims, bindings: dict[str, float] | None = None, **tolerances):
     """Compare claimed answers ({"value": -12, "d/dx": -4}) with gradcli's; returns an ExpectResult."""
     from gradcli.expectation import expect as run
 
-    return run(_program(program), claims, bindings, **tolerances)
+    with _bindings_hint():
+        return run(_program(program), claims, bindings, **tolerances)
 
 
 def gradcheck(program: str, /, bindings: dict[str, float] | None = None, *, step: float = 1e-5,
@@ -92,4 +110,5 @@ def gradcheck(program: str, /, bindings: dict[str, float] | None = None, *, step
     from gradcli.numgrad import gradcheck as run
     from gradcli.report import compute
 
-    return run(compute(_program(program), bindings), step, seed=seed)
+    with _bindings_hint():
+        return run(compute(_program(program), bindings), step, seed=seed)

@@ -150,14 +150,51 @@ def _id_span(text: str, pid: str, occurrence: int):
     return Span(start, match.start() + len(match.group().split("#")[0].rstrip()))
 
 
-def load(text: str, source: str) -> dict:
+def load(text: str, source: str, *, answers_only: bool = False) -> dict:
+    """A checked problem file. `answers_only`: a submission graded with --problems, whose
+    problems need only an id and their answers (program and point come from the key)."""
     try:
-        return _load(text, source)
+        return _load(text, source, answers_only)
     except GradcliError as error:
         raise error.with_source(text, source)
 
 
-def _load(text: str, source: str) -> dict:
+_PROBLEM_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*problem[ \t]*\]\]", re.MULTILINE)
+
+
+def _key_span(text: str, index: int, name: str, table: str = ""):
+    """Where `name = ...` is written in the index-th [[problem]] (0: the file's defaults,
+    before the first), from the name to the end of its line; None if it cannot be found."""
+    from gradcli.errors import Span
+
+    headers = [m.end() for m in _PROBLEM_HEADER.finditer(text)]
+    start = headers[index - 1] if 0 < index <= len(headers) else 0
+    end = headers[index] if index < len(headers) else len(text)
+    if index > len(headers):
+        return None
+    dotted = rf"(?:{re.escape(table)}[ \t]*\.[ \t]*)?" if table else ""
+    pattern = re.compile(r"(?<![\w.\"'/])" + dotted + r"[\"']?" + re.escape(name)
+                         + r"[\"']?[ \t]*=")
+    match = pattern.search(text, start, end)
+    if match is None:
+        return None
+    line_end = text.find("\n", match.start())
+    line_end = len(text) if line_end < 0 else line_end
+    return Span(match.start(), max(match.start() + 1, len(text[match.start():line_end].rstrip())
+                                   + match.start()))
+
+
+def _bad_setting(key: str, value) -> str | None:
+    """Why a marks/rtol/atol/gradcheck value cannot be used, or None."""
+    if key == "gradcheck":
+        return None if isinstance(value, bool) else "must be true or false"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+            or not math.isfinite(value):
+        return "must be a number >= 0"
+    return None
+
+
+def _load(text: str, source: str, answers_only: bool = False) -> dict:
     import tomllib
 
     try:
@@ -170,6 +207,10 @@ def _load(text: str, source: str) -> dict:
     if not isinstance(problems, list) or not problems:
         raise InputError(f"{source} has no problems: each is a [[problem]] table with an id "
                          "and a program")
+    for key in ("marks", "rtol", "atol", "gradcheck"):
+        if key in data and (fault := _bad_setting(key, data[key])) is not None:
+            raise InputError(f"{source}: {key} {fault}, not {data[key]!r}",
+                             _key_span(text, 0, key))
     seen = set()
     for index, problem in enumerate(problems, 1):
         where = f"{source}: problem {index}"
@@ -177,44 +218,66 @@ def _load(text: str, source: str) -> dict:
             raise InputError(f"{where} is not a table")
         pid = problem.get("id", str(index))
         if not isinstance(pid, (str, int)) or isinstance(pid, bool):
-            raise InputError(f"{where}: id must be a string or an integer")
+            raise InputError(f"{where}: id must be a string or an integer",
+                             _key_span(text, index, "id"))
         problem["id"] = str(pid)
         where = f"{source}: problem {problem['id']!r}"
         for key in problem:
             if key not in PROBLEM_KEYS:
-                raise InputError(f"{where}: unknown key {key!r} (known: {', '.join(PROBLEM_KEYS)})")
+                raise InputError(f"{where}: unknown key {key!r} (known: {', '.join(PROBLEM_KEYS)})",
+                                 _key_span(text, index, key))
         if problem["id"] in seen:
             raise InputError(f"{where} is defined twice: each problem needs its own id",
                              _id_span(text, problem["id"], 2))
         seen.add(problem["id"])
-        if not isinstance(problem.get("program"), str):
-            raise InputError(f"{where} has no program (a string, like program = \"(x+y)*z\")")
+        program = problem.get("program")
+        if not isinstance(program, str) and (program is not None or not answers_only):
+            hint = "" if program is not None else (
+                "; an answer file graded with --problems needs only ids and answers")
+            raise InputError(f"{where} has no program (a string, like program = \"(x+y)*z\")"
+                             + hint, _key_span(text, index, "program"))
         for key in ("at", "expect"):
             table = problem.get(key, {})
             if not isinstance(table, dict):
-                raise InputError(f"{where}: {key} must be a table, like {key} = {{x = 1}}")
+                raise InputError(f"{where}: {key} must be a table, like {key} = {{x = 1}}",
+                                 _key_span(text, index, key))
             for name, value in table.items():
-                if not _number_or_array(value):
-                    raise InputError(f"{where}: {key}.{name} must be a number or an array of "
-                                     f"numbers, not {value!r}")
-        for key in ("marks", "rtol", "atol"):
-            value = problem.get(key, data.get(key))
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or value < 0 or not math.isfinite(value)):
-                raise InputError(f"{where}: {key} must be a number >= 0")
+                fault = _array_fault(value)
+                if fault is not None:
+                    raise InputError(f"{where}: {key}.{name} {fault}, not {value!r}",
+                                     _key_span(text, index, name, key))
+        for key in ("marks", "rtol", "atol", "gradcheck"):
+            if key in problem and (fault := _bad_setting(key, problem[key])) is not None:
+                raise InputError(f"{where}: {key} {fault}, not {problem[key]!r}",
+                                 _key_span(text, index, key))
     return data
 
 
-def _number_or_array(value) -> bool:
-    """A TOML number, or a (nested) array of numbers: an array program's binding or answer."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, bool) or not isinstance(item, (int, float)):
-            return False
-    return True
+def _array_fault(value) -> str | None:
+    """None for a finite TOML number or a rectangular (nested) array of them (an array
+    program's binding or answer); else what is wrong with it."""
+    level = [value]
+    while level:
+        lists = [item for item in level if isinstance(item, list)]
+        if lists and len(lists) != len(level) or len({len(item) for item in lists}) > 1:
+            return "is not a rectangular array (rows of different lengths)"
+        if not lists:
+            for item in level:
+                if isinstance(item, bool) or not isinstance(item, (int, float)):
+                    return "must be a number or an array of numbers"
+                if not math.isfinite(item):
+                    return "must be a finite number"
+            return None
+        level = [entry for item in lists for entry in item]
+    return None
+
+
+def _at_hint(error) -> None:
+    """A missing input is given in the problem's `at` table, not on the command line."""
+    from gradcli.report import reword_missing
+
+    reword_missing(error, "in the problem's at table",
+                   lambda names: "at = {" + ", ".join(f"{n} = 1" for n in names) + "}")
 
 
 def _problem_report(problem: dict, source: str):
@@ -237,7 +300,7 @@ def grade(text: str, source: str, *, hide_answers: bool = False, gradcheck: bool
     from this file, matched by problem id."""
     result = FileResult(source)
     try:
-        data = load(text, source)
+        data = load(text, source, answers_only=problems is not None)
     except GradcliError as error:
         result.error = error
         result.status = int(error.exit_code)
@@ -277,11 +340,12 @@ def grade(text: str, source: str, *, hide_answers: bool = False, gradcheck: bool
 def _differences(problem: dict, answer: dict, key_source: str) -> list[str]:
     """What a submission changed in the problem it answers (graded as the problem file says)."""
     notes = []
-    if "".join(str(answer.get("program", "")).split()) != "".join(problem["program"].split()):
+    if "program" in answer and \
+            "".join(answer["program"].split()) != "".join(problem["program"].split()):
         notes.append(f"problem {problem['id']!r}: its program is not {key_source}'s, which "
                      "is graded")
-    if "at" in answer and {k: float(v) for k, v in answer["at"].items()} != \
-            {k: float(v) for k, v in problem.get("at", {}).items()}:
+    # == compares ints with floats and nested lists entry by entry, as the point is used.
+    if "at" in answer and answer["at"] != problem.get("at", {}):
         notes.append(f"problem {problem['id']!r}: its point `at` is not {key_source}'s, which "
                      "is used")
     return notes
@@ -306,6 +370,7 @@ def _grade_problem(result: FileResult, problem: dict, claims: dict, defaults: di
         for item in claims:
             check_item(str(item), f"{result.file}: problem {pid!r}, expect")
     except GradcliError as error:
+        _at_hint(error)
         message = error.message
         if not message.startswith(f"{source}: problem "):
             error.message = f"{source}: problem {pid!r}: {message}"
@@ -369,6 +434,7 @@ def load_problems(path) -> tuple[dict, str]:
         try:
             report = _problem_report(problem, source)
         except GradcliError as error:
+            _at_hint(error)
             error.message = f"{source}: problem {problem['id']!r}: {error.message}"
             raise
         _asked_items(problem, report, source)

@@ -388,9 +388,10 @@ def _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet
     if checks and views:
         raise InputError(f"{views[0]} and {checks[0]} cannot be used together: {views[0]} makes "
                          f"its own report, which {checks[0]} would replace; use one at a time")
-    if expect and format_ not in ("table", "json", "csv", "markdown"):
-        raise InputError(f"--expect and --format {format_} cannot be used together: the checks "
-                         "are written as a table, json, csv or markdown")
+    for name, given in (("--expect", expect), ("--gradcheck", gradcheck)):
+        if given and format_ not in ("table", "json", "csv", "markdown"):
+            raise InputError(f"{name} and --format {format_} cannot be used together: the "
+                             "checks are written as a table, json, csv or markdown")
     if quiet and not (expect or gradcheck or at_file):
         raise InputError("--quiet needs --expect, --gradcheck or --at-file: it prints nothing and "
                          "only sets their exit status")

@@ -76,8 +76,8 @@ def check_summary(record, precision: int) -> str:
             for item in result.failed:
                 text = item.item
                 if not record.hide_answers:
-                    text += (f" (expected {_number(item.expected, precision)}, "
-                             f"got {_number(item.got, precision)})")
+                    expected, got = item.texts(precision, _number)
+                    text += f" (expected {expected}, got {got})"
                 failed.append(text)
             parts.append(f"FAIL {', '.join(failed)}")
     if record.gradcheck is not None:

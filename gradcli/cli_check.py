@@ -19,7 +19,7 @@ def file_lines(result, hide_answers: bool, precision: int = 6) -> list[str]:
     import textwrap
 
     from gradcli.errors import safe_text
-    from gradcli.render.circuit import number_label
+    from gradcli.expectation import claim_texts
 
     if result.error is not None:
         return [f"{safe_text(result.file)}: not graded (error {int(result.error.exit_code)}, "
@@ -35,9 +35,10 @@ def file_lines(result, hide_answers: bool, precision: int = 6) -> list[str]:
         line = (f"  {'PASS' if item.passed else 'FAIL'}  {safe_text(item.problem):<{pid_width}}  "
                 f"{item.item:<{item_width}}")
         if item.expected is not None:
-            line += f"  expected {number_label(item.expected, precision)}"
+            expected, got = claim_texts(item.expected, item.got, precision, item.passed)
+            line += f"  expected {expected}"
             if not hide_answers and item.got is not None:
-                line += f", got {number_label(item.got, precision)}"
+                line += f", got {got}"
         if item.message:
             line += f"  ({safe_text(item.message)})"
         lines.append(line)

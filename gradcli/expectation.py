@@ -20,6 +20,7 @@ from gradcli.errors import GradcliError, InputError
 class Expectation:
     item: str                 # "value" or "d/dNAME", as the user wrote it
     expected: float
+    typed: str = ""           # the claimed number as written (--expect value=1/3), if known
 
     @property
     def wrt(self) -> str | None:
@@ -32,6 +33,11 @@ class ExpectItem:
     expected: float
     got: float
     passed: bool
+    typed: str = ""
+
+    def texts(self, precision: int, number=None) -> tuple[str, str]:
+        """The claim as typed and what gradcli got, as claim_texts spells them."""
+        return claim_texts(self.expected, self.got, precision, self.passed, self.typed, number)
 
     @property
     def error(self) -> float:
@@ -69,16 +75,16 @@ class ExpectResult:
     def lines(self, hide_answers: bool = False, precision: int = 6) -> list[str]:
         """One line per item for people; the tolerances follow when anything failed."""
         from gradcli.render import format_number
-        from gradcli.render.circuit import number_label
 
         width = max([len(item.item) for item in self.items] + [4])
         out = []
         for item in self.items:
             verdict = "PASS" if item.passed else "FAIL"
-            line = f"{verdict}  {item.item:<{width}}  expected {number_label(item.expected, precision)}"
+            expected, got = item.texts(precision)
+            line = f"{verdict}  {item.item:<{width}}  expected {expected}"
             if not hide_answers:
                 error = item.error
-                line += (f", got {number_label(item.got, precision)}, "
+                line += (f", got {got}, "
                          + ("the shapes differ" if error == math.inf and is_array(item.expected)
                             else f"error {format_number(error, 3)}"))
             out.append(line)
@@ -87,6 +93,41 @@ class ExpectResult:
                        f"atol {self.atol:g}; an item passes when")
             out.append("|got - expected| <= max(atol, rtol * |expected|))")
         return out
+
+
+def claim_texts(expected, got, precision: int, passed: bool, typed: str = "",
+                number=None) -> tuple[str, str]:
+    """A claim and the computed number, for people. The claim is shown as typed; else (a
+    TOML file's number) a failed one in its shortest exact spelling, a passed one rounded
+    to `precision` like every number. A failed item's number gets as
+    many significant digits as it takes to differ from the claim, so that `expected 1000.2,
+    got 1000` never reads `expected 1000, got 1000`. Arrays go to `number` (default: the
+    shape and a preview)."""
+    from gradcli.render import format_number
+
+    if number is None:
+        from gradcli.render.circuit import number_label as number
+    if is_array(expected) or is_array(got):
+        return (number(expected, precision) if expected is not None else format_number(None),
+                number(got, precision) if got is not None else format_number(None))
+    if expected is None:
+        expected_text = format_number(None)
+    elif typed:
+        expected_text = typed
+    elif passed or not math.isfinite(expected):
+        expected_text = format_number(expected, precision)
+    else:
+        expected_text = repr(float(expected) + 0.0).removesuffix(".0")
+    if got is None:
+        return expected_text, format_number(None)
+    got = float(got)
+    digits = precision
+    got_text = format_number(got, digits)
+    if not passed and expected is not None and got != expected:
+        while digits < 17 and math.isfinite(got) and float(got_text) == float(expected):
+            digits += 1
+            got_text = format_number(got, digits)
+    return expected_text, got_text
 
 
 def is_array(value) -> bool:
@@ -151,8 +192,8 @@ def parse_expectation(text: str) -> Expectation:
     item = item.strip()
     if not sep or not value_text.strip():
         raise InputError(f"--expect {text!r}: write ITEM=NUMBER, like value=-12 or d/dx=-4")
-    return Expectation(check_item(item, f"--expect {text!r}"), _number(value_text.strip(), item,
-                                                                       parse_binding_value))
+    return Expectation(check_item(item, f"--expect {text!r}"),
+                       _number(value_text.strip(), item, parse_binding_value), value_text.strip())
 
 
 def check_item(item: str, where: str) -> str:
@@ -217,12 +258,12 @@ def evaluate(report, expectations, rtol: float = RTOL, atol: float = ATOL) -> Ex
                                  f"{tuple(int(n) for n in got.shape)} here, and the claim is one "
                                  f"number: claim the whole array ({claim.item}=[...])")
             items.append(ExpectItem(claim.item, claim.expected, got,
-                                    arrays_close(got, claim.expected, rtol, atol)))
+                                    arrays_close(got, claim.expected, rtol, atol), claim.typed))
             continue
         if hasattr(got, "ndim"):        # an array program's number
             got = float(got)
         items.append(ExpectItem(claim.item, claim.expected, got,
-                                close_enough(got, claim.expected, rtol, atol)))
+                                close_enough(got, claim.expected, rtol, atol), claim.typed))
     return ExpectResult(tuple(items), rtol, atol)
 
 

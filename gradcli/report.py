@@ -19,6 +19,7 @@ from gradcli.printer import format_number, to_text
 TEXT_LIMIT = 60
 # The grammar's NUMBER with an optional sign: float() reads exactly these the same way.
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)   # what float() would take
 LABEL_LIMIT = 12
 
 
@@ -184,13 +185,27 @@ def check_bindings(graph: Graph, bindings: dict[str, float]) -> dict[str, float]
                if default is None and name not in bindings]
     if missing:
         example = " ".join(f"{name}=1" for name in missing)
-        noun = "input" if len(missing) == 1 else "inputs"
         hints = [h for h in (_did_you_mean(name, graph.assigned_lines) for name in missing) if h]
         extra = f"; if a name is misspelt{hints[0]}" if hints else ""
-        raise InputError(f"no value for the {noun} {', '.join(missing)}: give "
-                         f"{'it' if len(missing) == 1 else 'them'} on the command line, e.g. "
-                         f"{example}{extra}")
+        error = InputError(_missing_message(missing, "on the command line", example, extra))
+        error.missing, error.missing_extra = tuple(missing), extra
+        raise error
     return {name: float(value) for name, value in bindings.items()}
+
+
+def _missing_message(missing, where: str, example: str, extra: str) -> str:
+    noun = "input" if len(missing) == 1 else "inputs"
+    return (f"no value for the {noun} {', '.join(missing)}: give "
+            f"{'it' if len(missing) == 1 else 'them'} {where}, e.g. {example}{extra}")
+
+
+def reword_missing(error, where: str, example) -> None:
+    """Where check_bindings' missing inputs go outside the command line (a check file's
+    `at`, the Python API's bindings): `example(names)` shows it."""
+    missing = getattr(error, "missing", None)
+    if missing:
+        error.message = _missing_message(missing, where, example(missing), error.missing_extra)
+        error.args = (error.message,)      # str(error) says the same
 
 
 def is_array_value(value) -> bool:
@@ -269,6 +284,13 @@ def parse_binding_value(text: str) -> float:
         value = float(text)     # the common case needs no parser
         if math.isfinite(value):
             return value
+    if not text.strip():
+        raise InputError("the value is empty: write a number, like 1 or -2.5")
+    if _NOT_FINITE.fullmatch(text.strip()):
+        from gradcli.errors import Span
+
+        raise InputError(f"{text.strip()!r}: a value must be a finite number",
+                         Span(0, len(text))).with_source(text)
     try:
         statements = parse(text)
         if len(statements) != 1 or statements[0].kind != "expr":

@@ -112,3 +112,24 @@ def test_array_programs_pass_their_gradcheck_at_any_shapes(m, n, seed):
     assert result.passed
     assert len(result.items) == min(10, m * n) + min(10, n) + min(10, m)
     assert all(item.verdict in ("good", "ok") for item in result.items)
+
+
+@pytest.mark.parametrize("program", ["max(w)", "min(w)", "max(w*2)", "sum(max(w, axis=0))",
+                                     "sum(min(w.reshape(1, 2), axis=1))"])
+def test_a_tie_in_a_reduction_is_a_kink_not_a_crash(program):
+    r = run_cli(program, "w=[1,1]", "--gradcheck")
+    assert r.code == 0, r.out + r.err
+    assert "switches branch" in r.out and "2 kink" in r.out
+    result = gradcli.gradcheck(program, {"w": [1, 1]})
+    assert [item.verdict for item in result.items] == ["kink", "kink"]
+
+
+def test_a_reduction_without_a_tie_is_checked_as_usual():
+    result = gradcli.gradcheck("max(w) + sum(min(v, axis=0))", {"w": [1, 3], "v": [[2, 5], [4, 1]]})
+    assert result.passed and {item.verdict for item in result.items} == {"good"}
+
+
+def test_batch_gradcheck_of_a_tied_reduction():
+    r = run_cli("batch", "-", "w=[1,1]", "--gradcheck", stdin="max(w)\n")
+    assert r.code == 0, r.out + r.err
+    assert "gradcheck ok (2 at a kink)" in r.out

@@ -19,6 +19,14 @@ def constant_array(expr, source: str) -> np.ndarray:
     from gradcli.graph import _uses_no_names
 
     if not _uses_no_names(expr):
+        from gradcli.errors import Span
+        from gradcli.graph import _walk
+
+        # float() would take nan and inf; gradcli takes finite numbers only.
+        for sub in _walk(expr):
+            if sub.kind == "name" and sub.name.lower() in ("nan", "inf", "infinity"):
+                raise InputError(f"{sub.name!r}: a value must be a finite number",
+                                 Span(sub.start, sub.end))
         raise InputError("a value cannot use names")
     from gradcli.arrays.report import Generator
 

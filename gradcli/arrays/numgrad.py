@@ -86,6 +86,14 @@ def _branch_change(graph, piecewise, before, after) -> int | None:
         args = list(graph.args(i))
         if before[i].size > BRANCH_SCAN_LIMIT:
             continue
+        if op.max_args is None and len(args) == 1 and before[args[0]].ndim:
+            # A max/min reduction: its branch is which entries attain the result, not an
+            # entry-by-entry comparison of the result with its (larger) argument.
+            axis = graph.params[i][1].get("axis")
+            if not np.array_equal(_winners(before[args[0]], before[i], axis),
+                                  _winners(after[args[0]], after[i], axis)):
+                return i
+            continue
         lo = np.broadcast_arrays(before[i], *[before[j] for j in args])
         hi = np.broadcast_arrays(after[i], *[after[j] for j in args])
         for position in np.ndindex(lo[0].shape):
@@ -93,3 +101,8 @@ def _branch_change(graph, piecewise, before, after) -> int | None:
                     op.branch(*(float(a[position]) for a in hi)):
                 return i
     return None
+
+
+def _winners(a, ans, axis):
+    """Where a max/min reduction's argument attains its result (the same test as the report's tie)."""
+    return a == (ans if axis is None else np.expand_dims(ans, axis))
