@@ -157,12 +157,12 @@ class ArrayTable:
         self.report = report
         self.settings = settings
 
-    def __rich_console__(self, console, options):
-        from rich import box
-        from rich.table import Table
+    def _layout(self, max_width: int):
+        """Cells with the widest previews that keep the table within max_width (or the
+        narrowest previews), the headers, and the rows shown."""
         from rich.text import Text
 
-        from gradcli.render.table import DIM, GRAD, VALUE
+        from gradcli.render.table import DIM, GRAD
 
         report, settings = self.report, self.settings
         graph = report.graph
@@ -205,8 +205,24 @@ class ArrayTable:
             cells = build(width, edge_width)
             total = sum(min(widest(cells, c), NODE_LIMIT if c == 0 else 16 if c == 5 else 99)
                         for c in range(7)) + 6
-            if total <= options.max_width:
+            if total <= max_width:
                 break
+        return cells, headers, shown, hidden, total, widest
+
+    def min_width(self) -> int:
+        """The narrowest console that shows every preview whole (the CLI widens to it)."""
+        return self._layout(0)[4]
+
+    def __rich_console__(self, console, options):
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        from gradcli.render.table import DIM, GRAD, VALUE
+
+        report, settings = self.report, self.settings
+        graph = report.graph
+        cells, headers, shown, hidden, _, widest = self._layout(options.max_width)
 
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=0,
                       collapse_padding=True, header_style="bold")
