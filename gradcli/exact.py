@@ -104,30 +104,13 @@ def literal(expr, source: str):
 
 def constant_exact(root, source: str):
     """A constant expression (a binding's value, an input's default) exactly, or None."""
-    from gradcli.graph import resolve_function
-    from gradcli.ops import OPS
+    from gradcli.graph import fold_expr
 
-    values: list = []
-    stack: list = [(root, None)]
-    while stack:
-        expr, op = stack.pop()
-        if op is not None:
-            count = len(expr.args) - (1 if expr.kind == "call" else 0)
-            args = values[len(values) - count:]
-            del values[len(values) - count:]
-            values.append(apply_exact(op, args))
-            continue
-        if expr.kind == "number":
-            values.append(literal(expr, source))
-        elif expr.kind == "call":
-            stack.append((expr, resolve_function(expr)))
-            stack.extend((a, None) for a in reversed(expr.args[1:]))
-        elif expr.kind in OPS:
-            stack.append((expr, OPS[expr.kind]))
-            stack.extend((a, None) for a in reversed(expr.args))
-        else:
-            values.append(None)     # pi, e, math.pi: not rational
-    return values[0]
+    def leaf(expr):
+        # pi, e and math.pi are not rational.
+        return literal(expr, source) if expr.kind == "number" else None
+
+    return fold_expr(root, leaf, lambda op, args, expr: apply_exact(op, args))
 
 
 def report_past_overflow(text, bindings, output, filename, error):

@@ -270,40 +270,17 @@ class _Lowering:
         self.graph.assigned_lines[name] = self.line(statement.start)
 
     def lower_expr(self, root: Expr) -> int:
-        """Post-order walk with an explicit stack: one node per operation, in evaluation order."""
+        """One node per operation, in evaluation order (inputs and names reuse their node)."""
         graph = self.graph
-        results: list[int] = []
-        stack: list = [(root, None)]
-        while stack:
-            expr, op = stack.pop()
-            if op is not None:
-                count = len(expr.args) - (1 if expr.kind == "call" else 0)
-                args = results[len(results) - count:]
-                del results[len(results) - count:]
-                results.append(graph.add(op, args, expr))
-                continue
-            kind = expr.kind
-            if kind == "number":
-                results.append(graph.add(CONST, (), expr, None, expr.value))
-            elif kind == "name":
-                results.append(self._lookup(expr))
-            elif kind == "attr":
-                results.append(self._attribute(expr))
-            elif kind == "call":
-                op = resolve_function(expr)
-                stack.append((expr, op))
-                for arg in reversed(expr.args[1:]):
-                    stack.append((arg, None))
-            elif kind in ARRAY_FORMS:
-                raise NeedsArrays(expr)
-            else:
-                op = OPS[kind]
-                if op.forward is None:
-                    raise NeedsArrays(expr)
-                stack.append((expr, op))
-                for arg in reversed(expr.args):
-                    stack.append((arg, None))
-        return results[0]
+
+        def leaf(expr: Expr) -> int:
+            if expr.kind == "number":
+                return graph.add(CONST, (), expr, None, expr.value)
+            if expr.kind == "name":
+                return self._lookup(expr)
+            return self._attribute(expr)
+
+        return fold_expr(root, leaf, lambda op, args, expr: graph.add(op, args, expr))
 
     def _lookup(self, expr: Expr) -> int:
         name = expr.name
@@ -399,57 +376,65 @@ def _uses_no_names(expr: Expr) -> bool:
     return True
 
 
-def evaluate_constant(root: Expr, env: dict[str, float] | None = None) -> float:
-    """The value of an expression that uses no names (`pi/2`, `-4`), by the op table's kernels.
+def fold_expr(root: Expr, leaf, combine):
+    """Evaluate an expression bottom-up with an explicit stack (trees may be 100,000 deep).
 
-    With `env`, names found there stand for their values (verify evaluates a backward pass so).
+    `leaf(expr)` gives the result of a number, a name or an attribute; `combine(op, args,
+    expr)` that of an operation, whose op comes from the op table (calls resolved by name).
+    Array forms and array-only ops raise NeedsArrays: the array engine evaluates those.
     """
-    values: list[float] = []
+    results: list = []
     stack: list = [(root, None)]
     while stack:
         expr, op = stack.pop()
         if op is not None:
             count = len(expr.args) - (1 if expr.kind == "call" else 0)
-            args = values[len(values) - count:]
-            del values[len(values) - count:]
-            values.append(apply_forward(op, args, Span(expr.start, expr.end)))
+            args = results[len(results) - count:]
+            del results[len(results) - count:]
+            results.append(combine(op, args, expr))
             continue
         kind = expr.kind
-        if kind == "number":
-            values.append(expr.value)
-        elif kind == "name":
+        if kind in ("number", "name", "attr"):
+            results.append(leaf(expr))
+            continue
+        if kind == "call":
+            op, children = resolve_function(expr), expr.args[1:]
+        elif kind in ARRAY_FORMS or (kind in OPS and OPS[kind].forward is None):
+            raise NeedsArrays(expr)
+        elif kind in OPS:
+            op, children = OPS[kind], expr.args
+        else:
+            raise InputError(f"{kind} is not part of the language", Span(expr.start, expr.end))
+        stack.append((expr, op))
+        stack.extend((arg, None) for arg in reversed(children))
+    return results[0]
+
+
+def evaluate_constant(root: Expr, env: dict[str, float] | None = None) -> float:
+    """The value of an expression that uses no names (`pi/2`, `-4`), by the op table's kernels.
+
+    With `env`, names found there stand for their values (verify evaluates a backward pass so).
+    """
+    def leaf(expr: Expr) -> float:
+        if expr.kind == "number":
+            return expr.value
+        if expr.kind == "name":
             if env is not None and expr.name in env:
-                values.append(env[expr.name])
-                continue
+                return env[expr.name]
             if expr.name not in CONSTANTS:
                 raise InputError(f"{expr.name!r}: a constant expression cannot use names",
                                  Span(expr.start, expr.end))
-            values.append(CONSTANTS[expr.name])
-        elif kind == "attr":
-            target = expr.args[0]
-            if not (target.kind == "name" and target.name in MODULE_PREFIXES):
-                raise NeedsArrays(expr)     # [[1, 2], [3, 4]].T
-            if expr.name not in CONSTANTS:
-                raise InputError("a constant expression may use numbers, pi, e and functions only",
-                                 Span(expr.start, expr.end))
-            values.append(CONSTANTS[expr.name])
-        elif kind == "call":
-            op = resolve_function(expr)
-            stack.append((expr, op))
-            for arg in reversed(expr.args[1:]):
-                stack.append((arg, None))
-        elif kind in ARRAY_FORMS:
-            raise NeedsArrays(expr)
-        elif kind in OPS:
-            if OPS[kind].forward is None:
-                raise NeedsArrays(expr)
-            stack.append((expr, OPS[kind]))
-            for arg in reversed(expr.args):
-                stack.append((arg, None))
-        else:
+            return CONSTANTS[expr.name]
+        target = expr.args[0]
+        if not (target.kind == "name" and target.name in MODULE_PREFIXES):
+            raise NeedsArrays(expr)     # [[1, 2], [3, 4]].T
+        if expr.name not in CONSTANTS:
             raise InputError("a constant expression may use numbers, pi, e and functions only",
                              Span(expr.start, expr.end))
-    return values[0]
+        return CONSTANTS[expr.name]
+
+    return fold_expr(root, leaf,
+                     lambda op, args, expr: apply_forward(op, args, Span(expr.start, expr.end)))
 
 
 def apply_forward(op: Op, args, span: Span | None) -> float:

@@ -27,9 +27,16 @@ class ReportTable:
     def __init__(self, report, settings: Settings):
         self.report = report
         self.settings = settings
+        self._made = None
 
     def _cells(self):
-        """The table's cells, a row of six per line, and the rows they came from."""
+        """The table's cells, a row of six per line, and the rows they came from (made once:
+        both the CLI's width check and the rendering read them)."""
+        if self._made is None:
+            self._made = self._make_cells()
+        return self._made
+
+    def _make_cells(self):
         report, settings = self.report, self.settings
         shown, hidden = rows(report, settings)
         cells = []
