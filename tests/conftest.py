@@ -86,3 +86,29 @@ def cli(capsys, monkeypatch):
         return Run(status, captured.out, captured.err)
 
     return run
+
+
+def expression_texts(leaves, depth):
+    """A hypothesis strategy for program texts over + - * / ^2 and the common functions,
+    shared by the property tests that compare two ways of differentiating."""
+    from hypothesis import strategies as st
+
+    leaf = st.sampled_from(leaves)
+    unary = ("exp", "tanh", "sigmoid", "relu", "abs", "sin")
+
+    @st.composite
+    def texts(draw, depth=depth):
+        if depth == 0 or draw(st.integers(0, 3)) == 0:
+            return draw(leaf)
+        kind = draw(st.sampled_from(["+", "-", "*", "/", *unary, "max", "min", "^2"]))
+        a = draw(texts(depth=depth - 1))
+        if kind in unary:
+            return f"{kind}({a})"
+        if kind == "^2":
+            return f"({a})^2"
+        b = draw(texts(depth=depth - 1))
+        if kind in ("max", "min"):
+            return f"{kind}({a}, {b})"
+        return f"({a} {kind} {b})"
+
+    return texts()

@@ -4,6 +4,7 @@ import math
 import random
 
 import pytest
+from conftest import expression_texts
 from _circuits import run
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -76,24 +77,8 @@ def test_parses_back_and_matches_numeric_gradient_at_random_points(program):
         check_against_numeric(program, point)
 
 
-LEAVES = st.sampled_from(["x", "y", "z", "2", "0.5"])
-
-
-@st.composite
-def expressions(draw, depth=3):
-    if depth == 0 or draw(st.integers(0, 3)) == 0:
-        return draw(LEAVES)
-    kind = draw(st.sampled_from(["+", "-", "*", "/", "exp", "tanh", "relu", "abs", "max", "min",
-                                 "^2", "sin", "sigmoid"]))
-    a = draw(expressions(depth=depth - 1))
-    if kind in ("exp", "tanh", "relu", "abs", "sin", "sigmoid"):
-        return f"{kind}({a})"
-    if kind == "^2":
-        return f"({a})^2"
-    b = draw(expressions(depth=depth - 1))
-    if kind in ("max", "min"):
-        return f"{kind}({a}, {b})"
-    return f"({a} {kind} {b})"
+def expressions(depth=3):
+    return expression_texts(["x", "y", "z", "2", "0.5"], depth)
 
 
 @settings(deadline=None, max_examples=60)

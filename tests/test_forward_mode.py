@@ -4,6 +4,7 @@ import json
 import math
 
 from _circuits import report, run
+from conftest import expression_texts
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -24,24 +25,8 @@ def test_tangent_column_of_the_staged_example():
     assert math.isclose(by_name["f"], rep.gradients["x"], rel_tol=1e-12)
 
 
-LEAVES = st.sampled_from(["x", "y", "z", "1.5", "2"])
-
-
-@st.composite
-def expressions(draw, depth=4):
-    if depth == 0 or draw(st.integers(0, 3)) == 0:
-        return draw(LEAVES)
-    kind = draw(st.sampled_from(["+", "-", "*", "/", "exp", "tanh", "sigmoid", "relu", "abs",
-                                 "max", "min", "^2", "sin"]))
-    a = draw(expressions(depth=depth - 1))
-    if kind in ("exp", "tanh", "sigmoid", "relu", "abs", "sin"):
-        return f"{kind}({a})"
-    if kind == "^2":
-        return f"({a})^2"
-    b = draw(expressions(depth=depth - 1))
-    if kind in ("max", "min"):
-        return f"{kind}({a}, {b})"
-    return f"({a} {kind} {b})"
+def expressions(depth=4):
+    return expression_texts(["x", "y", "z", "1.5", "2"], depth)
 
 
 @settings(deadline=None, max_examples=100)
