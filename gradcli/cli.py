@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from gradcli.errors import ExitStatus, GradcliError, InputError, InternalError, MathError
+from gradcli.errors import ExitStatus, GradcliError, InputError, InternalError, reading, MathError
 
 # name -> ("module:command", one-line help). Each module is imported only when its command runs.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -169,15 +169,8 @@ def read_program(path: str, what: str = "a program file") -> tuple[str, str]:
         if sys.stdin is None:
             raise InputError("standard input is closed, so there is no program to read")
         return _read_stdin(), "<stdin>"
-    try:
-        with open(path, "rb") as f:
-            return _read_text(f, path), path
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not {what}") from None
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
+    with reading(path, what), open(path, "rb") as f:
+        return _read_text(f, path), path
 
 
 def _read_text(stream, name: str) -> str:

@@ -335,11 +335,7 @@ def batch_command(words, format_, precision, out, progress, expect, rtol, atol, 
 def _open_input(path: str):
     if path == "-":
         return sys.stdin.buffer
-    try:
+    from gradcli.errors import reading
+
+    with reading(path, "a batch file"):
         return open(path, "rb")
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a batch file") from None
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None

@@ -6,6 +6,7 @@ status (as click's ClickException and httpie's ExitStatus do).
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import unicodedata
 
@@ -175,3 +176,18 @@ def _caret_lines(source: str, span: Span) -> list[str]:
     pad = len(prefix) + sum(_display_width(cell(ch)) for ch in source[lo:start])
     marks = sum(_display_width(cell(ch)) for ch in source[start:min(end, hi)]) or 1
     return ["    " + visible, "    " + " " * pad + "^" * marks]
+
+
+@contextlib.contextmanager
+def reading(path: str, what: str):
+    """The reasons the OS gives for not reading a file, as one-line InputErrors."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory, not {what}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text") from None
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from None

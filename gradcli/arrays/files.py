@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcli.errors import InputError
+from gradcli.errors import InputError, reading
 
 SUFFIXES = (".npy", ".csv", ".json")
 
@@ -52,7 +52,7 @@ def read_array(path: str) -> np.ndarray:
     suffix = path[path.rfind("."):].lower() if "." in path else ""
     if suffix not in SUFFIXES:
         raise InputError(f"{path}: an array file must end in .npy, .csv or .json")
-    try:
+    with reading(path, "an array file"):
         if suffix == ".npy":
             try:
                 data = np.load(path, allow_pickle=False)
@@ -72,14 +72,6 @@ def read_array(path: str) -> np.ndarray:
                 raise InputError(f"{path}: JSON must be a number or nested lists of numbers")
         else:
             data = _read_csv(path)
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not an array file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     return check_array(data, path)
 
 
