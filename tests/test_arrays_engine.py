@@ -3,6 +3,8 @@ indexing, shapes, random arrays, reductions, bindings, and shape errors."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -330,17 +332,8 @@ def test_the_objective_is_what_the_reverse_sweep_differentiates():
             assert numeric == pytest.approx(report.gradients[name][entry], rel=1e-6, abs=1e-9)
 
 
-NOTE_MATRIX_BLOCK = """\
-# forward pass
-W = np.random.randn(5, 10)
-X = np.random.randn(10, 3)
-D = W.dot(X)
-
-# now suppose we had the gradient on D from above in the circuit
-dD = np.random.randn(*D.shape) # same shape as D
-dW = dD.dot(X.T) #.T gives the transpose of the matrix
-dX = W.T.dot(dD)
-"""
+# The note's whole matrix block, backward pass included, as the note prints it.
+NOTE_MATRIX_BLOCK = (Path(__file__).parent / "data" / "note_matrix.py").read_text()
 
 
 def test_the_notes_whole_matrix_block_runs_and_its_backward_pass_agrees():

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 from gradcli.render import Settings, format_number, wrt_names
-from gradcli.render.rows import warning_lines
-from gradcli.report import label, node_text
+from gradcli.render.rows import node_label, warning_lines
+from gradcli.report import label
 
 PREVIEW_WIDTH = 15
 EDGE_WIDTH = 12
@@ -67,14 +67,6 @@ def preview(value, precision: int = 4, width: int = PREVIEW_WIDTH) -> str:
 
 def _short_precision(settings: Settings) -> int:
     return min(settings.precision, 3)
-
-
-def _row_label(graph, node: int) -> str:
-    name = graph.names[node]
-    if name is not None:
-        return name
-    text = node_text(graph, node, limit=NODE_LIMIT)
-    return f"#{node} {text}" if label(graph, node).startswith("#") else text
 
 
 def _edges(report, node: int, settings: Settings, width: int = EDGE_WIDTH) -> list[tuple[str, str]]:
@@ -184,7 +176,7 @@ class ArrayTable:
                 value = report.values[node]
                 grad = report.grads[node] if graph.requires_grad[node] else None
                 edges = _edges(report, node, settings, edge_width) or [("", "")]
-                name = _row_label(graph, node)
+                name = node_label(graph, node, NODE_LIMIT)
                 cells.append((Text(name, style="bold" if graph.names[node] else ""),
                               graph.ops[node].name, shape_text(value.shape),
                               preview(value, precision, width), preview(grad, precision, width),
@@ -272,7 +264,7 @@ def render_markdown(report, settings: Settings) -> str:
     shown, hidden = _shown_nodes(report, settings)
     for node in shown:
         grad = report.grads[node] if graph.requires_grad[node] else None
-        cell = _row_label(graph, node).replace("|", "\\|")
+        cell = node_label(graph, node, NODE_LIMIT).replace("|", "\\|")
         lines.append(f"| `{cell}` | {graph.ops[node].name} | {shape_text(report.shape(node))} | "
                      f"{preview(report.values[node], precision)} | {preview(grad, precision)} |")
     lines.append("")

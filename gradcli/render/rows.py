@@ -54,12 +54,12 @@ def _leaf(report, node: int) -> Expr:
     return Expr("label", name=label(graph, node))
 
 
-def node_label(graph, node: int) -> str:
+def node_label(graph, node: int, limit: int = NODE_LIMIT) -> str:
     """The node column's text: a name, the node's text, or "#id text" where a label is an id."""
     name = graph.names[node]
     if name is not None:
         return name
-    text = node_text(graph, node, limit=NODE_LIMIT)
+    text = node_text(graph, node, limit=limit)
     return f"#{node} {text}" if label(graph, node).startswith("#") else text
 
 
