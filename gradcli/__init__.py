@@ -6,109 +6,29 @@
     (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
 
 Errors are gradcli.GradcliError exceptions carrying a message, a source span and an
-exit code. Heavy modules are imported on first use, so `import gradcli` stays cheap.
+exit code. The API's functions (gradcli/api.py) are loaded on first use, so
+`import gradcli` stays cheap.
 """
 
 from __future__ import annotations
 
 from gradcli.errors import (CheckFailed, ExitStatus, GradcliError, InputError, MathError,
                             MissingProgram)
+from gradcli.lazy import load
 
-__all__ = ["grad", "batch", "check", "verify", "expect", "gradcheck", "GradcliError", "InputError",
-           "MathError", "CheckFailed", "MissingProgram", "ExitStatus"]
+# The public functions, loaded on first use.
+API = {name: f"gradcli.api:{name}"
+       for name in ("grad", "batch", "check", "verify", "expect", "gradcheck")}
 
-
-def _program(program, what: str = "the program") -> str:
-    """Refuse a non-string program up front, as a GradcliError rather than an AttributeError
-    from deep inside the parser."""
-    if not isinstance(program, str):
-        raise InputError(f"{what} must be a string of gradcli code, not "
-                         f"{type(program).__name__}")
-    return program
+__all__ = [*API, "GradcliError", "InputError", "MathError", "CheckFailed", "MissingProgram",
+           "ExitStatus"]
 
 
-class _bindings_hint:
-    """A missing input is given in `bindings` here, not on the command line."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if isinstance(error, GradcliError):
-            from gradcli.report import reword_missing
-
-            reword_missing(error, "in bindings",
-                           lambda names: "{" + ", ".join(f"{n!r}: 1" for n in names) + "}")
-        return False
+def __getattr__(name: str):
+    if name in API:
+        return load(API[name])
+    raise AttributeError(f"module 'gradcli' has no attribute {name!r}")
 
 
-def grad(program: str, /, bindings: dict[str, float] | None = None, *, output: str | None = None,
-         filename: str | None = None, seed: int = 0, upstream="ones", **values: float):
-    """Differentiate a program: its output with respect to every input and intermediate.
-
-    `program` is positional-only, so an input may be called anything: bindings come as
-    a dict or as keywords (`grad("x*y", x=2, y=3)`). Returns a Report with `.value`,
-    `.gradients` (input name -> ∂output/∂input), `.nodes` and `.warnings`.
-
-    Arrays (lists or numpy arrays) make an array program: `seed` seeds its random arrays
-    and `upstream` ("ones", "randn" or an array) starts the reverse sweep of an array output.
-    """
-    from gradcli.report import compute
-
-    merged = dict(bindings or {})
-    for name, value in values.items():
-        if name in merged:
-            raise InputError(f"{name!r} is given twice")
-        merged[name] = value
-    with _bindings_hint():
-        return compute(_program(program), merged, output=output, filename=filename, seed=seed,
-                       upstream=upstream)
-
-
-def batch(lines, /, bindings: dict[str, float] | None = None, **options):
-    """Records for every program line of `lines` (a string, a file, any iterable of lines), lazily.
-
-    Each Record has .number (its 1-based physical line), .program, .value, .gradients,
-    .report, .error, .expect, .gradcheck and .status (0 fine, 1 a check failed, else the
-    error's exit code). Options: expectations=
-    {"value": -12, "d/dx": -4}, rtol=, atol=, gradcheck=True, step=, hide_answers=.
-    """
-    from gradcli.batchrun import batch as run
-
-    return run(lines, bindings, **options)
-
-
-def check(*paths, **options):
-    """Grade answer files (TOML); returns one FileResult per file (.score, .passed, .failed)."""
-    from gradcli.checkfile import check as run
-
-    return run(*paths, **options)
-
-
-def verify(source: str, /, bindings: dict[str, float] | None = None, *,
-           filename: str | None = None, seed: int = 0):
-    """Check a forward pass followed by a hand-written backward pass; returns a VerifyResult
-    (.ok, .findings with line numbers and messages, .gradients). `seed` seeds the random
-    arrays of a program with arrays, as np.random.seed(seed) would."""
-    from gradcli.backward import verify as run
-
-    with _bindings_hint():
-        return run(_program(source, "the source"), bindings, filename=filename, seed=seed)
-
-
-def expect(program: str, /, claims, bindings: dict[str, float] | None = None, **tolerances):
-    """Compare claimed answers ({"value": -12, "d/dx": -4}) with gradcli's; returns an ExpectResult."""
-    from gradcli.expectation import expect as run
-
-    with _bindings_hint():
-        return run(_program(program), claims, bindings, **tolerances)
-
-
-def gradcheck(program: str, /, bindings: dict[str, float] | None = None, *, step: float = 1e-5,
-              seed: int = 0):
-    """Analytic gradients against centered differences; returns a GradcheckResult (.passed)."""
-    from gradcli.numgrad import gradcheck as run
-    from gradcli.report import compute
-
-    with _bindings_hint():
-        return run(compute(_program(program), bindings), step, seed=seed)
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(API))

@@ -1,11 +1,14 @@
 """One error type for everything the user can get wrong, carrying where and how badly.
 
 The core raises these; only the CLI turns them into stderr text and an exit
-status (as click's ClickException and httpie's ExitStatus do).
+status (as click's ClickException and httpie's ExitStatus do). The helpers that
+word an error's place (a caret under the text, a line number, "did you mean")
+live here too, so every floor above can use them.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import enum
 import unicodedata
@@ -116,6 +119,42 @@ class MissingProgram(GradcliError):
 
 class InternalError(GradcliError):
     exit_code = ExitStatus.INTERNAL_ERROR
+
+
+class NeedsArrays(InputError):
+    """The program uses arrays: the scalar lowering stops, and compute hands it to the array
+    engine. `span` is where it first uses one; `binding` the name of an array binding, when
+    that is the reason."""
+
+    def __init__(self, span: Span | None = None, binding: str | None = None):
+        super().__init__("this program uses arrays", span)
+        self.binding = binding
+
+
+def did_you_mean(word: str, choices) -> str:
+    """' (did you mean 'sin'?)' when a choice is close to `word`, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class LineIndex:
+    """Offset → 1-based line number in O(log n), so naming lines stays linear over a program."""
+
+    def __init__(self, source: str):
+        self.starts = [0]
+        find = source.find
+        position = find("\n")
+        while position != -1:
+            self.starts.append(position + 1)
+            position = find("\n", position + 1)
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, max(offset, 0))
+
+    def column(self, offset: int) -> int:
+        return max(offset, 0) - self.starts[self.line(offset) - 1] + 1
 
 
 _CONTROL_NAMES = {"\t": " ", "\r": " ", "\x00": "\u2400"}

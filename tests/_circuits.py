@@ -12,7 +12,7 @@ CIRCUITS = {
 
 
 def report(name):
-    from gradcli.report import compute
+    from gradcli.compute import compute
 
     program, bindings = CIRCUITS[name]
     return compute(program, bindings)

@@ -1,4 +1,4 @@
-"""Array programs end to end through gradcli.report.compute: the note's two examples,
+"""Array programs end to end through gradcli.compute.compute: the note's two examples,
 indexing, shapes, random arrays, reductions, bindings, and shape errors."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gradcli.errors import InputError, MathError
-from gradcli.report import compute
+from gradcli.compute import compute
 
 from conftest import MATMUL, NEURON  # noqa: E402  (the note's two array blocks)
 
@@ -252,7 +252,7 @@ def test_upstream_checks():
 
 def test_replaying_the_forward_sweep_with_new_inputs():
     """The API --gradcheck will use: same graph, perturbed inputs, no new random draws."""
-    from gradcli.arrays.sweep import forward
+    from gradcli.engine.arrays.sweep import replay as forward
 
     report = compute(MATMUL)
     graph = report.graph
@@ -312,7 +312,7 @@ def test_deeply_nested_array_literals_do_not_recurse():
 
 def test_the_objective_is_what_the_reverse_sweep_differentiates():
     """A sparse gradient check, as --gradcheck will do it: perturb sampled entries, compare."""
-    from gradcli.arrays.sweep import objective
+    from gradcli.engine.arrays.sweep import objective
 
     report = compute("tanh(W @ x + b)",
                      {"W": np.arange(6.0).reshape(2, 3) / 10, "x": [1.0, -1.0, 0.5],

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import gradcli
-from gradcli.numgrad import gradcheck
-from gradcli.ops import OPS
-from gradcli.report import compute
+from gradcli.checks.gradcheck import gradcheck
+from gradcli.lang.ops import OPS
+from gradcli.compute import compute
 from run_gradcli import run_cli
 
 MATRIX = "W = np.random.randn(5, 10); X = np.random.randn(10, 3); D = W.dot(X)"

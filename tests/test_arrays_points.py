@@ -8,11 +8,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from gradcli.arrays import points as points_module
-from gradcli.arrays.points import lower_for_points, prepare_points, sweep_all
-from gradcli.batchrun import Checks, at_points
-from gradcli.cli_batch import make_writer
-from gradcli.expectation import parse_expectation
+from gradcli.engine import points as points_module
+from gradcli.records.points import prepare as prepare_points
+from gradcli.compute import points_graph as lower_for_points
+from gradcli.engine.points import sweep_all
+from gradcli.records.lines import Checks
+from gradcli.records.points import at_points
+from gradcli.render.records import make_writer
+from gradcli.checks.expect import parse_expectation
 from run_gradcli import run_cli
 
 STAGED = (Path(__file__).parent / "data" / "note_staged.py").read_text().split("\n# backprop")[0]

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_arrays_robustness import TOKENS
 
-from gradcli.cli import SUBCOMMANDS, main
-from gradcli.render import RENDERERS
+from gradcli.cli import main
+from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
+from gradcli.render import FORMATS as RENDERERS
 
 from conftest import MATMUL, NEURON  # noqa: E402  (the note's two array blocks)
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcli.arrays.sweep import unbroadcast
-from gradcli.ops import OPS
+from gradcli.engine.arrays.sweep import unbroadcast
+from gradcli.lang.ops import OPS
 
 SETTINGS = settings(deadline=None, max_examples=40)
 
@@ -259,8 +259,8 @@ PROGRAMS = [
 @given(n=st.integers(1, 4), m=st.integers(1, 4), seed=st.integers(0, 2 ** 16))
 def test_reverse_sweep_of_whole_programs_matches_central_differences(index, n, m, seed):
     """Forks, broadcasting and reductions together: the sweep's sum of VJPs is the gradient."""
-    from gradcli.arrays.sweep import objective
-    from gradcli.report import compute
+    from gradcli.engine.arrays.sweep import objective
+    from gradcli.compute import compute
 
     program, shapes = PROGRAMS[index]
     program = program.replace("m * m", str(m * m))

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 import gradcli
-from gradcli.batchrun import Tally, batch
-from gradcli.cli_batch import wants_progress
+from gradcli.records.lines import Tally, batch
+from gradcli.cli.records import wants_progress
 from run_gradcli import run_cli
 
 MIXED = """\
@@ -200,16 +200,16 @@ def test_python_api_batch():
 
 
 def test_an_internal_error_spoils_only_its_line(monkeypatch):
-    import gradcli.report
+    import gradcli.records.lines
 
-    real = gradcli.report.compute
+    real = gradcli.records.lines.compute
 
     def flaky(program, *args, **kwargs):
         if "boom" in program:
             raise ZeroDivisionError("simulated bug")
         return real(program, *args, **kwargs)
 
-    monkeypatch.setattr(gradcli.report, "compute", flaky)
+    monkeypatch.setattr(gradcli.records.lines, "compute", flaky)
     records = list(batch("x*2\nboom\nx+1", {"x": 1}))
     assert [r.status for r in records] == [0, 70, 0]
     assert "please report" in records[1].error.message

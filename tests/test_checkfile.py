@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import gradcli
-from gradcli.checkfile import dumps, grade, make_key
+from gradcli.grading.grade import grade
+from gradcli.grading.key import make_key
+from gradcli.grading.toml import dumps
 from gradcli.errors import InputError
 from run_gradcli import run_cli
 

@@ -192,9 +192,9 @@ def test_options_anywhere(cli, argv):
 
 
 def test_double_dash_forces_an_expression(cli, monkeypatch):
-    from gradcli import cli as cli_module
+    from gradcli.cli import commands
 
-    monkeypatch.setitem(cli_module.SUBCOMMANDS, "fake", ("test_cli:fake_command", "a test command"))
+    monkeypatch.setitem(commands.COMMANDS, "fake", ("test_cli:fake_command", "a test command"))
     run = cli("fake")
     assert run.status == 0 and run.out == "fake command ran\n"
     run = cli("--format", "csv", "--", "fake", "fake=2")

@@ -10,12 +10,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gradcli.errors import MathError
-from gradcli.expr import name
-from gradcli.graph import lower
-from gradcli.printer import to_text
-from gradcli.report import compute
-from gradcli.symbolic import derivatives, simplify
-from gradcli.syntax import parse
+from gradcli.lang.expr import name
+from gradcli.program.lower import lower
+from gradcli.lang.printer import to_text
+from gradcli.compute import compute
+from gradcli.engine.symbolic import derivatives
+from gradcli.lang.simplify import simplify
+from gradcli.lang.syntax import parse
 
 
 def derivative_texts(program):
@@ -165,7 +166,7 @@ def test_with_respect_to_a_named_intermediate(capsys):
 
 def test_e_to_the_x_and_log_identities():
     assert derivative_texts("e^x")[1] == {"x": "e ^ x"}
-    from gradcli.expr import call
+    from gradcli.lang.expr import call
 
     x, y = name("x"), name("y")
     assert to_text(simplify(call("log", call("exp", x + y)))) == "x + y"
@@ -205,7 +206,7 @@ def test_a_program_without_inputs_says_so(capsys):
        st.lists(st.sampled_from([" + ", " - ", " * ", " / "]), min_size=40, max_size=40),
        st.booleans())
 def test_wrapped_text_fits_and_parses_to_the_same_value(terms, operators, bracket):
-    from gradcli.cli_diff import wrap
+    from gradcli.render.diff import wrap
 
     text = terms[0] + "".join(op + term for op, term in zip(operators, terms[1:]))
     if bracket:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from gradcli.cli import SUBCOMMANDS, main
+from gradcli.cli import main
+from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

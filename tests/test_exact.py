@@ -5,17 +5,19 @@ from fractions import Fraction
 
 from _circuits import run
 
-from gradcli.exact import MAX_DIGITS, compute_exact, show
-from gradcli.report import compute
+from gradcli.compute import compute_exact
+from gradcli.engine.exact import MAX_DIGITS
+from gradcli.render.exact import show
+from gradcli.compute import compute
 
 
 def exact(program, texts):
     bindings = {name: eval_fraction(text) for name, text in texts.items()}
-    return compute_exact(compute(program, bindings), texts)
+    return compute_exact(program, bindings, texts)
 
 
 def eval_fraction(text):
-    from gradcli.report import parse_binding_value
+    from gradcli.compute import parse_binding_value
 
     return parse_binding_value(text)
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-import gradcli.report
+from gradcli.cli import one_liner
 from gradcli.errors import (CheckFailed, ExitStatus, GradcliError, InputError, InternalError,
                             MathError, MissingProgram)
 
@@ -47,7 +47,7 @@ def failing_compute(exc):
     (MissingProgram("dot (Graphviz) is not installed"), 4),
 ])
 def test_1_and_4_come_from_their_error_classes(cli, monkeypatch, exc, status):
-    monkeypatch.setattr(gradcli.report, "compute", failing_compute(exc))
+    monkeypatch.setattr(one_liner, "compute", failing_compute(exc))
     run = cli("x", "x=1")
     assert run.status == status
     assert run.err == f"error: {exc.message}\n" and run.out == ""
@@ -59,7 +59,7 @@ def test_1_and_4_come_from_their_error_classes(cli, monkeypatch, exc, status):
 @pytest.mark.parametrize("exc", [ValueError("boom"), KeyError("k"), AttributeError("a"),
                                  RecursionError(), ZeroDivisionError(), MemoryError()])
 def test_70_internal_error_without_a_traceback(cli, monkeypatch, exc):
-    monkeypatch.setattr(gradcli.report, "compute", failing_compute(exc))
+    monkeypatch.setattr(one_liner, "compute", failing_compute(exc))
     run = cli("x", "x=1")
     assert run.status == 70
     assert run.out == ""
@@ -70,7 +70,7 @@ def test_70_internal_error_without_a_traceback(cli, monkeypatch, exc):
 
 
 def test_70_as_json(cli, monkeypatch):
-    monkeypatch.setattr(gradcli.report, "compute", failing_compute(ValueError("boom")))
+    monkeypatch.setattr(one_liner, "compute", failing_compute(ValueError("boom")))
     run = cli("x", "x=1", "--format", "json")
     assert run.status == 70
     error = json.loads(run.out)["error"]
@@ -88,7 +88,7 @@ def test_70_from_a_renderer_bug(cli, monkeypatch):
 
 
 def test_130_interrupted(cli, monkeypatch):
-    monkeypatch.setattr(gradcli.report, "compute", failing_compute(KeyboardInterrupt()))
+    monkeypatch.setattr(one_liner, "compute", failing_compute(KeyboardInterrupt()))
     run = cli("x", "x=1")
     assert run.status == 130
     assert "interrupted" in run.err and "Traceback" not in run.err and run.out == ""
@@ -97,12 +97,12 @@ def test_130_interrupted(cli, monkeypatch):
 def test_130_from_click_abort(cli, monkeypatch):
     import click
 
-    monkeypatch.setattr(gradcli.report, "compute", failing_compute(click.exceptions.Abort()))
+    monkeypatch.setattr(one_liner, "compute", failing_compute(click.exceptions.Abort()))
     assert cli("x", "x=1").status == 130
 
 
 def test_broken_pipe_in_process_is_quiet(cli, monkeypatch):
-    monkeypatch.setattr(gradcli.report, "compute", failing_compute(BrokenPipeError()))
+    monkeypatch.setattr(one_liner, "compute", failing_compute(BrokenPipeError()))
     import gradcli.cli as cli_module
     monkeypatch.setattr(cli_module, "_silence_stdout", lambda: None)
     run = cli("x", "x=1")

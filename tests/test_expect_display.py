@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradcli.expectation import claim_texts
+from gradcli.checks.results import claim_texts
 from run_gradcli import run_cli
 
 

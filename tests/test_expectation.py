@@ -3,7 +3,8 @@ import json
 import pytest
 
 from gradcli.errors import InputError
-from gradcli.expectation import close_enough, parse_expectation
+from gradcli.checks.expect import parse_expectation
+from gradcli.checks.results import close_enough
 from run_gradcli import run_cli
 
 POINT = ("x=-2", "y=5", "z=-4")

@@ -9,10 +9,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gradcli.errors import MathError
-from gradcli.forward_mode import tangents
-from gradcli.graph import lower
-from gradcli.report import compute
-from gradcli.syntax import parse
+from gradcli.engine.scalar import FLOAT
+from gradcli.engine.sweep import tangents as sweep_tangents
+from gradcli.program.lower import lower
+from gradcli.compute import compute
+from gradcli.lang.syntax import parse
+
+
+def tangents(graph, values, seed):
+    return sweep_tangents(graph, FLOAT, values, seed)
 
 
 def test_tangent_column_of_the_staged_example():
@@ -81,11 +86,11 @@ def test_cli_forward_errors(capsys):
 def _forward_text(program, bindings, wrt, width):
     from _snapshots import fixed_console_text
 
-    from gradcli.forward_mode import render_forward
-    from gradcli.render import Settings
+    from gradcli.compute import compute_tangents
+    from gradcli.render import Settings, render
 
     rep = compute(program, bindings)
-    rendered, kind = render_forward(rep, Settings(wrt=wrt), "table")
+    rendered, kind = render(compute_tangents(rep, wrt), "table", Settings(wrt=wrt))
     return rep, fixed_console_text(rendered, width=width)
 
 
@@ -95,8 +100,8 @@ NEURON8 = ("sigmoid(w0*x0+w1*x1+w2*x2+w3*x3)",
 
 
 def test_many_columns_are_split_not_cut():
-    from gradcli.forward_mode import columns
-    from gradcli.render import format_number
+    from gradcli.engine.tangent import columns
+    from gradcli.numbers import format_number
 
     program, bindings = NEURON8
     for width in (80, 50):

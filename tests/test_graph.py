@@ -8,9 +8,10 @@ import pytest
 
 import gradcli
 from gradcli.errors import GradcliError, InputError, MathError
-from gradcli.graph import lower
-from gradcli.report import check_bindings, parse_binding_value
-from gradcli.syntax import parse
+from gradcli.program.lower import lower
+from gradcli.compute import parse_binding_value
+from gradcli.program.bindings import check_bindings
+from gradcli.lang.syntax import parse
 
 
 def graph_of(source: str, output: str | None = None):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from gradcli.cli import SUBCOMMANDS
+from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
 from run_gradcli import run_cli
 
 
@@ -76,9 +76,9 @@ def test_array_csv_has_the_scalar_columns_and_the_table_shape():
 # ------------------------------------------------------------------ batch input
 
 def test_bare_batch_at_a_terminal_says_no_program(monkeypatch):
-    import gradcli.cli
+    import gradcli.cli.batch
 
-    monkeypatch.setattr(gradcli.cli, "_stdin_is_piped", lambda: False)
+    monkeypatch.setattr(gradcli.cli.batch, "stdin_is_piped", lambda: False)
     result = run_cli("batch", stdin="x*2\n")
     assert result.code == 2
     assert "no program file" in result.err and "'-'" in result.err
@@ -110,7 +110,7 @@ def test_batch_strips_a_utf8_byte_order_mark(tmp_path, how):
 
 
 def test_python_batch_strips_a_byte_order_mark():
-    from gradcli.batchrun import batch
+    from gradcli.records.lines import batch
 
     [record] = batch("\ufeffx*2", {"x": 3})
     assert record.program == "x*2" and record.value == 6
@@ -234,7 +234,7 @@ def test_warnings_name_their_place_one_way_in_scalar_and_array_programs(fmt):
 
 
 def test_tie_and_comparison_numbers_print_as_the_table_prints_them():
-    from gradcli.report import compute
+    from gradcli.compute import compute
 
     assert "equal 0;" in compute("max(x, y)", {"x": 0.0, "y": 0.0}).warnings[0]["message"]
     assert "equal 0.1;" in compute("min(x, y)", {"x": 0.1, "y": 0.1}).warnings[0]["message"]

@@ -5,9 +5,10 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from gradcli import ops
-from gradcli.numgrad import gradcheck, relative_error, verdict_for
-from gradcli.report import compute
+from gradcli.lang import ops
+from gradcli.checks.gradcheck import gradcheck
+from gradcli.checks.results import relative_error, verdict_for
+from gradcli.compute import compute
 from run_gradcli import run_cli
 
 

@@ -10,12 +10,12 @@ import math
 
 import pytest
 
-from gradcli.expr import Expr
-from gradcli.graph import evaluate_constant
-from gradcli.ops import OPS
-from gradcli.printer import to_text
-from gradcli.render.python_code import to_python
-from gradcli.report import compute
+from gradcli.lang.expr import Expr
+from gradcli.lang.resolve import evaluate_constant
+from gradcli.lang.ops import OPS
+from gradcli.lang.printer import to_text
+from gradcli.render.python import to_python
+from gradcli.compute import compute
 
 # A smooth point of each op (away from kinks, ties and domain edges).
 POINTS = {
@@ -88,7 +88,7 @@ def test_python_spelling_keeps_the_kink_convention(name, args):
     ("(1 > 0) - (1 < 0)", 1.0), ("(1 < 2) < 1", 0.0),
 ])
 def test_comparisons_as_python_has_them(text, value):
-    from gradcli.syntax import parse
+    from gradcli.lang.syntax import parse
 
     (statement,) = parse(text)
     assert evaluate_constant(statement.expr) == value
@@ -100,7 +100,7 @@ def test_comparisons_as_python_has_them(text, value):
 
 def test_comparisons_do_not_chain():
     from gradcli.errors import InputError
-    from gradcli.syntax import parse
+    from gradcli.lang.syntax import parse
 
     with pytest.raises(InputError) as caught:
         parse("x < y < z")

@@ -6,8 +6,8 @@ import pytest
 
 import gradcli
 from gradcli.errors import GradcliError, InputError
-from gradcli.printer import to_text
-from gradcli.syntax import parse
+from gradcli.lang.printer import to_text
+from gradcli.lang.syntax import parse
 
 
 def expr_of(source: str):

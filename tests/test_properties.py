@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 import gradcli
 from gradcli.errors import GradcliError
-from gradcli.expr import Expr
-from gradcli.ops import OPS
-from gradcli.printer import to_text
-from gradcli.sweep import forward
-from gradcli.syntax import parse
+from gradcli.lang.expr import Expr
+from gradcli.lang.ops import OPS
+from gradcli.lang.printer import to_text
+from gradcli.engine.scalar import values_at as forward
+from gradcli.lang.syntax import parse
 
 NAMES = ("a", "b", "c")
 # Every scalar op a program can write: infix, prefix and function ops (not leaves, the

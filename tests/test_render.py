@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import gradcli
-from gradcli.render import RENDERERS, Settings, renderer
+from gradcli.render import FORMATS as RENDERERS, Settings, renderer
 
 from conftest import staged_source
 

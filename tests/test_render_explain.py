@@ -5,7 +5,8 @@ import re
 from _circuits import report, run
 from _snapshots import assert_snapshot
 
-from gradcli.render import Settings, format_number
+from gradcli.render import Settings
+from gradcli.numbers import format_number
 from gradcli.render.explain import render
 
 
@@ -44,7 +45,7 @@ def test_lines_fit_80_columns():
 
 
 def test_kinks_are_mentioned():
-    from gradcli.report import compute
+    from gradcli.compute import compute
 
     text = render(compute("relu(x)", {"x": 0}), Settings())
     assert "relu has a kink at 0" in text
@@ -58,16 +59,17 @@ def test_cli_explain(capsys):
 
 
 def test_every_registered_renderer_is_a_format(capsys):
-    from gradcli.cli import FORMATS
+    from gradcli.cli.one_liner import one_liner
     from gradcli.render import RENDERERS
 
-    assert set(RENDERERS) <= set(FORMATS)
+    [choice] = [p.type.choices for p in one_liner.params if p.name == "format_"]
+    assert {name for name, _ in RENDERERS} <= set(choice)
     status, out, _ = run(["(x+y)*z", "x=-2", "y=5", "z=-4", "--format", "explain"], capsys)
     assert status == 0 and out == render(report("add_mul"), Settings())
 
 
 def _explain(program, bindings):
-    from gradcli.report import compute
+    from gradcli.compute import compute
 
     return render(compute(program, bindings), Settings())
 
@@ -81,7 +83,7 @@ def test_gates_are_described_in_the_programs_own_operands():
     assert "passes the gradient unchanged to (u ^ v) and negated to (w / u)" in text
     # The op table's own letters never leak into a program that has no x or y.
     assert not re.search(r"\b[xy]\b", text)
-    from gradcli.ops import OPS
+    from gradcli.lang.ops import OPS
 
     for op in OPS.values():     # every template fills with two operands, or has no holes
         op.gate.format("a", "b")

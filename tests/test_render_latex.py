@@ -8,9 +8,10 @@ import pytest
 from _circuits import CIRCUITS, report, run
 from _snapshots import assert_snapshot
 
-from gradcli.expr import Expr, name
+from gradcli.lang.expr import Expr, name
 from gradcli.render import Settings
-from gradcli.render.latex import latex_name, render, to_latex
+from gradcli.lang.printer import latex_name, to_latex
+from gradcli.render.latex import render
 
 NEEDS_LATEX = pytest.mark.skipif(
     shutil.which("pdflatex") is None and os.environ.get("CI") != "true",
@@ -84,7 +85,7 @@ def test_the_staged_example_fits_the_page(tmp_path, capsys):
 
 @NEEDS_LATEX
 def test_long_local_rules_wrap_instead_of_running_off(tmp_path):
-    from gradcli.report import compute
+    from gradcli.compute import compute
 
     program = ("numerator_value = x + sigmoid(y); denominator_value = sigmoid(x) + (x + y)^2; "
                "f = numerator_value / denominator_value")

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from gradcli.errors import MathError
 from gradcli.render import Settings
-from gradcli.render.python_code import gradient_prefix, render, variable_names
-from gradcli.report import compute
+from gradcli.render.python import gradient_prefix, render, variable_names
+from gradcli.compute import compute
 
 DUMP = ("import json, runpy, sys\n"
         "names = runpy.run_path(sys.argv[1])\n"

@@ -19,7 +19,7 @@ def test_tree_shows_values_and_gradients():
 
 
 def test_shared_node_is_not_expanded_twice():
-    from gradcli.report import compute
+    from gradcli.compute import compute
 
     text = fixed_console_text(render(compute("q = x + y; f = q * q", {"x": 1, "y": 2}),
                                      Settings()))
@@ -28,7 +28,7 @@ def test_shared_node_is_not_expanded_twice():
 
 
 def test_tree_is_cut_for_huge_graphs_unless_all():
-    from gradcli.report import compute
+    from gradcli.compute import compute
 
     rep = compute(" + ".join(f"x{k}" for k in range(100)), {f"x{k}": 1 for k in range(100)})
     cut = fixed_console_text(render(rep, Settings(max_rows=20)))
@@ -38,7 +38,7 @@ def test_tree_is_cut_for_huge_graphs_unless_all():
 
 
 def test_deep_expression_needs_no_recursion():
-    from gradcli.report import compute
+    from gradcli.compute import compute
 
     rep = compute("x" + " + x" * 1100, {"x": 1})
     text = fixed_console_text(render(rep, Settings(show_all=True)), width=200)

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from gradcli.batchrun import at_points, batch, read_points
+from gradcli.records.lines import batch
+from gradcli.records.points import at_points, read_points
 from gradcli.errors import InputError
 from run_gradcli import run_cli
 
@@ -221,8 +222,8 @@ NAMES = st.sampled_from(["x", "dx", "d_x", "grad_x", "y", "d_y", "dd_x", "q", "d
 @settings(deadline=None, max_examples=80)
 @given(st.lists(NAMES, min_size=1, max_size=8))
 def test_the_running_prefix_matches_gradient_prefix_of_the_names_so_far(names):
-    from gradcli.backward_split import gradient_prefix, known_before
-    from gradcli.syntax import parse
+    from gradcli.program.split import gradient_prefix, known_before
+    from gradcli.lang.syntax import parse
 
     statements = parse("\n".join(f"{name} = 1" for name in names))
     for _, _, known, prefix in known_before(statements):

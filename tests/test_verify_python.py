@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_render_python import assert_matches_engine
 
-from gradcli.backward import verify
+from gradcli.checks.verify import verify
 from gradcli.errors import MathError
-from gradcli.ops import FUNCTIONS, OPS
+from gradcli.lang.ops import FUNCTIONS, OPS
 from gradcli.render import Settings
-from gradcli.render.python_code import render, variable_names
-from gradcli.report import compute
+from gradcli.render.python import render, variable_names
+from gradcli.compute import compute
 
 NOTE_STAGED = Path(__file__).parent / "data" / "note_staged.py"
 

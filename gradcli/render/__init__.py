@@ -1,56 +1,92 @@
-"""The renderer registry: one entry per --format, each a function of a finished Report.
+"""The renderer registry: one entry per output format and value domain, each a function of a
+finished result that never evaluates anything.
 
-Renderers never evaluate anything. Entries name their module so that a run
-imports only the renderer it uses (JSON output never imports Rich).
+A result's `domain` says what kind of numbers it holds: "scalar" and "array" Reports,
+"exact" fractions (--exact), "tangent" columns (--mode forward). Entries name their module,
+so a run imports only the renderer it uses (JSON output never imports Rich). A format with
+no entry for a domain is refused in one sentence naming the pair.
 """
 
 from __future__ import annotations
 
-import importlib
-import math
 from dataclasses import dataclass
+
+from gradcli.defaults import MAX_NODES, MAX_ROWS, PRECISION
+from gradcli.errors import InputError
+from gradcli.lazy import load
+from gradcli.program.scalar_only import refuse_arrays
 
 
 @dataclass(frozen=True)
 class Settings:
-    precision: int = 4              # significant digits in human formats
+    precision: int = PRECISION      # significant digits in human formats
     wrt: tuple[str, ...] | None = None
     show_all: bool = False          # every row, constants included
-    max_rows: int = 60              # rows before a table is cut (show_all lifts it)
-    max_nodes: int = 80             # gates drawn in a picture before the rest is elided
+    max_rows: int = MAX_ROWS        # rows before a table is cut (show_all lifts it)
+    max_nodes: int = MAX_NODES      # gates drawn in a picture before the rest is elided
 
 
-# name -> ("module:function", what it makes). A function returns a str, or for
+# (format, domain) -> ("module:function", what it makes). A function returns a str, or for
 # "renderable" a Rich renderable the CLI prints on its Console.
-RENDERERS: dict[str, tuple[str, str]] = {
-    "table": ("gradcli.render.table:render", "renderable"),
-    "json": ("gradcli.render.machine:render_json", "text"),
-    "csv": ("gradcli.render.machine:render_csv", "text"),
-    "markdown": ("gradcli.render.markdown:render", "text"),
-    "dot": ("gradcli.render.dot:render", "text"),
-    "mermaid": ("gradcli.render.mermaid:render", "text"),
-    "tree": ("gradcli.render.tree:render", "renderable"),
-    "explain": ("gradcli.render.explain:render", "text"),
-    "python": ("gradcli.render.python_code:render", "text"),
-    "latex": ("gradcli.render.latex:render", "text"),
+RENDERERS: dict[tuple[str, str], tuple[str, str]] = {
+    ("table", "scalar"): ("gradcli.render.table:render", "renderable"),
+    ("json", "scalar"): ("gradcli.render.machine:render_json", "text"),
+    ("csv", "scalar"): ("gradcli.render.machine:render_csv", "text"),
+    ("markdown", "scalar"): ("gradcli.render.markdown:render", "text"),
+    ("dot", "scalar"): ("gradcli.render.dot:render", "text"),
+    ("mermaid", "scalar"): ("gradcli.render.mermaid:render", "text"),
+    ("tree", "scalar"): ("gradcli.render.tree:render", "renderable"),
+    ("explain", "scalar"): ("gradcli.render.explain:render", "text"),
+    ("python", "scalar"): ("gradcli.render.python:render", "text"),
+    ("latex", "scalar"): ("gradcli.render.latex:render", "text"),
+
+    ("table", "array"): ("gradcli.render.arrays:render_table", "renderable"),
+    ("json", "array"): ("gradcli.render.machine:render_json", "text"),
+    ("csv", "array"): ("gradcli.render.arrays:render_csv", "text"),
+    ("markdown", "array"): ("gradcli.render.arrays:render_markdown", "text"),
+    ("dot", "array"): ("gradcli.render.dot:render", "text"),
+    ("mermaid", "array"): ("gradcli.render.mermaid:render", "text"),
+    ("tree", "array"): ("gradcli.render.tree:render", "renderable"),
+    ("explain", "array"): ("gradcli.render.explain:render", "text"),
+
+    ("table", "exact"): ("gradcli.render.exact:render_table", "renderable"),
+    ("json", "exact"): ("gradcli.render.exact:render_json", "text"),
+
+    ("table", "tangent"): ("gradcli.render.forward:render_table", "renderable"),
+    ("json", "tangent"): ("gradcli.render.forward:render_json", "text"),
 }
 
+# The --format choices, in the order help lists them.
+FORMATS = tuple(dict.fromkeys(name for name, domain in RENDERERS if domain == "scalar"))
 
-def renderer(name: str):
-    target, kind = RENDERERS[name]
-    module, function = target.split(":")
-    return getattr(importlib.import_module(module), function), kind
+# How the refusal names a view that makes its own report, and the formats it writes.
+_VIEWS = {"exact": "--exact", "tangent": "--mode forward"}
+_WORDS = {"table": "a table", "json": "JSON"}
 
 
-def format_number(value: float | None, precision: int = 6) -> str:
-    """A number for people: `precision` significant digits; inf and NaN spelt out."""
-    if value is None:
-        return "—"
-    if math.isnan(value):
-        return "undefined"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value + 0.0:.{precision}g}"      # + 0.0 turns -0.0 into 0
+def require(format_: str, domain: str, result=None) -> None:
+    """Refuse a format the domain has no renderer for, in one sentence naming the pair."""
+    if (format_, domain) in RENDERERS:
+        return
+    if domain == "array":
+        feature = "--explain" if format_ == "explain" else f"--format {format_}"
+        raise refuse_arrays(feature, result)
+    formats = [_WORDS.get(f, f) for f, d in RENDERERS if d == domain]
+    listing = " or ".join(", ".join(formats).rsplit(", ", 1))
+    raise InputError(f"{_VIEWS.get(domain, domain)} writes {listing}, not {format_}")
+
+
+def renderer(format_: str, domain: str = "scalar", result=None):
+    """(function, kind) for this format and domain; InputError where there is none."""
+    require(format_, domain, result)
+    target, kind = RENDERERS[(format_, domain)]
+    return load(target), kind
+
+
+def render(result, format_: str, settings: Settings = Settings()):
+    """(rendered, kind): the result in this format."""
+    function, kind = renderer(format_, result.domain, result)
+    return function(result, settings), kind
 
 
 def wrt_names(report, settings: Settings) -> list[str]:

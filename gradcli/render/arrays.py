@@ -9,60 +9,18 @@ from __future__ import annotations
 
 import json
 
-from gradcli.render import Settings, format_number, wrt_names
-from gradcli.render.rows import node_label, warning_lines
-from gradcli.report import label
+from gradcli.lang.ops import CONST
+from gradcli.numbers import preview, shape_text
+from gradcli.program.graph import column_label, label
+from gradcli.render import Settings, wrt_names
+from gradcli.render.machine import csv_writer
+from gradcli.render.rows import warning_lines
+from gradcli.render.style import DIM, GRAD, VALUE
 
-PREVIEW_WIDTH = 15
 EDGE_WIDTH = 12
 # (value and gradient, edge) preview widths, widest first: the table takes the first that fits.
 PREVIEW_WIDTHS = ((26, 20), (22, 18), (18, 14), (15, 12), (12, 10))
 NODE_LIMIT = 12
-
-
-def shape_text(shape) -> str:
-    return str(tuple(int(n) for n in shape))
-
-
-def preview(value, precision: int = 4, width: int = PREVIEW_WIDTH) -> str:
-    """The first entries of an array, as numpy prints them, cut to about `width` characters:
-    `[[1 2] [3 4]]` whole, or `[[1.76 0.4 …] …]` where the rest does not fit."""
-    if value is None:
-        return "—"
-    if value.ndim == 0:
-        return format_number(float(value), precision)
-    shape = value.shape
-    ndim = len(shape)
-    if value.size == 0:
-        return "[" * ndim + "]" * ndim
-    out = ""
-    depth = 0
-    index = [0] * ndim
-    last = value.size - 1
-    for i, entry in enumerate(value.flat):
-        opens = 0
-        while opens < ndim and index[ndim - 1 - opens] == 0:
-            opens += 1
-        closes = 0
-        while closes < ndim and index[ndim - 1 - closes] == shape[ndim - 1 - closes] - 1:
-            closes += 1
-        piece = (" " if i else "") + "[" * opens + format_number(float(entry), precision) \
-            + "]" * closes
-        after = depth + opens - closes
-        if i and len(out) + len(piece) + (0 if i == last else 2 * after + 2) > width:
-            # Close what is open; a level with entries still to come says so with '…'.
-            for axis in range(depth - 1, -1, -1):
-                more = axis == depth - 1 or index[axis] < shape[axis] - 1
-                out += " …]" if more else "]"
-            return out
-        out += piece
-        depth = after
-        for axis in range(ndim - 1, -1, -1):       # the next index, in C order
-            index[axis] += 1
-            if index[axis] < shape[axis]:
-                break
-            index[axis] = 0
-    return out
 
 
 def _short_precision(settings: Settings) -> int:
@@ -101,7 +59,7 @@ def _forks(report, node: int) -> list:
 
 def _shown_nodes(report, settings: Settings) -> tuple[list[int], int]:
     graph = report.graph
-    shown = [i for i in range(len(graph.ops)) if settings.show_all or graph.ops[i].name != "const"]
+    shown = [i for i in range(len(graph.ops)) if settings.show_all or graph.ops[i] is not CONST]
     return shown, len(graph.ops) - len(shown)
 
 
@@ -154,8 +112,6 @@ class ArrayTable:
         narrowest previews), the headers, and the rows shown."""
         from rich.text import Text
 
-        from gradcli.render.table import DIM, GRAD
-
         report, settings = self.report, self.settings
         graph = report.graph
         out = report.output_name
@@ -176,7 +132,7 @@ class ArrayTable:
                 value = report.values[node]
                 grad = report.grads[node] if graph.requires_grad[node] else None
                 edges = _edges(report, node, settings, edge_width) or [("", "")]
-                name = node_label(graph, node, NODE_LIMIT)
+                name = column_label(graph, node, NODE_LIMIT)
                 cells.append((Text(name, style="bold" if graph.names[node] else ""),
                               graph.ops[node].name, shape_text(value.shape),
                               preview(value, precision, width), preview(grad, precision, width),
@@ -209,8 +165,6 @@ class ArrayTable:
         from rich import box
         from rich.table import Table
         from rich.text import Text
-
-        from gradcli.render.table import DIM, GRAD, VALUE
 
         report, settings = self.report, self.settings
         graph = report.graph
@@ -264,7 +218,7 @@ def render_markdown(report, settings: Settings) -> str:
     shown, hidden = _shown_nodes(report, settings)
     for node in shown:
         grad = report.grads[node] if graph.requires_grad[node] else None
-        cell = node_label(graph, node, NODE_LIMIT).replace("|", "\\|")
+        cell = column_label(graph, node, NODE_LIMIT).replace("|", "\\|")
         lines.append(f"| `{cell}` | {graph.ops[node].name} | {shape_text(report.shape(node))} | "
                      f"{preview(report.values[node], precision)} | {preview(grad, precision)} |")
     lines.append("")
@@ -286,10 +240,6 @@ def render_markdown(report, settings: Settings) -> str:
 
 # ------------------------------------------------------------------ JSON and CSV
 
-def render_json(report, settings: Settings) -> str:
-    return json.dumps(report.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
-
-
 CSV_COLUMNS = ["id", "name", "op", "text", "shape", "value", "grad", "inputs", "local"]
 
 
@@ -299,8 +249,6 @@ def render_csv(report, settings: Settings) -> str:
     value and grad are JSON text (nested lists), inputs space-separated; local is empty, because
     an array edge's local derivative is a Jacobian, not a number a cell can hold."""
     import io
-
-    from gradcli.render.machine import csv_writer
 
     out = io.StringIO()
     writer = csv_writer(out)

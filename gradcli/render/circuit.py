@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gradcli.expr import Expr
-from gradcli.printer import to_text
-from gradcli.report import node_text
+from gradcli.lang.expr import Expr
+from gradcli.lang.ops import CONST, INPUT
+from gradcli.lang.printer import to_text
+from gradcli.numbers import number_label
+from gradcli.program.graph import node_text
 
 HOLE = "·"      # the wire's place in a gate label with constants folded in: "1 / ·"
 ELIDED = -1     # the id of the box standing for the nodes not drawn
@@ -49,7 +51,7 @@ class Circuit:
 
 
 def _is_plain_constant(graph, node: int) -> bool:
-    return graph.ops[node].name == "const" and graph.names[node] is None
+    return graph.ops[node] is CONST and graph.names[node] is None
 
 
 def op_label(graph, node: int, folded: list[int]) -> str:
@@ -76,7 +78,7 @@ def build(report, max_nodes: int = 80, show_all: bool = False) -> Circuit:
     graph = report.graph
     values, grads, local = report.values, report.grads, report.local
     n = graph.output + 1
-    arrays = getattr(report, "arrays", False)
+    arrays = report.domain == "array"
     circuit = Circuit(output=graph.output, output_value=report.value,
                       output_name=report.output_name,
                       output_grad=report.upstream if arrays else 1.0)
@@ -98,10 +100,10 @@ def build(report, max_nodes: int = 80, show_all: bool = False) -> Circuit:
     drawn = set(candidates)
     if not show_all and len(candidates) > max_nodes:
         # The gates nearest the output, and the inputs that feed them directly.
-        gates = [i for i in candidates if graph.ops[i].name != "input"]
+        gates = [i for i in candidates if graph.ops[i] is not INPUT]
         drawn = set(gates[-max_nodes:])
         for i in list(drawn):
-            drawn.update(a for a in graph.args(i) if graph.ops[a].name == "input")
+            drawn.update(a for a in graph.args(i) if graph.ops[a] is INPUT)
         circuit.elided = len(candidates) - len(drawn)
         circuit.note = (f"{circuit.elided:,} of {len(candidates):,} nodes are not drawn: only "
                         f"the {min(max_nodes, len(gates)):,} gates nearest the output and their "
@@ -112,9 +114,9 @@ def build(report, max_nodes: int = 80, show_all: bool = False) -> Circuit:
             continue
         op = graph.ops[i]
         name = graph.names[i]
-        if op.name == "input":
+        if op is INPUT:
             circuit.gates.append(Gate(i, "input", name))
-        elif op.name == "const" and name is None:
+        elif op is CONST and name is None:
             circuit.gates.append(Gate(i, "const", node_text(graph, i, limit=16)))
         else:
             face = op_label(graph, i, folded_into.get(i, []))
@@ -148,19 +150,6 @@ def build(report, max_nodes: int = 80, show_all: bool = False) -> Circuit:
                 elided_wires.add(i)
                 circuit.wires.append(Wire(ELIDED, i, None, None))
     return circuit
-
-
-def number_label(number, precision: int) -> str:
-    """A wire's number, or for an array its shape and a preview of its first entries."""
-    from gradcli.render import format_number
-
-    if number is None:
-        return format_number(None)
-    if getattr(number, "ndim", 0):
-        from gradcli.render.arrays import preview, shape_text
-
-        return f"{shape_text(number.shape)} {preview(number, precision)}"
-    return format_number(float(number), precision)
 
 
 def wire_label(wire_value, wire_grad, precision: int) -> tuple[str, str | None]:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import textwrap
 
-from gradcli.expr import Expr
-from gradcli.ops import ATOM
-from gradcli.printer import strength, to_text
+from gradcli.lang.expr import Expr
+from gradcli.lang.ops import ATOM
+from gradcli.lang.printer import strength, to_text
+from gradcli.lang.simplify import local_rules
+from gradcli.numbers import number_label
+from gradcli.program.graph import node_text
 from gradcli.render import Settings
-from gradcli.render.circuit import number_label
+from gradcli.render.python import variable_names
 from gradcli.render.rows import entry_place
-from gradcli.report import node_text
-from gradcli.symbolic import local_rules
 
 WIDTH = 80
 GENERIC_GATE = "multiplies the gradient by its local derivative"
@@ -85,8 +86,6 @@ def render(report, settings: Settings) -> str:
     out = report.output_name
     # Numbers, or for an array program's arrays their shape and first entries.
     number = lambda v: number_label(v, settings.precision)   # noqa: E731
-    from gradcli.render.python_code import variable_names
-
     names = variable_names(report)
     lines = _wrap(f"Backward pass of {out} = {body(report, graph.output, names)} "
                   f"(value {number(report.value)}), from the output back to the inputs.", "")
@@ -105,7 +104,7 @@ def render(report, settings: Settings) -> str:
         lines.append("Where:")
         for i in long_ones:
             lines.extend(_wrap(f"{names[i]} = {body(report, i, names)}", "  "))
-    if getattr(report, "arrays", False) and report.upstream.ndim:
+    if report.domain == "array" and report.upstream.ndim:
         lines += _wrap(f"It starts with the upstream gradient ∂{out}/∂{out} = "
                        f"{number(report.upstream)} ({report.upstream_source}; see --upstream).",
                        "")
@@ -149,7 +148,7 @@ def _step(report, node: int, count: int, number, names) -> list[str]:
         else GENERIC_GATE
     lines.extend(_wrap(f"{_article(op.name).capitalize()} {op.name} gate {gate}.", "  "))
     ans = reference(report, node, names)
-    rules = local_rules(op.name, ans, [reference(report, a, names) for a in args])
+    rules = local_rules(op, ans, [reference(report, a, names) for a in args])
     start = graph.arg_start[node]
     for k, a in enumerate(args):
         if not graph.requires_grad[a]:
@@ -169,7 +168,7 @@ def _step(report, node: int, count: int, number, names) -> list[str]:
         lines.extend(_wrap(f"→ {handle(report, a, names)}: local ∂{me}/∂{handle(report, a, names)} = "
                            f"{rule_text}{number(local)}; sends {number(local)} × "
                            f"{_signed(number(upstream))} = {number(sent)}.", "  "))
-    if getattr(report, "arrays", False):
+    if report.domain == "array":
         analysis = report.dimension_analysis(node)
         if analysis:
             lines.extend(_wrap("Dimension analysis (each gradient has its input's shape):", "  "))

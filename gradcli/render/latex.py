@@ -1,102 +1,16 @@
 """--format latex: the per-node table and the chain-rule steps, for homework write-ups.
 
-`to_latex` is the one LaTeX printer (also used by `gradcli diff --format latex`):
-iterative, with the op table's `latex` forms (\\frac for division, ^ for powers,
-a template with \\cdot for abs, sqrt and id, \\operatorname-style names for the
-rest) and the same precedence rules as the text printer.
+Expressions are spelt by the one printer's LaTeX spelling (lang/printer.py).
 """
 
 from __future__ import annotations
 
-import re
-
-from gradcli.expr import Expr
-from gradcli.ops import ATOM, OPS, POWER, UNARY
-from gradcli.printer import format_number as exact_number
-from gradcli.render import Settings, format_number
-from gradcli.symbolic import local_rules
-
-_INDEXED = re.compile(r"([A-Za-z]+)_?(\d+)\Z")
-
-
-GREEK = frozenset(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
-    "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split())
-
-
-def _letter(word: str) -> str | None:
-    """A one-letter name or a Greek letter's name as LaTeX (theta -> \\theta), else None."""
-    if len(word) == 1 and word.isalpha():
-        return word
-    return f"\\{word}" if word in GREEK else None
-
-
-def latex_name(name: str) -> str:
-    """w0 -> w_{0}, x -> x, theta -> \\theta, theta1 -> \\theta_{1}, sigy -> \\mathit{sigy};
-    anything else escaped."""
-    match = _INDEXED.match(name)
-    if match and _letter(match.group(1)):
-        return f"{_letter(match.group(1))}_{{{match.group(2)}}}"
-    if _letter(name):
-        return _letter(name)
-    escaped = re.sub(r"([#$%&_{}])", r"\\\1", name)
-    return rf"\mathit{{{escaped}}}"
-
-
-def latex_number(text: str) -> str:
-    """A formatted number as LaTeX: 1e+20 -> 1 \\times 10^{20}."""
-    if "e" in text and text not in ("inf", "-inf", "undefined"):
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    if text in ("inf", "-inf"):
-        return text.replace("inf", r"\infty")
-    return text if text != "undefined" else r"\text{undefined}"
-
-
-def to_latex(root: Expr) -> str:
-    """An Expr as LaTeX math; a post-order walk with an explicit stack."""
-    done: dict[int, tuple[str, int]] = {}
-    stack = [(root, False)]
-    while stack:
-        expr, visited = stack.pop()
-        kind = expr.kind
-        if kind == "number":
-            text = latex_number(exact_number(expr.value))
-            done[id(expr)] = (text, UNARY if text.startswith("-") else ATOM)
-            continue
-        if kind in ("name", "label"):
-            done[id(expr)] = (latex_name(expr.name), ATOM)
-            continue
-        if not visited:
-            stack.append((expr, True))
-            stack.extend((a, False) for a in expr.args)
-            continue
-        op = OPS[kind]
-        args = [done[id(a)] for a in expr.args]
-
-        def paren(item, minimum):
-            text, level = item
-            return rf"\left({text}\right)" if level < minimum else text
-
-        if op.syntax == "infix":
-            (a, sa), (b, sb) = args
-            if op.latex == r"\frac":
-                done[id(expr)] = (rf"\frac{{{a}}}{{{b}}}", ATOM)
-            elif op.latex == "^":
-                done[id(expr)] = (f"{paren(args[0], ATOM)}^{{{b}}}", POWER)
-            else:
-                left = paren(args[0], op.strength)
-                right = paren(args[1], op.strength + 1)
-                done[id(expr)] = (f"{left} {op.latex or op.symbol} {right}", op.strength)
-        elif op.syntax == "prefix":
-            done[id(expr)] = (f"{op.latex or op.symbol}{paren(args[0], UNARY)}", UNARY)
-        elif r"\cdot" in op.latex:
-            done[id(expr)] = (op.latex.replace(r"\cdot", args[0][0]), ATOM)
-        else:
-            command = op.latex or rf"\operatorname{{{op.name}}}"
-            inner = ", ".join(text for text, _ in args)
-            done[id(expr)] = (rf"{command}\left({inner}\right)", ATOM)
-    return done[id(root)][0]
+from gradcli.lang.expr import Expr
+from gradcli.lang.printer import latex_name, latex_number, to_latex
+from gradcli.lang.simplify import local_rules
+from gradcli.numbers import format_number
+from gradcli.render import Settings
+from gradcli.render.python import variable_names
 
 
 NODE = r"\cdot"
@@ -112,12 +26,6 @@ def _inline_partial(top: str, bottom: str) -> str:
 
 
 def render(report, settings: Settings) -> str:
-    from gradcli.render.python_code import variable_names
-    from gradcli.scalar_only import refuse_arrays, uses_arrays
-
-    if uses_arrays(report):     # the derivation is written with scalar local derivatives
-        raise refuse_arrays("--format latex", report)
-
     graph = report.graph
     names = variable_names(report)
     precision = settings.precision
@@ -155,7 +63,7 @@ def render(report, settings: Settings) -> str:
         definition = to_latex(Expr(op.name, tuple(ref(a) for a in args))) if args else ""
         grad = num(report.grads[node]) if graph.requires_grad[node] else ""
         locals_ = []
-        rules = local_rules(op.name, ref(node), [ref(a) for a in args]) if args else []
+        rules = local_rules(op, ref(node), [ref(a) for a in args]) if args else []
         for k, a in enumerate(args):
             if not graph.requires_grad[a]:
                 continue
@@ -191,7 +99,7 @@ def render(report, settings: Settings) -> str:
         for consumer, k in reversed(consumers[node]):
             op = graph.ops[consumer]
             args = list(graph.args(consumer))
-            rule = local_rules(op.name, ref(consumer), [ref(a) for a in args])[k]
+            rule = local_rules(op, ref(consumer), [ref(a) for a in args])[k]
             upstream = report.grads[consumer]
             local = report.local[graph.arg_start[consumer] + k]
             them = latex_name(names[consumer])

@@ -13,9 +13,6 @@ def _cell(text: str) -> str:
 
 
 def render(report, settings: Settings) -> str:
-    if getattr(report, "arrays", False):
-        from gradcli.render.arrays import render_markdown
-        return render_markdown(report, settings)
     out = report.output_name
     lines = [f"| node | op | value | ∂{out}/∂node | local ∂node/∂input | downstream |",
              "|---|---|--:|--:|---|--:|"]

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gradcli.expr import Expr
-from gradcli.ops import ATOM
-from gradcli.printer import strength, to_text
-from gradcli.render import Settings, format_number
-from gradcli.report import label, node_text
-from gradcli.symbolic import local_rules
+from gradcli.lang.expr import Expr
+from gradcli.lang.ops import ATOM, CONST, INPUT
+from gradcli.lang.printer import strength, to_text
+from gradcli.lang.simplify import local_rules
+from gradcli.numbers import format_number
+from gradcli.program.graph import column_label, label, place
+from gradcli.render import Settings
 
 RULE_LIMIT = 10
 FORK_LIMIT = 8
-NODE_LIMIT = 16
 
 
 @dataclass
@@ -40,6 +40,7 @@ class Row:
     contributions: list[tuple[str, float]] = field(default_factory=list)
     flagged: bool = False
     flags: frozenset = frozenset()    # the kinds of warning at this node
+    is_input: bool = False
 
 
 @dataclass
@@ -49,32 +50,23 @@ class Gap:
 
 def _leaf(report, node: int) -> Expr:
     graph = report.graph
-    if graph.ops[node].name == "const" and graph.names[node] is None:
+    if graph.ops[node] is CONST and graph.names[node] is None:
         return Expr("number", value=graph.leaf_values[node])
     return Expr("label", name=label(graph, node))
-
-
-def node_label(graph, node: int, limit: int = NODE_LIMIT) -> str:
-    """The node column's text: a name, the node's text, or "#id text" where a label is an id."""
-    name = graph.names[node]
-    if name is not None:
-        return name
-    text = node_text(graph, node, limit=limit)
-    return f"#{node} {text}" if label(graph, node).startswith("#") else text
 
 
 def make_row(report, node: int) -> Row:
     graph = report.graph
     op = graph.ops[node]
-    shown = node_label(graph, node)
+    shown = column_label(graph, node)
     grad = report.grads[node] if graph.requires_grad[node] else None
-    row = Row(node, shown, op.name, report.values[node], grad)
+    row = Row(node, shown, op.name, report.values[node], grad, is_input=op is INPUT)
     row.flags = frozenset(w["kind"] for w in report.warnings if w["node"] == node)
     row.flagged = bool(row.flags)
 
     s, e = graph.arg_start[node], graph.arg_start[node + 1]
     targets = list(graph.arg_ids[s:e])
-    rules = local_rules(op.name, _leaf(report, node), [_leaf(report, t) for t in targets]) \
+    rules = local_rules(op, _leaf(report, node), [_leaf(report, t) for t in targets]) \
         if targets else []
     for k, target in enumerate(targets):
         if not graph.requires_grad[target]:
@@ -110,17 +102,6 @@ def make_row(report, node: int) -> Row:
     return row
 
 
-def place(report, node: int) -> str:
-    """How a warning names its node: as the table's node column shows it (a name, the text,
-    or the #id of an unnamed node whose text the table cuts)."""
-    graph = report.graph
-    if graph.names[node] is not None:
-        return graph.names[node]
-    if label(graph, node).startswith("#"):
-        return f"#{node}"       # the table prints "#id text…" for these
-    return node_text(graph, node, limit=NODE_LIMIT)
-
-
 def entry_place(warning) -> str:
     """Which entries of an array node a warning concerns ("entry [0] and 2 more"), or ""."""
     if "entry" not in warning:
@@ -134,7 +115,7 @@ def warning_lines(report, prefix: str = "!", warnings=None) -> list[str]:
     lines = []
     for w in report.warnings if warnings is None else warnings:
         entries = entry_place(w)
-        where = place(report, w["node"]) + (f", {entries}" if entries else "")
+        where = place(report.graph, w["node"]) + (f", {entries}" if entries else "")
         lines.append(f"{prefix} {w['message']} (at {where}).")
     return lines
 
@@ -143,7 +124,7 @@ def rows(report, settings: Settings) -> tuple[list, int]:
     """The rows to show, with a Gap where a huge table is cut; and how many constants were left out."""
     graph = report.graph
     shown = [i for i in range(len(graph.ops))
-             if settings.show_all or graph.ops[i].name != "const"]
+             if settings.show_all or graph.ops[i] is not CONST]
     hidden_constants = len(graph.ops) - len(shown)
     if settings.show_all or len(shown) <= settings.max_rows:
         return [make_row(report, i) for i in shown], hidden_constants

@@ -10,17 +10,13 @@ from __future__ import annotations
 import math
 
 from rich import box
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
 from gradcli.render import Settings, wrt_names
 from gradcli.render.rows import Gap, number, rows, summary_lines, warning_lines
-
-VALUE = "green"
-GRAD = "red"
-DIM = "dim"
-WARN = "bold yellow"
+from gradcli.render.style import DIM, GRAD, VALUE
 
 
 class ReportTable:
@@ -48,7 +44,7 @@ class ReportTable:
             # A '!' marks the number a warning is about: the local partial at a kink or tie
             # (or an infinite one), and a gradient that is not finite.
             at_kink = bool(row.flags & {"kink", "tie"})
-            node = Text(row.node, style="bold" if row.op != "input" and row.node[:1] != "#"
+            node = Text(row.node, style="bold" if not row.is_input and row.node[:1] != "#"
                         else "")
             # One line per input edge, so a wrapped rule never misaligns its downstream number.
             # The rule is kept apart for now: it is dropped below where the line would wrap.
@@ -179,7 +175,4 @@ def _local_text(parts, room: int) -> str:
 
 
 def render(report, settings: Settings) -> ReportTable:
-    if getattr(report, "arrays", False):
-        from gradcli.render.arrays import render_table
-        return render_table(report, settings)
     return ReportTable(report, settings)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from gradcli.lang.ops import CONST, INPUT
+from gradcli.numbers import number_label
+from gradcli.program.graph import node_text
 from gradcli.render import Settings
-from gradcli.render.circuit import number_label
-from gradcli.report import node_text
 
 
 class ReportTree:
@@ -25,9 +26,9 @@ class ReportTree:
             op = graph.ops[node]
             name = graph.names[node]
             text = node_text(graph, node, limit=36)
-            if op.name != "input" and (name is not None or node == graph.output):
+            if op is not INPUT and (name is not None or node == graph.output):
                 text = f"{name or report.output_name} = {text}"
-            parts = [(text, "bold" if op.name != "const" else ""), "  ", (op.name, "dim"),
+            parts = [(text, "bold" if op is not CONST else ""), "  ", (op.name, "dim"),
                      "  value ", (number_label(report.values[node], precision), "green")]
             if graph.requires_grad[node]:
                 parts += ["  grad ", (number_label(report.grads[node], precision), "red")]

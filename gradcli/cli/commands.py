@@ -1,0 +1,27 @@
+"""The subcommands, by name: each module is imported only when its command runs (or when help
+or shell completion lists it)."""
+
+from __future__ import annotations
+
+import difflib
+
+# name -> ("module:command", one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "batch": ("gradcli.cli.batch:batch_command", "run every line of a file or pipe"),
+    "check": ("gradcli.cli.check:check_command", "grade answer files (TOML)"),
+    "diff": ("gradcli.cli.diff:diff_command", "the symbolic derivative, as text or LaTeX"),
+    "graph": ("gradcli.cli.graph:graph_command", "draw the circuit (DOT, Mermaid, SVG, PNG, PDF)"),
+    "key": ("gradcli.cli.check:key_command", "fill in a problem file's answers"),
+    "verify": ("gradcli.cli.verify:verify_command", "check a hand-written backward pass"),
+}
+
+# The default command, run when the first word is no command's name.
+ONE_LINER = "gradcli.cli.one_liner:one_liner"
+
+
+def close_command(word: str) -> str | None:
+    """A command name the word is probably a typo of (`verfy`), or None."""
+    if not word.isidentifier():
+        return None
+    close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.7)
+    return close[0] if close else None

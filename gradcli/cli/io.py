@@ -1,0 +1,235 @@
+"""The command line's only reader and writer: programs from files and standard input, results
+to standard output or to -o, pictures through Graphviz.
+
+Every command writes through `write` (or a `sink` it streams records into), so a failed
+write is the same error everywhere: exit 74, "cannot write ...".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from gradcli.errors import ExitStatus, GradcliError, InputError, MissingProgram, reading
+
+# A program is text: past this size, or with a NUL byte, it is surely not one (-f /dev/zero).
+MAX_PROGRAM_BYTES = 256 * 1024 * 1024
+
+
+# ------------------------------------------------------------------ reading
+
+def read_program(path: str, what: str = "a program file") -> tuple[str, str]:
+    """A program file's text and the name to show in messages ('-' is standard input).
+
+    Bytes that are not UTF-8 are kept (as surrogate escapes) rather than refused here, so a
+    comment may hold any text and the parser points at a bad byte outside one with a caret.
+    """
+    if path == "-":
+        if sys.stdin is None:
+            raise InputError("standard input is closed, so there is no program to read")
+        return read_stdin(), "<stdin>"
+    with reading(path, what), open(path, "rb") as f:
+        return _read_text(f, path), path
+
+
+def read_document(path, what: str) -> tuple[str, str]:
+    """A text file that must be UTF-8 throughout (a TOML file), and its name."""
+    source = str(path)
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read(), source
+    except UnicodeDecodeError as e:
+        raise InputError(f"{source} is not UTF-8 text (byte {e.start} cannot be decoded): save "
+                         "it as UTF-8") from None
+    except FileNotFoundError:
+        raise InputError(f"no such file: {source}") from None
+    except IsADirectoryError:
+        raise InputError(f"{source} is a directory, not {what}") from None
+    except OSError as e:
+        raise InputError(f"cannot read {source}: {e.strerror}") from None
+
+
+def open_lines(path: str, what: str):
+    """A file (or standard input for '-') to read line by line, as bytes."""
+    if path == "-":
+        return sys.stdin.buffer
+    with reading(path, what):
+        return open(path, "rb")
+
+
+def _read_text(stream, name: str) -> str:
+    chunks = []
+    size = 0
+    while True:
+        try:
+            chunk = stream.read(1 << 20)
+        except OSError as e:
+            raise InputError(f"cannot read {name}: {e.strerror or e}") from None
+        if not chunk:
+            break
+        if b"\0" in chunk:
+            raise InputError(f"{name} holds a NUL byte: it is binary data, not a program")
+        size += len(chunk)
+        if size > MAX_PROGRAM_BYTES:
+            raise InputError(f"{name} is larger than {MAX_PROGRAM_BYTES >> 20} MiB: not a program "
+                             "gradcli will read")
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "surrogateescape")
+
+
+def read_stdin() -> str:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:      # a text stream without bytes underneath (an embedding program)
+        return sys.stdin.read()
+    return _read_text(stream, "<stdin>")
+
+
+def stdin_is_piped() -> bool:
+    return sys.stdin is not None and not sys.stdin.isatty()
+
+
+# ------------------------------------------------------------------ writing
+
+def output_error(target: str | None, error: OSError) -> GradcliError:
+    where = target if target is not None else "the output"
+    return GradcliError(f"cannot write {where}: {error.strerror or error}",
+                        exit_code=ExitStatus.OUTPUT_ERROR)
+
+
+def make_console(color: str, file=None):
+    from rich.console import Console
+
+    # User text is never read as Rich markup or :emoji: codes.
+    plain = dict(highlight=False, markup=False, emoji=False)
+    if color == "always":
+        # An explicit flag wins over NO_COLOR in the environment (no-color.org).
+        # Standard colours are all the table uses, and TERM=dumb must not switch them off.
+        return Console(file=file, force_terminal=True, no_color=False, color_system="standard",
+                       **plain)
+    if color == "never" or file is not None:
+        return Console(file=file, no_color=True, color_system=None, **plain)
+    return Console(file=file, **plain)
+
+
+def _wide_enough(console, rendered):
+    """Widen the console to what the renderable needs to show every number whole."""
+    needed = getattr(rendered, "min_width", None)
+    if needed is not None:
+        console.width = max(console.width, needed())
+    return console
+
+
+def _plain(console, rendered) -> str:
+    """A renderable as text for a file or a pipe, without the padding Rich leaves at line ends
+    (which would make every line differ in a diff that ignores nothing)."""
+    with console.capture() as captured:
+        console.print(rendered)
+    return "\n".join(line.rstrip() for line in captured.get().split("\n"))
+
+
+def write(rendered, out: str | None = None, *, kind: str = "text", color: str = "never",
+          append: bool = False) -> None:
+    """Write a result to standard output or to the file `out`: text as it is, a Rich
+    renderable printed on a console (coloured on a terminal, plain anywhere else)."""
+    if out is None or out == "-":
+        if kind == "renderable":
+            console = _wide_enough(make_console(color), rendered)
+            if console.is_terminal:
+                console.print(rendered)
+            else:
+                sys.stdout.write(_plain(console, rendered))
+        else:
+            sys.stdout.write(rendered)
+        sys.stdout.flush()
+        return
+    try:
+        with open(out, "a" if append else "w", encoding="utf-8", newline="") as f:
+            if kind == "renderable":
+                f.write(_plain(_wide_enough(make_console("never", file=f), rendered), rendered))
+            else:
+                f.write(rendered)
+    except OSError as e:
+        raise output_error(out, e) from None
+
+
+class _Stdout:
+    """Looks sys.stdout up on every write, so a progress bar that redirects it is honoured."""
+
+    def write(self, text: str) -> None:
+        sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class _File:
+    """A file written record by record; every failure is the one output error."""
+
+    def __init__(self, path: str):
+        self.path = path
+        try:
+            self.file = open(path, "w", encoding="utf-8", newline="")
+        except OSError as e:
+            raise output_error(path, e) from None
+
+    def write(self, text: str) -> None:
+        try:
+            self.file.write(text)
+        except OSError as e:
+            raise output_error(self.path, e) from None
+
+    def flush(self) -> None:
+        try:
+            self.file.flush()
+        except OSError as e:
+            raise output_error(self.path, e) from None
+
+    def close(self) -> None:
+        try:
+            self.file.close()
+        except OSError as e:
+            raise output_error(self.path, e) from None
+
+
+def sink(out: str | None):
+    """Somewhere to stream records to: standard output, or the file `out`."""
+    return _Stdout() if out is None or out == "-" else _File(out)
+
+
+def run_graphviz(dot_text: str, fmt: str, out: str) -> None:
+    """Lay out with Graphviz's `dot` into `out`; on any failure no partial file is left."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    program = shutil.which("dot")
+    if program is None:
+        raise MissingProgram(f"writing .{fmt} needs Graphviz's 'dot' program, which is not "
+                             "installed: install the graphviz package (apt-get install graphviz, "
+                             "brew install graphviz), or write .dot or .mmd instead")
+    directory = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(directory):
+        raise InputError(f"cannot write {out}: the directory {directory} does not exist")
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".gradcli-", suffix="." + fmt, dir=directory)
+    except OSError as e:
+        raise output_error(out, e) from None
+    os.close(fd)
+    try:
+        result = subprocess.run([program, f"-T{fmt}", "-o", temporary], input=dot_text.encode(),
+                                capture_output=True, check=False)
+        if result.returncode != 0:
+            detail = result.stderr.decode(errors="replace").strip().splitlines()
+            raise MissingProgram(f"Graphviz's dot failed (exit {result.returncode})"
+                                 + (f": {detail[-1]}" if detail else ""))
+        # mkstemp made it private (0600); the picture gets the permissions of any new file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, out)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)

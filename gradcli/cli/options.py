@@ -1,0 +1,163 @@
+"""Options every command shares, declared once and stacked as decorators (sqlite-utils'
+`output_options`), and the command class that lets an expression start with '-'.
+
+Preferences (precision, colour, format, tolerances, seeds) may come from the environment,
+GRADCLI_PRECISION=6 for the one-liner and GRADCLI_BATCH_PRECISION=6 for `gradcli batch`;
+what names a run's own files (-f, -o, --at-file, --expect) never does.
+"""
+
+from __future__ import annotations
+
+import click
+
+from gradcli.defaults import ATOL, MAX_NODES, PRECISION, RTOL, SEED, STEP
+from gradcli.errors import InputError, did_you_mean
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 80}
+
+
+def _stack(*options):
+    def decorate(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+    return decorate
+
+
+def format_option(formats, default: str | None = "table", help_: str = "Output format."):
+    return click.option("--format", "format_", type=click.Choice(formats), default=default,
+                        show_default=default is not None, help=help_)
+
+
+def file_option(f):
+    return click.option("-f", "--file", type=str, metavar="PATH", allow_from_autoenv=False,
+                        help="Read the program from a file ('-' for standard input).")(f)
+
+
+def out_option(help_: str = "Write the result to this file instead of standard output."):
+    return click.option("-o", "--out", "out", type=click.Path(dir_okay=False),
+                        allow_from_autoenv=False, help=help_)
+
+
+def precision_option(help_: str = "Significant digits in the table and Markdown (JSON is "
+                                  "always exact)."):
+    return click.option("--precision", type=click.IntRange(1, 17), default=PRECISION,
+                        show_default=True, help=help_)
+
+
+color_option = click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Colour the table (auto: only on a terminal, and not when NO_COLOR is set).")
+
+output_name_option = click.option(
+    "--output", "output_name", metavar="NAME",
+    help="Differentiate this named value instead of the last statement.")
+
+quiet_option = click.option("-q", "--quiet", is_flag=True,
+                            help="Print nothing; only set the exit status.")
+
+all_option = click.option("--all", "show_all", is_flag=True,
+                          help="Show every row: constants, and all rows of a huge graph.")
+
+max_nodes_option = click.option(
+    "--max-nodes", type=click.IntRange(2, None), default=MAX_NODES, show_default=True,
+    help="Gates drawn before the part furthest from the output is elided.")
+
+
+def seed_option(help_: str = "Seed for random arrays (randn, rand), drawn in statement order: "
+                             "the same arrays as np.random.seed(N) and the same calls in "
+                             "Python."):
+    return click.option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0,
+                        show_default=True, help=help_)
+
+
+upstream_option = click.option(
+    "--upstream", default="ones", show_default=True, metavar="ones|randn|FILE",
+    help="Upstream gradient for an array output: ones (the gradient of its sum), randn (drawn "
+         "after the program's random arrays), or a .npy/.csv/.json file.")
+
+hide_answers_option = click.option("--hide-answers", is_flag=True,
+                                   help="Report pass/fail only, never gradcli's own values.")
+
+checks_options = _stack(
+    click.option("--expect", "expect", multiple=True, metavar="ITEM=NUMBER",
+                 allow_from_autoenv=False,
+                 help="Check a claimed answer: value=-12, d/dx=-4 (repeatable)."),
+    click.option("--rtol", type=float, default=RTOL, show_default=True,
+                 help="Relative tolerance of --expect."),
+    click.option("--atol", type=float, default=ATOL, show_default=True,
+                 help="Absolute tolerance of --expect."),
+    hide_answers_option,
+    click.option("--gradcheck", is_flag=True,
+                 help="Compare the gradients with centered differences."),
+    click.option("--step", type=float, default=STEP, show_default=True,
+                 help="The step h of --gradcheck."),
+    click.option("--sample-seed", type=int, default=SEED, show_default=True,
+                 help="Seed of --gradcheck's sample of intermediates in large graphs."),
+)
+
+
+# ------------------------------------------------------------------ expressions may start with '-'
+
+def option_arity(command: click.Command) -> dict[str, bool]:
+    """Each option spelling of a command -> whether it takes a value."""
+    arity = {}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            for spelling in param.opts + param.secondary_opts:
+                arity[spelling] = not (param.is_flag or param.count)
+    for spelling in command.context_settings.get("help_option_names", ["--help"]):
+        arity[spelling] = False
+    return arity
+
+
+def arrange(argv: list[str], command: click.Command) -> list[str]:
+    """The words in an order click can parse: the command's options first, then '--' and the
+    rest. A word is an option only if the command knows it, so '-x*y' and '-cos(x)' are
+    expressions; a word that looks like a long option but is none is an error that says how
+    to pass an expression starting with '-'."""
+    arity = option_arity(command)
+    options: list[str] = []
+    words: list[str] = []
+    i = 0
+    forced = False
+    while i < len(argv):
+        word = argv[i]
+        if forced:
+            words.append(word)
+        elif word == "--":
+            forced = True
+        elif word.startswith("--") and len(word) > 2:
+            name = word.split("=", 1)[0]
+            if name not in arity:
+                raise unknown_option(name, arity, command)
+            options.append(word)
+            if arity[name] and "=" not in word and i + 1 < len(argv):
+                options.append(argv[i + 1])
+                i += 1
+        elif word.startswith("-") and len(word) > 1 and word[:2] in arity:
+            options.append(word)
+            if arity[word[:2]] and len(word) == 2 and i + 1 < len(argv):
+                options.append(argv[i + 1])
+                i += 1
+        else:
+            words.append(word)
+        i += 1
+    return options + (["--"] + words if words else [])
+
+
+def unknown_option(name: str, arity: dict, command: click.Command) -> InputError:
+    long_names = [spelling for spelling in arity if spelling.startswith("--")]
+    hint = did_you_mean(name, long_names)
+    where = "gradcli" if command.name in (None, "gradcli") else f"gradcli {command.name}"
+    return InputError(f"no such option {name!r}{hint}; to pass an expression that starts with "
+                      f"'-', put '--' before it: {where} -- {name} x=1 (see {where} --help)")
+
+
+class ExpressionCommand(click.Command):
+    """A command whose words may be an expression: see `arrange`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not ctx.resilient_parsing:
+            args = arrange(args, self)
+        return super().parse_args(ctx, args)

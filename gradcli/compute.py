@@ -1,0 +1,288 @@
+"""text → parse → graph → engine → result: the one place that picks an engine and runs it.
+
+A program is parsed once and lowered once per run. The scalar lowering stops at the first
+array form (NeedsArrays); the program then goes to the array engine, which is loaded only
+then (ENGINES), so a scalar run never imports numpy. The other engines (exact fractions,
+forward-mode tangents, symbolic derivatives, many points at once) run over the same graph.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from dataclasses import dataclass
+
+from gradcli.engine import scalar
+from gradcli.errors import GradcliError, InputError, MathError, NeedsArrays, Span
+from gradcli.lang.expr import Expr
+from gradcli.lang.resolve import evaluate_constant, variables
+from gradcli.lang.syntax import Statement, parse
+from gradcli.lazy import load
+from gradcli.program.bindings import check_bindings, is_array_value
+from gradcli.program.graph import Graph
+from gradcli.program.lower import lower
+from gradcli.program.report import Report
+from gradcli.program.scalar_only import refuse_arrays
+from gradcli.program.split import forward_part
+
+# The engines besides the float sweeps, each loaded on first use (the array engine needs
+# numpy, the exact one fractions and decimal): a plain one-liner imports none of them.
+ENGINES = {
+    "exact": "gradcli.engine.exact:run_exact",
+    "tangent": "gradcli.engine.tangent:columns",
+    "symbolic": "gradcli.engine.symbolic:derive",
+    "arrays": "gradcli.engine.arrays.report:compute_arrays",
+    "array constant": "gradcli.engine.arrays.values:constant_array",
+    "array file": "gradcli.engine.arrays.values:read_array",
+    "array value": "gradcli.engine.arrays.values:check_array",
+    "points": "gradcli.engine.points:sweep_rows",
+}
+
+# The grammar's NUMBER with an optional sign: float() reads exactly these the same way.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)   # what float() would take
+
+
+def parse_program(program: str, filename: str | None = None) -> list[Statement]:
+    if not isinstance(program, str):
+        raise InputError(f"the program must be a string of gradcli code, not "
+                         f"{type(program).__name__}")
+    try:
+        return parse(program)
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+
+
+def compute(program: str, bindings: dict | None = None, *, output: str | None = None,
+            filename: str | None = None, shared: dict | None = None, seed: int = 0,
+            upstream="ones", reject_backward: bool = False) -> Report:
+    """Parse, lower, sweep forward and back. Errors carry the source for their caret.
+
+    `shared` bindings apply only where the program has an input of that name (batch
+    gives every line the command line's bindings). A program with arrays (or array
+    bindings) goes to the array engine, which draws random arrays from one generator seeded
+    with `seed` and starts the reverse sweep at `upstream` ("ones", "randn" or an array)
+    when the output is not a scalar. `reject_backward` (the command line): a program that
+    ends in a pasted backward pass is an error, not differentiated as it is.
+    """
+    statements = parse_program(program, filename)
+    try:
+        # A pasted forward-and-backward block is not differentiated as if it were the program.
+        statements = forward_part(statements, output, filename, reject_backward)
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+    return compute_statements(statements, program, bindings, output=output, filename=filename,
+                              shared=shared, seed=seed, upstream=upstream)
+
+
+def compute_statements(statements: list[Statement], program: str, bindings: dict | None = None,
+                       *, output: str | None = None, filename: str | None = None,
+                       shared: dict | None = None, seed: int = 0, upstream="ones") -> Report:
+    """compute() for statements already parsed from `program` (verify's forward pass)."""
+    bindings = dict(bindings or {})
+    try:
+        try:
+            array_bindings = [k for k, v in bindings.items() if is_array_value(v)]
+            if array_bindings:
+                raise NeedsArrays(binding=array_bindings[0])
+            graph = lower(statements, program, filename, output)
+            if shared:
+                bindings = {**{k: v for k, v in shared.items() if k in graph.inputs}, **bindings}
+                array_bindings = [k for k, v in bindings.items() if is_array_value(v)]
+                if array_bindings:      # a shared array binding makes this line an array program
+                    raise NeedsArrays(binding=array_bindings[0])
+            if not (isinstance(upstream, str) and upstream == "ones"):
+                raise InputError("--upstream is for an output that is an array; this output is "
+                                 "a number, whose upstream gradient is 1")
+            return scalar.run(graph, check_bindings(graph, bindings))
+        except NeedsArrays as needs:
+            if shared:
+                used = {e.name for st in statements if st.expr is not None
+                        for e in variables(st.expr)}
+                bindings = {**{k: v for k, v in shared.items() if k in used}, **bindings}
+            report = load(ENGINES["arrays"])(statements, program, bindings, output=output,
+                                             filename=filename, seed=seed, upstream=upstream)
+            # Where the program first uses an array, for the features that refuse arrays.
+            report.array_form, report.array_binding = needs.span, needs.binding
+            return report
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+
+
+# ------------------------------------------------------------------ values from outside
+
+def parse_binding_value(text: str):
+    """A binding's value: a number or a constant expression (pi/2, 1/3), evaluated by gradcli
+    itself; an array literal ([1, 2]) makes an array."""
+    if _PLAIN_NUMBER.fullmatch(text):
+        value = float(text)     # the common case needs no parser
+        if math.isfinite(value):
+            return value
+    if not text.strip():
+        raise InputError("the value is empty: write a number, like 1 or -2.5")
+    if _NOT_FINITE.fullmatch(text.strip()):
+        raise InputError(f"{text.strip()!r}: a value must be a finite number",
+                         Span(0, len(text))).with_source(text)
+    try:
+        expr = constant_expr(text)
+        try:
+            return evaluate_constant(expr)
+        except NeedsArrays:
+            return load(ENGINES["array constant"])(expr, text)
+    except GradcliError as error:
+        raise error.with_source(text)
+
+
+def constant_expr(text: str) -> Expr:
+    """The one expression a binding's text holds."""
+    statements = parse(text)
+    if len(statements) != 1 or statements[0].kind != "expr":
+        raise InputError("a value must be one number or constant expression")
+    return statements[0].expr
+
+
+def read_array(path: str):
+    """An array from a .npy, .csv or .json file (never executed, never unpickled)."""
+    return load(ENGINES["array file"])(path)
+
+
+def as_array(value, what: str):
+    """A finite float array from a list or an ndarray, or an InputError naming `what`."""
+    return load(ENGINES["array value"])(value, what)
+
+
+# ------------------------------------------------------------------ the other engines
+
+def compute_exact(program: str, bindings: dict, binding_texts: dict[str, str], *,
+                  output: str | None = None, filename: str | None = None,
+                  wanted: tuple[str, ...] | None = None):
+    """--exact: the float report (past a float overflow if need be), then the exact sweeps
+    over the same graph. `binding_texts` are the bindings as typed (x=1/3 is exactly 1/3);
+    `wanted` names the gradients asked for besides the value."""
+    statements = parse_program(program, filename)
+    array_bindings = [k for k, v in bindings.items() if is_array_value(v)]
+    if array_bindings:
+        raise refuse_arrays("--exact", binding=array_bindings[0])
+    needs = None
+    try:
+        statements = forward_part(statements, output, filename, reject=True)
+        try:
+            graph = lower(statements, program, filename, output)
+        except NeedsArrays as error:
+            needs = error
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+    if needs is not None:
+        # Worded with its place, never pointing into the text: the feature is at fault.
+        raise refuse_arrays("--exact", source=program, span=needs.span, binding=needs.binding)
+    try:
+        bound = check_bindings(graph, bindings)
+        try:
+            report = scalar.run(graph, bound)
+        except MathError as error:
+            report = scalar.run_past_overflow(graph, bound, error)
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+    defaults = {s.name: (s.expr, program) for s in statements
+                if s.kind == "assign" and s.name in graph.inputs}
+    given = {name: (constant_expr(text), text) for name, text in binding_texts.items()
+             if name in graph.inputs}
+    result = load(ENGINES["exact"])(report, defaults, given)
+    if report.float_failure is not None:
+        names = [name for name in (wanted or graph.inputs) if name in graph.inputs]
+        asked = [result.values[graph.output]] + [result.grads[graph.inputs[n]] for n in names]
+        if any(q is None for q in asked):
+            # A number asked for has no exact form, and its float overflowed.
+            raise report.float_failure
+    return result
+
+
+@dataclass(frozen=True)
+class TangentResult:
+    """--mode forward: ∂node/∂name for every node, one column per seeded input."""
+    report: Report
+    columns: dict
+    domain: str = "tangent"
+
+
+def compute_tangents(report: Report, names) -> TangentResult:
+    if report.domain != "scalar":     # the op table declares VJPs for arrays, not JVPs
+        raise refuse_arrays("--mode forward", report)
+    if not names:
+        raise InputError("--mode forward needs --wrt NAME: the input whose tangent is pushed "
+                         "forward (e.g. --mode forward --wrt x)")
+    return TangentResult(report, load(ENGINES["tangent"])(report, names))
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """gradcli diff: the output and its derivatives as expressions, and the named
+    intermediates those are written in (each with its own definition)."""
+    graph: Graph
+    output: Expr
+    derivatives: dict
+    intermediates: list
+
+
+def compute_derivatives(program: str, *, filename: str | None = None,
+                        output: str | None = None, wrt: list[str] | None = None) -> Derivation:
+    """Symbolic derivatives of the output with respect to `wrt` (default: every input):
+    written in the inputs for an input, and in the named intermediates for an intermediate,
+    since ∂f/∂q holds the rest of the program fixed at q's value."""
+    statements = parse_program(program, filename)
+    try:
+        graph = lower(statements, program, filename, output)
+    except NeedsArrays as needs:
+        raise refuse_arrays("gradcli diff", source=program, span=needs.span) from None
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+    try:
+        out, derivatives, used = load(ENGINES["symbolic"])(graph, wrt)
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+    return Derivation(graph, out, derivatives, used)
+
+
+def points_graph(program: str, filename: str | None, output: str | None) -> Graph | None:
+    """The scalar graph for sweeping many points at once, or None when the program needs the
+    array engine itself (a column of points would add an axis its shapes do not expect) or
+    has an op without element-wise array kernels."""
+    try:
+        graph = lower(parse(program), program, filename, output)
+    except NeedsArrays:
+        return None
+    if any(op.array_forward is None or op.vjp is None for op in graph.ops
+           if op.forward is not None):
+        return None
+    return graph
+
+
+def point_reports(graph: Graph, points: list[dict], bindings: dict, numbers: dict):
+    """Each point's Report (in order) from one vectorized sweep per block of points: that
+    point's values and gradients, the local partials and warnings by the scalar rules. None
+    where the point's maths fails somewhere (a non-finite value or gradient) or its report
+    cannot be made: the caller runs such a point on its own, for the error it gives."""
+    ops, starts, ids = graph.ops, graph.arg_start, graph.arg_ids
+    for first, block_values, block_grads, failed in load(ENGINES["points"])(graph, points,
+                                                                             numbers):
+        for k in range(len(block_values)):
+            if failed[k]:
+                yield None
+                continue
+            values = array("d", block_values[k])
+            grads = array("d", block_grads[k])
+            local = array("d", bytes(8 * len(ids)))
+            try:
+                # The local partials by the scalar rules, as the scalar reverse sweep takes them.
+                for i in range(len(ops)):
+                    s, e = starts[i], starts[i + 1]
+                    if s != e:
+                        local[s:e] = array("d", ops[i].partials(values[i],
+                                                                *[values[j] for j in ids[s:e]]))
+                bound = check_bindings(graph, {**bindings, **points[first + k]})
+                warnings = scalar.check_gradients(graph, values, grads, local)
+            except GradcliError:
+                yield None
+                continue
+            yield Report(graph, values, grads, local, warnings, bound)

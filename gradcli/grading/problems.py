@@ -1,0 +1,176 @@
+"""Problem files (TOML): reading one, and checking it against the schema, every fault an
+InputError with a caret under the key at fault.
+
+    rtol = 1e-4                     # optional defaults for every problem
+    [[problem]]
+    id = "1a"
+    program = "(x+y)*z"
+    at = {x = -2, y = 5, z = -4}
+    expect = {value = -12, "d/dx" = -4}
+    marks = 2                       # default 1, shared equally by the problem's items
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from gradcli.errors import GradcliError, InputError, Span
+
+PROBLEM_KEYS = ("id", "program", "at", "expect", "marks", "rtol", "atol", "gradcheck", "ask",
+                "output")
+
+
+_TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\Z")
+
+
+def _toml_error(error, text: str, source: str) -> InputError:
+    """tomllib's message with its '(at line L, column C)' turned into a caret under the text."""
+    message = str(error)
+    place = _TOML_PLACE.search(message)
+    span = None
+    if place is not None:
+        message = message[:place.start()]
+        line, column = int(place.group(1)), int(place.group(2))
+        offset = 0
+        for _ in range(line - 1):
+            offset = text.find("\n", offset) + 1
+        offset = min(offset + column - 1, len(text))
+        span = Span(offset, offset + 1)
+    elif message.endswith("(at end of document)"):
+        message = message[:-len("(at end of document)")].rstrip()
+        span = Span(len(text), len(text))
+    message = message[:1].lower() + message[1:]
+    return InputError(f"{source} is not valid TOML: {message}", span).with_source(text, source)
+
+
+def _id_span(text: str, pid: str, occurrence: int):
+    """Where the occurrence-th `id = "pid"` is written (for a caret), or None."""
+    pattern = re.compile(r'^[ \t]*id[ \t]*=[ \t]*(?:"|\'|)' + re.escape(pid) + r'(?:"|\'|)[ \t]*(?:#.*)?$',
+                         re.MULTILINE)
+    matches = list(pattern.finditer(text))
+    if len(matches) < occurrence:
+        return None
+    match = matches[occurrence - 1]
+    start = match.start() + len(match.group()) - len(match.group().lstrip())
+    return Span(start, match.start() + len(match.group().split("#")[0].rstrip()))
+
+
+def load(text: str, source: str, *, answers_only: bool = False) -> dict:
+    """A checked problem file. `answers_only`: a submission graded with --problems, whose
+    problems need only an id and their answers (program and point come from the key)."""
+    try:
+        return _load(text, source, answers_only)
+    except GradcliError as error:
+        raise error.with_source(text, source)
+
+
+_PROBLEM_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*problem[ \t]*\]\]", re.MULTILINE)
+
+
+def _key_span(text: str, index: int, name: str, table: str = ""):
+    """Where `name = ...` is written in the index-th [[problem]] (0: the file's defaults,
+    before the first), from the name to the end of its line; None if it cannot be found."""
+    headers = [m.end() for m in _PROBLEM_HEADER.finditer(text)]
+    start = headers[index - 1] if 0 < index <= len(headers) else 0
+    end = headers[index] if index < len(headers) else len(text)
+    if index > len(headers):
+        return None
+    dotted = rf"(?:{re.escape(table)}[ \t]*\.[ \t]*)?" if table else ""
+    pattern = re.compile(r"(?<![\w.\"'/])" + dotted + r"[\"']?" + re.escape(name)
+                         + r"[\"']?[ \t]*=")
+    match = pattern.search(text, start, end)
+    if match is None:
+        return None
+    line_end = text.find("\n", match.start())
+    line_end = len(text) if line_end < 0 else line_end
+    return Span(match.start(), max(match.start() + 1, len(text[match.start():line_end].rstrip())
+                                   + match.start()))
+
+
+def _bad_setting(key: str, value) -> str | None:
+    """Why a marks/rtol/atol/gradcheck value cannot be used, or None."""
+    if key == "gradcheck":
+        return None if isinstance(value, bool) else "must be true or false"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+            or not math.isfinite(value):
+        return "must be a number >= 0"
+    return None
+
+
+def _load(text: str, source: str, answers_only: bool = False) -> dict:
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise _toml_error(e, text, source) from None
+    except RecursionError:
+        raise InputError(f"{source} nests arrays or tables too deeply") from None
+    problems = data.get("problem")
+    if not isinstance(problems, list) or not problems:
+        raise InputError(f"{source} has no problems: each is a [[problem]] table with an id "
+                         "and a program")
+    for key in ("marks", "rtol", "atol", "gradcheck"):
+        if key in data and (fault := _bad_setting(key, data[key])) is not None:
+            raise InputError(f"{source}: {key} {fault}, not {data[key]!r}",
+                             _key_span(text, 0, key))
+    seen = set()
+    for index, problem in enumerate(problems, 1):
+        where = f"{source}: problem {index}"
+        if not isinstance(problem, dict):
+            raise InputError(f"{where} is not a table")
+        pid = problem.get("id", str(index))
+        if not isinstance(pid, (str, int)) or isinstance(pid, bool):
+            raise InputError(f"{where}: id must be a string or an integer",
+                             _key_span(text, index, "id"))
+        problem["id"] = str(pid)
+        where = f"{source}: problem {problem['id']!r}"
+        for key in problem:
+            if key not in PROBLEM_KEYS:
+                raise InputError(f"{where}: unknown key {key!r} (known: {', '.join(PROBLEM_KEYS)})",
+                                 _key_span(text, index, key))
+        if problem["id"] in seen:
+            raise InputError(f"{where} is defined twice: each problem needs its own id",
+                             _id_span(text, problem["id"], 2))
+        seen.add(problem["id"])
+        program = problem.get("program")
+        if not isinstance(program, str) and (program is not None or not answers_only):
+            hint = "" if program is not None else (
+                "; an answer file graded with --problems needs only ids and answers")
+            raise InputError(f"{where} has no program (a string, like program = \"(x+y)*z\")"
+                             + hint, _key_span(text, index, "program"))
+        for key in ("at", "expect"):
+            table = problem.get(key, {})
+            if not isinstance(table, dict):
+                raise InputError(f"{where}: {key} must be a table, like {key} = {{x = 1}}",
+                                 _key_span(text, index, key))
+            for name, value in table.items():
+                fault = _array_fault(value)
+                if fault is not None:
+                    raise InputError(f"{where}: {key}.{name} {fault}, not {value!r}",
+                                     _key_span(text, index, name, key))
+        for key in ("marks", "rtol", "atol", "gradcheck"):
+            if key in problem and (fault := _bad_setting(key, problem[key])) is not None:
+                raise InputError(f"{where}: {key} {fault}, not {problem[key]!r}",
+                                 _key_span(text, index, key))
+    return data
+
+
+def _array_fault(value) -> str | None:
+    """None for a finite TOML number or a rectangular (nested) array of them (an array
+    program's binding or answer); else what is wrong with it."""
+    level = [value]
+    while level:
+        lists = [item for item in level if isinstance(item, list)]
+        if lists and len(lists) != len(level) or len({len(item) for item in lists}) > 1:
+            return "is not a rectangular array (rows of different lengths)"
+        if not lists:
+            for item in level:
+                if isinstance(item, bool) or not isinstance(item, (int, float)):
+                    return "must be a number or an array of numbers"
+                if not math.isfinite(item):
+                    return "must be a finite number"
+            return None
+        level = [entry for item in lists for entry in item]
+    return None

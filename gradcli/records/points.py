@@ -1,0 +1,143 @@
+"""--at-file: one record per point of a CSV whose header names inputs.
+
+The good rows are swept together where the program allows it (compute.point_reports: one
+vectorized sweep per block of rows, each row's own Report), giving the same records as one
+run per row. A row whose maths fails anywhere is run again on its own, so its record
+carries the very error the row-by-row path gives.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import Iterator
+
+from gradcli.records.lines import Checks, Record, run_checks, run_one
+from gradcli.compute import parse_binding_value, point_reports, points_graph
+from gradcli.errors import GradcliError, InputError, InternalError
+from gradcli.program.bindings import check_bindings
+
+
+def read_points(text: str, source: str, given=()) -> Iterator[tuple[int, dict[str, float] | GradcliError]]:
+    """The rows of a points CSV: (row number, bindings or the error for that row).
+
+    The header names inputs; each later row is one point. A bad cell spoils only its row;
+    a header naming one of `given` (the command line's bindings) spoils them all, so is one error.
+    """
+    # Spreadsheets save "CSV UTF-8" with a byte order mark, which is no part of the first name.
+    reader = csv.reader(text.removeprefix("\ufeff").splitlines())
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(f"{source} is empty: its first row must name the inputs, like x,y,z") from None
+    names = [cell.strip() for cell in header]
+    for name in names:
+        if not (name.isidentifier() and name.isascii()):
+            raise InputError(f"{source}: the header cell {name!r} is not an input name "
+                             "(the first row names the inputs, like x,y,z)")
+    if len(set(names)) != len(names):
+        raise InputError(f"{source}: the header names an input twice")
+    both = [name for name in names if name in given]
+    if both:
+        raise InputError(f"{both[0]!r} is given both in {source} and on the command line")
+    row = 0
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        row += 1
+        if len(cells) != len(names):
+            yield row, InputError(f"row {row} of {source} has {_count(len(cells), 'cell')} but "
+                                  f"the header names {_count(len(names), 'input')}")
+            continue
+        point: dict[str, float] = {}
+        try:
+            for name, cell in zip(names, cells):
+                try:
+                    point[name] = parse_binding_value(cell.strip())
+                except GradcliError as error:
+                    raise InputError(f"row {row} of {source}, column {name}: {error.message}") from None
+        except GradcliError as error:
+            yield row, error
+            continue
+        yield row, point
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def at_points(program: str, points_text: str, source: str, bindings: dict[str, float] | None = None,
+              *, checks: Checks = Checks(), filename: str | None = None,
+              output: str | None = None, vectorize: bool = True) -> Iterator[Record]:
+    """One record per point (key "row"); command-line bindings fill in what the CSV lacks.
+
+    The good rows are evaluated together in one vectorized sweep (engine/points.py)
+    where the program allows it, giving the same records as one run per row
+    (`vectorize=False`), which is the fallback."""
+    bindings = dict(bindings or {})
+    rows = list(read_points(points_text, source, bindings))
+    if not rows:
+        raise InputError(f"{source} has no rows: after the header, each row is one point")
+    return _point_records(program, rows, source, bindings, checks, filename, output, vectorize)
+
+
+def _point_records(program, rows, source, bindings, checks, filename, output,
+                   vectorize) -> Iterator[Record]:
+    good = [(row, point) for row, point in rows if not isinstance(point, GradcliError)]
+    fast = None
+    if vectorize and good:
+        prepared = prepare(program, good, bindings, filename=filename, output=output)
+        if prepared is not None:
+            fast = _swept_records(program, good, prepared, bindings, checks, filename, output)
+    for row, point in rows:
+        if isinstance(point, GradcliError):
+            record = Record(row, program, "row", hide_answers=checks.hide_answers)
+            record.error = point
+            record.point = {}       # the point column stays empty: the row has no point
+            yield record
+            continue
+        if fast is not None:
+            yield next(fast)
+            continue
+        record = run_one(row, program, key="row", bindings={**bindings, **point}, checks=checks,
+                         filename=filename, output=output)
+        record.point = point
+        yield record
+
+
+def prepare(program: str, points: list[tuple[int, dict]], bindings: dict, *,
+             filename: str | None = None, output: str | None = None):
+    """(graph, numbers) for sweeping the rows `points` together, or None where the program
+    cannot be vectorized, or lowering or binding fails (every row then fails alike, and the
+    row-by-row path words that error per row)."""
+    try:
+        graph = points_graph(program, filename, output)
+        if graph is None:
+            return None
+        check_bindings(graph, {**bindings, **{name: 0.0 for name in points[0][1]}})
+    except GradcliError:
+        return None
+    numbers = {name: value for name, value in bindings.items() if name in graph.inputs}
+    return graph, numbers
+
+
+def _swept_records(program: str, points: list[tuple[int, dict]], prepared, bindings: dict,
+                   checks, filename: str | None, output: str | None):
+    """The row-by-row path's records, in order, from one sweep per block."""
+    graph, numbers = prepared
+    reports = point_reports(graph, [point for _, point in points], bindings, numbers)
+    for (row, point), report in zip(points, reports):
+        record = Record(row, program, "row", hide_answers=checks.hide_answers)
+        try:
+            if report is None:
+                raise InputError("this point runs on its own")
+            record.report = report
+            record.expect, record.gradcheck = run_checks(report, checks)
+        except GradcliError:
+            # Whatever failed, the row's own run says it exactly as the row-by-row path.
+            record = run_one(row, program, key="row", bindings={**bindings, **point},
+                             checks=checks, filename=filename, output=output)
+        except Exception as error:
+            record.error = InternalError(f"internal error ({type(error).__name__}: {error}); "
+                                         "this is a bug in gradcli, please report it")
+        record.point = point
+        yield record

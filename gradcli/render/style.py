@@ -1,0 +1,7 @@
+"""The colours of every human view, as the note's circuit figures draw them: values green,
+gradients red. Styles live here, never in a report."""
+
+VALUE = "green"
+GRAD = "red"
+DIM = "dim"
+WARN = "bold yellow"
