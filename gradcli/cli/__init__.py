@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from gradcli.cli.commands import COMMANDS, ONE_LINER
+from gradcli.cli.commands import COMMANDS
 from gradcli.cli.io import output_error
 from gradcli.cli.options import CONTEXT_SETTINGS, option_arity
 from gradcli.errors import ExitStatus, GradcliError, InternalError
@@ -21,6 +21,8 @@ from gradcli.render.machine import error_json
 
 DEFAULT = "\0one-liner"      # a name no word on a command line can spell
 PROGRAM = "gradcli"
+# The default command, run when the first word is no command's name.
+ONE_LINER = "gradcli.cli.one_liner:one_liner"
 
 
 class GradcliGroup(click.Group):

@@ -15,9 +15,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("gradcli.cli.verify:verify_command", "check a hand-written backward pass"),
 }
 
-# The default command, run when the first word is no command's name.
-ONE_LINER = "gradcli.cli.one_liner:one_liner"
-
 
 def close_command(word: str) -> str | None:
     """A command name the word is probably a typo of (`verfy`), or None."""

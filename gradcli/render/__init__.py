@@ -9,21 +9,10 @@ no entry for a domain is refused in one sentence naming the pair.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from gradcli.defaults import MAX_NODES, MAX_ROWS, PRECISION
 from gradcli.errors import InputError
 from gradcli.lazy import load
 from gradcli.program.scalar_only import refuse_arrays
-
-
-@dataclass(frozen=True)
-class Settings:
-    precision: int = PRECISION      # significant digits in human formats
-    wrt: tuple[str, ...] | None = None
-    show_all: bool = False          # every row, constants included
-    max_rows: int = MAX_ROWS        # rows before a table is cut (show_all lifts it)
-    max_nodes: int = MAX_NODES      # gates drawn in a picture before the rest is elided
+from gradcli.render.settings import Settings
 
 
 # (format, domain) -> ("module:function", what it makes). A function returns a str, or for
@@ -87,10 +76,3 @@ def render(result, format_: str, settings: Settings = Settings()):
     """(rendered, kind): the result in this format."""
     function, kind = renderer(format_, result.domain, result)
     return function(result, settings), kind
-
-
-def wrt_names(report, settings: Settings) -> list[str]:
-    """Which gradients the summary lists: --wrt's names (inputs or named intermediates), or every input."""
-    if settings.wrt is None:
-        return list(report.gradients)
-    return list(settings.wrt)

@@ -25,7 +25,7 @@ ELIDED = -1     # the id of the box standing for the nodes not drawn
 @dataclass
 class Gate:
     id: int
-    kind: str            # "input", "const", "gate", "output" or "elided"
+    kind: str            # "variable" (an input), "constant", "gate" or "elided"
     title: str           # a name (inputs, named intermediates) or the op's symbol
     subtitle: str = ""   # the op under a named intermediate's name
 
@@ -115,9 +115,9 @@ def build(report, max_nodes: int = 80, show_all: bool = False) -> Circuit:
         op = graph.ops[i]
         name = graph.names[i]
         if op is INPUT:
-            circuit.gates.append(Gate(i, "input", name))
+            circuit.gates.append(Gate(i, "variable", name))
         elif op is CONST and name is None:
-            circuit.gates.append(Gate(i, "const", node_text(graph, i, limit=16)))
+            circuit.gates.append(Gate(i, "constant", node_text(graph, i, limit=16)))
         else:
             face = op_label(graph, i, folded_into.get(i, []))
             if name is not None:

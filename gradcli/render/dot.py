@@ -8,7 +8,7 @@ shares add up at the node they leave).
 
 from __future__ import annotations
 
-from gradcli.render import Settings
+from gradcli.render.settings import Settings
 from gradcli.render.circuit import ELIDED, build, wire_label
 
 VALUE_COLOR = "#1a7f37"
@@ -49,9 +49,9 @@ def render(report, settings: Settings) -> str:
         lines.append(f"  label={_quote(circuit.note)}; labelloc=b; fontsize=10;")
     for gate in circuit.gates:
         ident = _node_id(gate.id)
-        if gate.kind == "input":
+        if gate.kind == "variable":
             attrs = f"label={_quote(gate.title)}, shape=plaintext, fontsize=14, width=0, margin=0.05"
-        elif gate.kind == "const":
+        elif gate.kind == "constant":
             attrs = f"label={_quote(gate.title)}, shape=plaintext, fontcolor=gray30, width=0, margin=0.05"
         elif gate.kind == "elided":
             attrs = f"label={_quote(gate.title)}, shape=box, style=dashed, fontcolor=gray40"
@@ -61,7 +61,7 @@ def render(report, settings: Settings) -> str:
         else:
             attrs = f"label={_quote(gate.title)}, shape=circle, margin=0.02"
         lines.append(f"  {ident} [{attrs}];")
-    inputs = [_node_id(g.id) for g in circuit.gates if g.kind == "input"]
+    inputs = [_node_id(g.id) for g in circuit.gates if g.kind == "variable"]
     if len(inputs) > 1:
         # All inputs in the first column, top to bottom in the order they appear in the text.
         lines.append("  { rank=source; " + " -> ".join(inputs) + " [style=invis]; }")

@@ -18,7 +18,7 @@ from gradcli.lang.printer import strength, to_text
 from gradcli.lang.simplify import local_rules
 from gradcli.numbers import number_label
 from gradcli.program.graph import node_text
-from gradcli.render import Settings
+from gradcli.render.settings import Settings
 from gradcli.render.python import variable_names
 from gradcli.render.rows import entry_place
 

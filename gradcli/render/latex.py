@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from gradcli.lang.expr import Expr
 from gradcli.lang.printer import latex_name, latex_number, to_latex
-from gradcli.lang.simplify import local_rules
+from gradcli.lang.simplify import local_rules, signed_number
 from gradcli.numbers import format_number
-from gradcli.render import Settings
+from gradcli.render.settings import Settings
 from gradcli.render.python import variable_names
 
 
@@ -69,8 +69,7 @@ def render(report, settings: Settings) -> str:
                 continue
             local = report.local[graph.arg_start[node] + k]
             rule = rules[k]
-            plain = rule is None or rule.kind == "number" or (
-                rule.kind == "neg" and rule.args[0].kind == "number")
+            plain = rule is None or signed_number(rule) is not None
             rule_text = "" if plain else to_latex(rule) + " = "
             locals_.append(f"${_inline_partial(latex_name(names[node]), latex_name(names[a]))} = "
                            f"{rule_text}{num(local)}$")

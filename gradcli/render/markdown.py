@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from gradcli.render import Settings, wrt_names
+from gradcli.render.settings import Settings, wrt_names
 from gradcli.render.rows import Gap, number, rows, summary_lines, warning_lines
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradcli.render import Settings
+from gradcli.render.settings import Settings
 from gradcli.render.circuit import ELIDED, build, wire_label
 
 
@@ -20,7 +20,7 @@ def render(report, settings: Settings) -> str:
     lines = ["flowchart LR"]
     for gate in circuit.gates:
         ident = _node_id(gate.id)
-        if gate.kind in ("input", "const"):
+        if gate.kind in ("variable", "constant"):
             lines.append(f"  {ident}[{_text(gate.title)}]")
         elif gate.kind == "elided":
             lines.append(f"  {ident}[/{_text(gate.title)}/]")
@@ -38,7 +38,7 @@ def render(report, settings: Settings) -> str:
         text = value if grad is None else f"{value} / {grad}"
         lines.append(f"  {_node_id(source)} -- {_text(text)} --> {head}")
     for gate in circuit.gates:
-        if gate.kind in ("input", "const"):
+        if gate.kind in ("variable", "constant"):
             lines.append(f"  style {_node_id(gate.id)} fill:none,stroke:none")
     lines.append("  style output fill:none,stroke:none")
     if circuit.note:

@@ -16,7 +16,7 @@ from gradcli.lang.simplify import local_rules
 # The gradient of x is dx, or d_x / grad_x when the program has its own dx; `gradcli verify`
 # reads the emitted code with the same choice (program/split.py).
 from gradcli.program.split import gradient_prefix
-from gradcli.render import Settings
+from gradcli.render.settings import Settings
 
 
 def _literal(value: float) -> str:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from gradcli.lang.expr import Expr
 from gradcli.lang.ops import ATOM, CONST, INPUT
 from gradcli.lang.printer import strength, to_text
-from gradcli.lang.simplify import local_rules
+from gradcli.lang.simplify import local_rules, signed_number
 from gradcli.numbers import format_number
 from gradcli.program.graph import column_label, label, place
-from gradcli.render import Settings
+from gradcli.render.settings import Settings
 
 RULE_LIMIT = 10
 FORK_LIMIT = 8
@@ -74,8 +74,7 @@ def make_row(report, node: int) -> Row:
         local = report.local[s + k]
         rule = rules[k]
         rule_text = None
-        if rule is not None and rule.kind != "number" and not (
-                rule.kind == "neg" and rule.args[0].kind == "number"):
+        if rule is not None and signed_number(rule) is None:
             rule_text = to_text(rule, limit=RULE_LIMIT + 1, compact=True)
             if len(rule_text) > RULE_LIMIT:
                 rule_text = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gradcli.lang.ops import CONST, INPUT
 from gradcli.numbers import number_label
 from gradcli.program.graph import node_text
-from gradcli.render import Settings
+from gradcli.render.settings import Settings
 
 
 class ReportTree:
