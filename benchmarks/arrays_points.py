@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gradcli.arrays.points import lower_for_points, sweep_all
-from gradcli.report import compute
+from gradcli.compute import compute, points_graph as lower_for_points
+from gradcli.engine.points import sweep_all
 
 STAGED = (Path(__file__).resolve().parent.parent / "examples" / "staged.py").read_text()
 

@@ -24,9 +24,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from gradcli.graph import lower  # noqa: E402
-from gradcli.sweep import check_gradients, forward, reverse  # noqa: E402
-from gradcli.syntax import _BracketNewlines, grammar_path, parse  # noqa: E402
+from gradcli.engine.scalar import FLOAT, check_gradients, values_at  # noqa: E402
+from gradcli.engine.sweep import reverse as sweep_reverse  # noqa: E402
+from gradcli.lang.syntax import BracketNewlines, grammar_path, parse  # noqa: E402
+from gradcli.program.lower import lower  # noqa: E402
+
+
+def forward(graph, bindings):
+    return values_at(graph, bindings)
+
+
+def reverse(graph, values):
+    return sweep_reverse(graph, FLOAT, values)
 
 RESULTS: list[bool] = []
 
@@ -124,7 +133,7 @@ def bench_parse(terms: int) -> None:
 
     text = chain_program(terms // 4)
     bare = Lark(Path(grammar_path()).read_text(), parser="lalr", lexer="contextual", start="program",
-                maybe_placeholders=True, postlex=_BracketNewlines())
+                maybe_placeholders=True, postlex=BracketNewlines())
     best_bare = best_ours = float("inf")
     for _ in range(3):
         gc.collect()

@@ -12,8 +12,14 @@ exit code. The API's functions (gradcli/api.py) are loaded on first use, so
 
 from __future__ import annotations
 
-from gradcli.errors import (CheckFailed, ExitStatus, GradcliError, InputError, MathError,
-                            MissingProgram)
+from gradcli.errors import (
+    CheckFailed,
+    ExitStatus,
+    GradcliError,
+    InputError,
+    MathError,
+    MissingProgram,
+)
 from gradcli.lazy import load
 
 # The public functions, loaded on first use.

@@ -10,7 +10,6 @@ Errors are gradcli.GradcliError exceptions carrying a message, a source span and
 
 from __future__ import annotations
 
-from gradcli.records.lines import batch as run_batch
 from gradcli.checks.expect import evaluate, expectations_from
 from gradcli.checks.gradcheck import gradcheck as run_gradcheck
 from gradcli.checks.verify import verify as run_verify
@@ -19,6 +18,7 @@ from gradcli.compute import compute
 from gradcli.errors import GradcliError, InputError
 from gradcli.grading.grade import grade_files, load_problems
 from gradcli.program.bindings import reword_missing
+from gradcli.records.lines import batch as run_batch
 
 
 def _program(program, what: str = "the program") -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from dataclasses import dataclass
 
 from gradcli.engine import scalar
 from gradcli.errors import GradcliError, InputError, MathError, NeedsArrays, Span
@@ -198,12 +197,14 @@ def compute_exact(program: str, bindings: dict, binding_texts: dict[str, str], *
     return result
 
 
-@dataclass(frozen=True)
 class TangentResult:
     """--mode forward: ∂node/∂name for every node, one column per seeded input."""
-    report: Report
-    columns: dict
-    domain: str = "tangent"
+
+    domain = "tangent"
+
+    def __init__(self, report: Report, columns: dict):
+        self.report = report
+        self.columns = columns
 
 
 def compute_tangents(report: Report, names) -> TangentResult:
@@ -215,14 +216,15 @@ def compute_tangents(report: Report, names) -> TangentResult:
     return TangentResult(report, load(ENGINES["tangent"])(report, names))
 
 
-@dataclass(frozen=True)
 class Derivation:
     """gradcli diff: the output and its derivatives as expressions, and the named
     intermediates those are written in (each with its own definition)."""
-    graph: Graph
-    output: Expr
-    derivatives: dict
-    intermediates: list
+
+    def __init__(self, graph: Graph, output: Expr, derivatives: dict, intermediates: list):
+        self.graph = graph
+        self.output = output
+        self.derivatives = derivatives
+        self.intermediates = intermediates
 
 
 def compute_derivatives(program: str, *, filename: str | None = None,

@@ -48,7 +48,7 @@ def json_value(value):
     if value is None:
         return None
     if is_array(value):
-        import numpy   # already loaded: the value is an array
+        import numpy  # already loaded: the value is an array
 
         if numpy.isfinite(value).all():
             return value.tolist()

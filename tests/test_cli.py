@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -400,6 +401,85 @@ def test_help_has_examples_and_conventions(cli, flag):
     assert "Exit status: 0 ok" in out
     assert "\n  EXPR may be a whole program" in out      # dedented like the first paragraph
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_short_version(cli, flag):
+    run = cli(flag)
+    assert run.status == 0 and run.out.startswith("gradcli ")
+
+
+def test_help_lists_the_commands_before_the_options(cli):
+    out = cli("--help").out.splitlines()
+    assert out[0] == "Usage: gradcli [OPTIONS] [EXPR] [NAME=VALUE]..."
+    assert out[1] == "       gradcli COMMAND [ARGS]..."
+    commands = out.index("Commands (gradcli COMMAND --help):")
+    assert commands < 10 and commands < out.index("Options:")
+    listed = [line.split()[0] for line in out[commands + 1:commands + 7]]
+    assert listed == ["batch", "check", "diff", "graph", "key", "verify"]
+
+
+@pytest.mark.parametrize("word", ["--x", "--bogus=1", "--formt"])
+def test_a_word_like_an_unknown_option_says_how_to_pass_an_expression(cli, word):
+    run = cli(word, "x=1")
+    assert run.status == 2 and run.out == ""
+    assert f"no such option '{word.split('=')[0]}'" in run.err
+    assert f"put '--' before it: gradcli -- {word.split('=')[0]} x=1" in run.err
+    if word == "--formt":
+        assert "(did you mean '--format'?)" in run.err
+
+
+def test_an_expression_after_double_dash_may_start_with_dashes(cli):
+    run = cli("--format", "json", "--", "--x", "x=3")
+    assert run.status == 0 and json.loads(run.out)["value"] == 3.0
+
+
+@pytest.mark.parametrize("argv", [["diff", "-cos(x)"], ["diff", "-np.tanh(x)"],
+                                  ["graph", "-x*y", "x=1", "y=2"]])
+def test_commands_read_a_leading_minus_as_an_expression(cli, tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    run = cli(*argv)
+    assert run.status == 0 and run.err == ""
+    assert list(tmp_path.iterdir()) == []       # never `-c -o s(x)`: no file is written
+
+
+def test_environment_defaults(cli, monkeypatch):
+    monkeypatch.setenv("GRADCLI_PRECISION", "2")
+    assert "f = 0.33" in cli("1/x", "x=3").out
+    monkeypatch.setenv("GRADCLI_FORMAT", "json")
+    assert json.loads(cli("x*y", "x=2", "y=3").out)["value"] == 6.0
+    # A command's own: GRADCLI_BATCH_FORMAT, never the one-liner's.
+    run = cli("batch", "-", "x=2", stdin="x*3\n")
+    assert run.status == 0 and run.out.startswith("  line")
+    monkeypatch.setenv("GRADCLI_BATCH_FORMAT", "json")
+    assert json.loads(cli("batch", "-", "x=2", stdin="x*3\n").out)["value"] == 6.0
+
+
+def test_environment_never_names_the_files(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("GRADCLI_OUT", str(tmp_path / "surprise.txt"))
+    monkeypatch.setenv("GRADCLI_FILE", str(tmp_path / "missing.py"))
+    run = cli("x*2", "x=1")
+    assert run.status == 0 and "f = 2" in run.out and list(tmp_path.iterdir()) == []
+
+
+def _complete(words: list[str]) -> list[str]:
+    env = dict(os.environ, _GRADCLI_COMPLETE="bash_complete", COMP_WORDS=" ".join(words),
+               COMP_CWORD=str(len(words) - 1))
+    done = subprocess.run([sys.executable, "-m", "gradcli"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+
+
+def test_shell_completion():
+    env = dict(os.environ, _GRADCLI_COMPLETE="bash_source")
+    script = subprocess.run([sys.executable, "-m", "gradcli"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert script.returncode == 0 and "_gradcli_completion" in script.stdout
+    assert {"batch", "check", "diff", "graph", "key", "verify"} <= set(_complete(["gradcli", ""]))
+    assert "--format" in _complete(["gradcli", "--for"])
+    assert {"json", "csv", "latex"} <= set(_complete(["gradcli", "--format", ""]))
+    assert "--problems" in _complete(["gradcli", "check", "--pro"])
 
 
 # ------------------------------------------------------------------ real processes

@@ -163,3 +163,44 @@ def test_an_output_extension_the_format_would_not_write_is_refused(out, format_,
     assert main(["x*2", "x=1", "--format", format_, "-o", str(tmp_path / out)]) == 2
     assert "needs --format" in capsys.readouterr().err
     assert not (tmp_path / out).exists()
+
+
+# ------------------------------------------------------------------ one writer: exit 74 everywhere
+
+FULL_OUTPUTS = [
+    ["x*2", "x=1"],
+    ["x*2", "x=1", "--format", "json"],
+    ["x*2", "x=1", "--expect", "value=2"],
+    ["x*2", "x=1", "--gradcheck", "--format", "csv"],
+    ["x*2", "x=1", "--exact"],
+    ["diff", "x*2"],
+    ["graph", "x*y", "x=1", "y=2", "--format", "mermaid"],
+    ["verify", "{verify}"],
+    ["batch", "{lines}"],
+    ["check", "{answers}"],
+    ["key", "{answers}"],
+]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", FULL_OUTPUTS, ids=" ".join)
+@pytest.mark.parametrize("where", ["stdout", "-o"])
+def test_every_command_exits_74_when_its_output_cannot_be_written(tmp_path, args, where):
+    files = {"verify": "x = 2\nf = x * x\ndf = 1.0\ndx = 2 * x * df\n",
+             "lines": "x*2\nx+1\n",
+             "answers": '[[problem]]\nid = "1"\nprogram = "x*2"\nat = {x = 1}\n'
+                        'expect = {value = 2}\n'}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    args = [a.format(**{k: str(tmp_path / k) for k in files}) for a in args]
+    if where == "-o":
+        if args[0] == "graph":
+            pytest.skip("graph -o picks its format by the file's extension")
+        args = args + ["-o", "/dev/full"]
+        done = subprocess.run(GRADCLI + args, capture_output=True, text=True, timeout=60)
+    else:
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(GRADCLI + args, stdout=full, stderr=subprocess.PIPE,
+                                  text=True, timeout=60)
+    assert done.returncode == 74, done.stderr
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr

@@ -9,12 +9,16 @@ import math
 import os
 from pathlib import Path
 
+import contextlib
+
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import gradcli
 from gradcli.render import FORMATS as RENDERERS, Settings, renderer
 
-from conftest import staged_source
+from conftest import expression_texts, staged_source
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 WIDTH = 80
@@ -184,6 +188,29 @@ def test_json_spells_non_finite_numbers_as_strings():
     assert all(set(w) == {"node", "kind", "message"} for w in data["warnings"])
     undefined = strict_json(render_text(gradcli.grad("x^y", x=-2, y=2), "json"))
     assert undefined["gradients"]["y"] == "NaN"
+
+
+def test_the_python_api_has_the_one_json_form():
+    data = gradcli.grad("sqrt(x)", x=0).to_json()
+    assert data["output"] == 1 and data["gradients"] == {"x": "Infinity"}
+    json.dumps(data, allow_nan=False)       # RFC 8259: no bare inf
+
+
+@settings(deadline=None, max_examples=40)
+@given(expression_texts(["x", "y", "0.5", "2"], 3), st.floats(-3, 3), st.floats(-3, 3))
+def test_report_to_json_is_what_format_json_prints(text, x, y):
+    from gradcli.cli import main
+
+    bindings = {"x": x, "y": y}
+    try:
+        report = gradcli.grad(text, **{k: v for k, v in bindings.items() if k in text})
+    except gradcli.GradcliError:
+        assume(False)
+    words = [text] + [f"{k}={v!r}" for k, v in bindings.items() if k in text]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([*words, "--format", "json"]) == 0
+    assert json.loads(out.getvalue()) == report.to_json()
 
 
 def test_json_is_full_precision_whatever_the_settings():

@@ -12,8 +12,16 @@ import math
 from dataclasses import dataclass, field
 
 from gradcli.errors import CheckFailed, Span
-from gradcli.numbers import (NOT_A_NUMBER, format_number, is_array, json_number, json_value,
-                             number_label, preview, shape_text)
+from gradcli.numbers import (
+    NOT_A_NUMBER,
+    format_number,
+    is_array,
+    json_number,
+    json_value,
+    number_label,
+    preview,
+    shape_text,
+)
 
 # ------------------------------------------------------------------ tolerances
 

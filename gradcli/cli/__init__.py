@@ -14,7 +14,7 @@ import click
 
 from gradcli.cli.commands import COMMANDS
 from gradcli.cli.io import output_error
-from gradcli.cli.options import CONTEXT_SETTINGS, option_arity
+from gradcli.cli.options import CONTEXT_SETTINGS, option, option_arity
 from gradcli.errors import ExitStatus, GradcliError, InternalError
 from gradcli.lazy import load
 from gradcli.render.machine import error_json
@@ -64,6 +64,13 @@ class GradcliGroup(click.Group):
                 break       # an expression, a binding, '--' or an unknown option
         return [DEFAULT, *args]
 
+    def shell_complete(self, ctx: click.Context, incomplete: str):
+        """Commands, and the one-liner's options: `gradcli --for<TAB>` is the one-liner's."""
+        items = super().shell_complete(ctx, incomplete)
+        if incomplete.startswith("-"):
+            items += load(ONE_LINER).shell_complete(ctx, incomplete)
+        return items
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[OPTIONS] [EXPR] [NAME=VALUE]...")
         formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...", prefix="       ")
@@ -105,7 +112,7 @@ def _version(ctx: click.Context, param, value) -> None:
 
 @click.group(name=PROGRAM, cls=GradcliGroup, context_settings=CONTEXT_SETTINGS,
              invoke_without_command=False)
-@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True,
+@option("-V", "--version", is_flag=True, expose_value=False, is_eager=True,
               callback=_version, help="Show the version and exit.")
 def cli() -> None:
     """See backpropagation, node by node."""

@@ -7,14 +7,20 @@ import sys
 
 import click
 
-from gradcli.records.lines import Tally, batch
 from gradcli.cli.bindings import BINDING, parse_bindings
 from gradcli.cli.checking import make_checks
 from gradcli.cli.io import open_lines, stdin_is_piped
-from gradcli.cli.options import (CONTEXT_SETTINGS, checks_options, format_option, out_option,
-                                 precision_option)
+from gradcli.cli.options import (
+    CONTEXT_SETTINGS,
+    checks_options,
+    format_option,
+    option,
+    out_option,
+    precision_option,
+)
 from gradcli.cli.records import lines_with_progress, stream, wants_progress
 from gradcli.errors import ExitStatus, InputError
+from gradcli.records.lines import Tally, batch
 from gradcli.render.records import RECORD_FORMATS
 
 
@@ -23,10 +29,10 @@ from gradcli.render.records import RECORD_FORMATS
 @format_option(RECORD_FORMATS, help_="table (rows as they come), json (JSON Lines) or csv.")
 @precision_option("Significant digits in the table (JSON and CSV are exact).")
 @out_option("Write records to this file.")
-@click.option("--progress/--no-progress", default=True, show_default=True,
+@option("--progress/--no-progress", default=True, show_default=True,
               help="A progress bar on stderr for long files, only when stderr is a terminal.")
 @checks_options
-@click.option("-q", "--quiet", is_flag=True, help="Print no records; only set the exit status.")
+@option("-q", "--quiet", is_flag=True, help="Print no records; only set the exit status.")
 def batch_command(words, format_, precision, out, progress, expect, rtol, atol, hide_answers,
                   gradcheck, step, sample_seed, quiet):
     """Run every program line of FILE (or standard input), one record per line.
@@ -70,7 +76,7 @@ def batch_command(words, format_, precision, out, progress, expect, rtol, atol, 
         else:
             status = stream(records, format_, out, precision)
     finally:
-        if source is not sys.stdin.buffer:
+        if path != "-":
             source.close()
     unused = [name for name in bindings if name not in used]
     if unused:

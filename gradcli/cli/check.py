@@ -7,8 +7,14 @@ import sys
 import click
 
 from gradcli.cli.io import read_document, read_program, write
-from gradcli.cli.options import (CONTEXT_SETTINGS, format_option, hide_answers_option,
-                                 out_option, quiet_option)
+from gradcli.cli.options import (
+    CONTEXT_SETTINGS,
+    format_option,
+    hide_answers_option,
+    option,
+    out_option,
+    quiet_option,
+)
 from gradcli.errors import GradcliError, InputError
 from gradcli.grading.grade import FileResult, grade_files, load_problems
 from gradcli.grading.key import make_key
@@ -29,13 +35,13 @@ def read_answers(paths):
 @click.argument("files", nargs=-1, required=True, metavar="ANSWERS.toml...")
 @format_option(["table", "json"], help_="table for people, json for autograders.")
 @hide_answers_option
-@click.option("--gradcheck", is_flag=True,
+@option("--gradcheck", is_flag=True,
               help="Also check every problem's gradients numerically.")
-@click.option("--rtol", type=float, help="Relative tolerance for every problem (default 1e-4).")
-@click.option("--atol", type=float, help="Absolute tolerance for every problem (default 1e-8).")
+@option("--rtol", type=float, help="Relative tolerance for every problem (default 1e-4).")
+@option("--atol", type=float, help="Absolute tolerance for every problem (default 1e-8).")
 @quiet_option
 @out_option("Write the report to this file.")
-@click.option("--problems", metavar="PROBLEMS.toml", allow_from_autoenv=False,
+@option("--problems", metavar="PROBLEMS.toml", allow_from_autoenv=False,
               help="Grade against this problem file (the TA's): programs, points, marks and "
                    "tolerances come from it, only the answers from each file, by problem id.")
 def check_command(files, format_, hide_answers, gradcheck, rtol, atol, quiet, out, problems):

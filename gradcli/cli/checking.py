@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
-from gradcli.records.lines import Checks, Tally, run_checks
-from gradcli.records.points import at_points
 from gradcli.checks.expect import parse_expectation
 from gradcli.cli.io import read_program, write
 from gradcli.cli.records import stream
 from gradcli.compute import compute, parse_program
 from gradcli.errors import GradcliError, InputError
 from gradcli.program.split import forward_part
+from gradcli.records.lines import Checks, Tally, run_checks
+from gradcli.records.points import at_points
 from gradcli.render import Settings, render
 from gradcli.render.checks import checks_csv, checks_json
 

@@ -3,8 +3,6 @@ or shell completion lists it)."""
 
 from __future__ import annotations
 
-import difflib
-
 # name -> ("module:command", one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("gradcli.cli.batch:batch_command", "run every line of a file or pipe"),
@@ -18,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def close_command(word: str) -> str | None:
     """A command name the word is probably a typo of (`verfy`), or None."""
+    import difflib
+
     if not word.isidentifier():
         return None
     close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.7)

@@ -6,8 +6,15 @@ import click
 
 from gradcli.cli.bindings import split_program
 from gradcli.cli.io import write
-from gradcli.cli.options import (CONTEXT_SETTINGS, ExpressionCommand, file_option,
-                                 format_option, out_option, output_name_option)
+from gradcli.cli.options import (
+    CONTEXT_SETTINGS,
+    ExpressionCommand,
+    file_option,
+    format_option,
+    option,
+    out_option,
+    output_name_option,
+)
 from gradcli.compute import compute_derivatives
 from gradcli.errors import InputError
 from gradcli.render.diff import render
@@ -16,7 +23,7 @@ from gradcli.render.diff import render
 @click.command(name="diff", cls=ExpressionCommand, context_settings=CONTEXT_SETTINGS)
 @click.argument("words", nargs=-1, metavar="[EXPR]")
 @file_option
-@click.option("--wrt", metavar="NAME[,NAME...]",
+@option("--wrt", metavar="NAME[,NAME...]",
               help="Only these inputs or named intermediates (default: every input).")
 @output_name_option
 @format_option(["text", "latex"], default="text")

@@ -8,10 +8,18 @@ import click
 
 from gradcli.cli.bindings import parse_bindings, split_program, upstream_value
 from gradcli.cli.io import run_graphviz, write
-from gradcli.cli.options import (CONTEXT_SETTINGS, ExpressionCommand, all_option, file_option,
-                                 format_option, max_nodes_option, out_option,
-                                 output_name_option, precision_option, seed_option,
-                                 upstream_option)
+from gradcli.cli.options import (
+    CONTEXT_SETTINGS,
+    ExpressionCommand,
+    file_option,
+    format_option,
+    max_nodes_option,
+    option,
+    out_option,
+    output_name_option,
+    precision_option,
+    seed_option,
+)
 from gradcli.compute import compute
 from gradcli.errors import InputError
 from gradcli.render import Settings, render
@@ -31,9 +39,9 @@ EXTENSIONS = {".dot": ("dot", None), ".gv": ("dot", None), ".mmd": ("mermaid", N
 @output_name_option
 @precision_option("Significant digits on the wires.")
 @max_nodes_option
-@click.option("--all", "show_all", is_flag=True, help="Draw every node, however many.")
+@option("--all", "show_all", is_flag=True, help="Draw every node, however many.")
 @seed_option("Seed for random arrays, as in the one-liner.")
-@click.option("--upstream", default="ones", show_default=True, metavar="ones|randn|FILE",
+@option("--upstream", default="ones", show_default=True, metavar="ones|randn|FILE",
               help="Upstream gradient for an array output, as in the one-liner.")
 def graph_command(words, file, out, format_, output_name, precision, max_nodes, show_all, seed,
                   upstream):

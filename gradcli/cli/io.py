@@ -50,9 +50,9 @@ def read_document(path, what: str) -> tuple[str, str]:
 
 
 def open_lines(path: str, what: str):
-    """A file (or standard input for '-') to read line by line, as bytes."""
+    """A file (or standard input for '-') to read line by line, as bytes where it can."""
     if path == "-":
-        return sys.stdin.buffer
+        return getattr(sys.stdin, "buffer", sys.stdin)
     with reading(path, what):
         return open(path, "rb")
 

@@ -9,15 +9,26 @@ import os
 import click
 
 from gradcli.cli.bindings import binding_texts, parse_bindings, split_program, upstream_value
-from gradcli.cli.checking import run_with_checks
 from gradcli.cli.commands import close_command
 from gradcli.cli.io import run_graphviz, write
-from gradcli.cli.options import (CONTEXT_SETTINGS, ExpressionCommand, all_option,
-                                 checks_options, color_option, file_option, format_option,
-                                 out_option, output_name_option, precision_option, seed_option,
-                                 upstream_option)
+from gradcli.cli.options import (
+    CONTEXT_SETTINGS,
+    ExpressionCommand,
+    all_option,
+    checks_options,
+    color_option,
+    file_option,
+    format_option,
+    option,
+    out_option,
+    output_name_option,
+    precision_option,
+    seed_option,
+    upstream_option,
+)
 from gradcli.compute import compute, compute_exact, compute_tangents
 from gradcli.errors import InputError
+from gradcli.lazy import load
 from gradcli.render import FORMATS, Settings, render, require
 
 CONVENTIONS = """\b
@@ -37,6 +48,9 @@ Examples:
   gradcli -f staged.py --format json
   cat staged.py | gradcli x=2
   gradcli -- -x*y x=1 y=2"""
+
+# --expect, --gradcheck and --at-file, loaded only when one of them is given.
+CHECKING = "gradcli.cli.checking:run_with_checks"
 
 # What a file name's extension promises; -o refuses a --format that would break the promise.
 EXTENSION_FORMATS = {".svg": "dot", ".png": "dot", ".pdf": "dot", ".dot": "dot", ".gv": "dot",
@@ -58,23 +72,23 @@ class OneLinerContext(click.Context):
 @click.argument("words", nargs=-1, metavar="[EXPR] [NAME=VALUE]...")
 @file_option
 @format_option(FORMATS)
-@click.option("--wrt", metavar="NAME[,NAME...]",
+@option("--wrt", metavar="NAME[,NAME...]",
               help="List only these gradients under the table (JSON always has every input).")
 @output_name_option
 @all_option
-@click.option("--at-file", metavar="POINTS.csv", allow_from_autoenv=False,
+@option("--at-file", metavar="POINTS.csv", allow_from_autoenv=False,
               help="Evaluate at every row of a CSV whose header names inputs (one record per row).")
 @checks_options
-@click.option("-q", "--quiet", is_flag=True,
+@option("-q", "--quiet", is_flag=True,
               help="With --expect/--gradcheck/--at-file: print nothing, only set the exit status.")
 @seed_option()
 @upstream_option
-@click.option("--explain", is_flag=True,
+@option("--explain", is_flag=True,
               help="Narrate the backward pass step by step, in plain words.")
-@click.option("--mode", type=click.Choice(["reverse", "forward"]), default="reverse",
+@option("--mode", type=click.Choice(["reverse", "forward"]), default="reverse",
               show_default=True,
               help="forward: a tangent sweep giving ∂node/∂x for every node (needs --wrt x).")
-@click.option("--exact", is_flag=True,
+@option("--exact", is_flag=True,
               help="Rational arithmetic where the expression allows it (fractions, exactly).")
 @precision_option()
 @out_option()
@@ -102,7 +116,7 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
         raise
     upstream = upstream_value(upstream)
     if at_file or expect or gradcheck or hide_answers or quiet:
-        return run_with_checks(text, filename, bindings, output_name, format_, out, precision,
+        return load(CHECKING)(text, filename, bindings, output_name, format_, out, precision,
                                color, at_file, quiet,
                                (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed),
                                seed=seed, upstream=upstream)

@@ -8,6 +8,8 @@ what names a run's own files (-f, -o, --at-file, --expect) never does.
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from gradcli.defaults import ATOL, MAX_NODES, PRECISION, RTOL, SEED, STEP
@@ -16,50 +18,66 @@ from gradcli.errors import InputError, did_you_mean
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 80}
 
 
-def _stack(*options):
+class Option(click.Option):
+    """An option whose environment variable is named after its flag (--format: GRADCLI_FORMAT,
+    --all: GRADCLI_ALL), not after the Python name it is passed as (format_, show_all)."""
+
+    def resolve_envvar_value(self, ctx: click.Context) -> str | None:
+        if self.envvar or not (self.allow_from_autoenv and ctx.auto_envvar_prefix):
+            return super().resolve_envvar_value(ctx)
+        flag = max(self.opts, key=len).lstrip("-").replace("-", "_").upper()
+        return os.environ.get(f"{ctx.auto_envvar_prefix}_{flag}") or None
+
+
+def option(*names, **settings):
+    """click.option with gradcli's Option class."""
+    return click.option(*names, cls=Option, **settings)
+
+
+def _stack(*decorators):
     def decorate(f):
-        for option in reversed(options):
-            f = option(f)
+        for decorator in reversed(decorators):
+            f = decorator(f)
         return f
     return decorate
 
 
 def format_option(formats, default: str | None = "table", help_: str = "Output format."):
-    return click.option("--format", "format_", type=click.Choice(formats), default=default,
+    return option("--format", "format_", type=click.Choice(formats), default=default,
                         show_default=default is not None, help=help_)
 
 
 def file_option(f):
-    return click.option("-f", "--file", type=str, metavar="PATH", allow_from_autoenv=False,
+    return option("-f", "--file", type=str, metavar="PATH", allow_from_autoenv=False,
                         help="Read the program from a file ('-' for standard input).")(f)
 
 
 def out_option(help_: str = "Write the result to this file instead of standard output."):
-    return click.option("-o", "--out", "out", type=click.Path(dir_okay=False),
+    return option("-o", "--out", "out", type=click.Path(dir_okay=False),
                         allow_from_autoenv=False, help=help_)
 
 
 def precision_option(help_: str = "Significant digits in the table and Markdown (JSON is "
                                   "always exact)."):
-    return click.option("--precision", type=click.IntRange(1, 17), default=PRECISION,
+    return option("--precision", type=click.IntRange(1, 17), default=PRECISION,
                         show_default=True, help=help_)
 
 
-color_option = click.option(
+color_option = option(
     "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
     help="Colour the table (auto: only on a terminal, and not when NO_COLOR is set).")
 
-output_name_option = click.option(
+output_name_option = option(
     "--output", "output_name", metavar="NAME",
     help="Differentiate this named value instead of the last statement.")
 
-quiet_option = click.option("-q", "--quiet", is_flag=True,
+quiet_option = option("-q", "--quiet", is_flag=True,
                             help="Print nothing; only set the exit status.")
 
-all_option = click.option("--all", "show_all", is_flag=True,
+all_option = option("--all", "show_all", is_flag=True,
                           help="Show every row: constants, and all rows of a huge graph.")
 
-max_nodes_option = click.option(
+max_nodes_option = option(
     "--max-nodes", type=click.IntRange(2, None), default=MAX_NODES, show_default=True,
     help="Gates drawn before the part furthest from the output is elided.")
 
@@ -67,32 +85,32 @@ max_nodes_option = click.option(
 def seed_option(help_: str = "Seed for random arrays (randn, rand), drawn in statement order: "
                              "the same arrays as np.random.seed(N) and the same calls in "
                              "Python."):
-    return click.option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0,
+    return option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0,
                         show_default=True, help=help_)
 
 
-upstream_option = click.option(
+upstream_option = option(
     "--upstream", default="ones", show_default=True, metavar="ones|randn|FILE",
     help="Upstream gradient for an array output: ones (the gradient of its sum), randn (drawn "
          "after the program's random arrays), or a .npy/.csv/.json file.")
 
-hide_answers_option = click.option("--hide-answers", is_flag=True,
+hide_answers_option = option("--hide-answers", is_flag=True,
                                    help="Report pass/fail only, never gradcli's own values.")
 
 checks_options = _stack(
-    click.option("--expect", "expect", multiple=True, metavar="ITEM=NUMBER",
+    option("--expect", "expect", multiple=True, metavar="ITEM=NUMBER",
                  allow_from_autoenv=False,
                  help="Check a claimed answer: value=-12, d/dx=-4 (repeatable)."),
-    click.option("--rtol", type=float, default=RTOL, show_default=True,
+    option("--rtol", type=float, default=RTOL, show_default=True,
                  help="Relative tolerance of --expect."),
-    click.option("--atol", type=float, default=ATOL, show_default=True,
+    option("--atol", type=float, default=ATOL, show_default=True,
                  help="Absolute tolerance of --expect."),
     hide_answers_option,
-    click.option("--gradcheck", is_flag=True,
+    option("--gradcheck", is_flag=True,
                  help="Compare the gradients with centered differences."),
-    click.option("--step", type=float, default=STEP, show_default=True,
+    option("--step", type=float, default=STEP, show_default=True,
                  help="The step h of --gradcheck."),
-    click.option("--sample-seed", type=int, default=SEED, show_default=True,
+    option("--sample-seed", type=int, default=SEED, show_default=True,
                  help="Seed of --gradcheck's sample of intermediates in large graphs."),
 )
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
-from gradcli.records.lines import Tally
 from gradcli.cli.io import sink
+from gradcli.records.lines import Tally
 from gradcli.render.records import make_writer, one_line
 
 PROGRESS_MIN_BYTES = 64 * 1024
@@ -43,8 +43,7 @@ def wants_progress(stream_, path: str, stderr=None) -> bool:
 
 def lines_with_progress(source, total: int):
     from rich.console import Console
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     progress = Progress(TextColumn("batch"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                         console=Console(stderr=True), transient=True,

@@ -7,7 +7,14 @@ import click
 from gradcli.checks.verify import verify
 from gradcli.cli.bindings import parse_bindings
 from gradcli.cli.io import read_program, write
-from gradcli.cli.options import CONTEXT_SETTINGS, format_option, quiet_option, seed_option
+from gradcli.cli.options import (
+    CONTEXT_SETTINGS,
+    format_option,
+    option,
+    out_option,
+    quiet_option,
+    seed_option,
+)
 from gradcli.render.machine import dumps
 
 
@@ -15,12 +22,13 @@ from gradcli.render.machine import dumps
 @click.argument("file", metavar="FILE")
 @click.argument("bindings", nargs=-1, metavar="[NAME=VALUE]...")
 @format_option(["table", "json"], help_="table for people, json for scripts.")
-@click.option("--show-values", is_flag=True,
+@option("--show-values", is_flag=True,
               help="Also show each gradient's value and the true one (reveals the answers).")
 @seed_option("Seed for random arrays (np.random.randn), drawn in statement order, the backward "
              "pass's included: the same arrays as np.random.seed(N) in Python.")
 @quiet_option
-def verify_command(file, bindings, format_, show_values, seed, quiet):
+@out_option()
+def verify_command(file, bindings, format_, show_values, seed, quiet, out):
     """Check the backward pass in FILE ('-' for standard input), line by line.
 
     FILE holds a forward pass and then a backward pass in the style of the
@@ -41,7 +49,7 @@ def verify_command(file, bindings, format_, show_values, seed, quiet):
     result = verify(text, parse_bindings(bindings), filename=name, seed=seed)
     if not quiet:
         if format_ == "json":
-            write(dumps(result.to_json(show_values)))
+            write(dumps(result.to_json(show_values)), out)
         else:
-            write(result.render(show_values))
+            write(result.render(show_values), out)
     return 0 if result.ok else 1

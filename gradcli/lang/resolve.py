@@ -11,8 +11,15 @@ import math
 
 from gradcli.errors import InputError, MathError, NeedsArrays, Span, did_you_mean
 from gradcli.lang.expr import Expr, walk
-from gradcli.lang.ops import (CONSTANTS, FUNCTIONS, MODULE_PREFIXES, OPS, RANDOM_MODULE,
-                              DomainFailure, Op)
+from gradcli.lang.ops import (
+    CONSTANTS,
+    FUNCTIONS,
+    MODULE_PREFIXES,
+    OPS,
+    RANDOM_MODULE,
+    DomainFailure,
+    Op,
+)
 from gradcli.numbers import exact_text
 
 ACCEPTED_IMPORTS = {("math", None), ("numpy", None), ("numpy", "np"), ("math", "math"),

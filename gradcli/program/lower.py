@@ -11,8 +11,14 @@ from __future__ import annotations
 from gradcli.errors import InputError, LineIndex, NeedsArrays, Span, did_you_mean
 from gradcli.lang.expr import Expr, walk
 from gradcli.lang.ops import CONST, CONSTANTS, IDENTITY, INPUT, MODULE_PREFIXES
-from gradcli.lang.resolve import (check_import, evaluate_constant, fold_expr, variables,
-                                  span_of, uses_no_names)
+from gradcli.lang.resolve import (
+    check_import,
+    evaluate_constant,
+    fold_expr,
+    span_of,
+    uses_no_names,
+    variables,
+)
 from gradcli.lang.syntax import Statement
 from gradcli.program.graph import Graph
 

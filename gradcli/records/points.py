@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 from typing import Iterator
 
-from gradcli.records.lines import Checks, Record, run_checks, run_one
 from gradcli.compute import parse_binding_value, point_reports, points_graph
 from gradcli.errors import GradcliError, InputError, InternalError
 from gradcli.program.bindings import check_bindings
+from gradcli.records.lines import Checks, Record, run_checks, run_one
 
 
 def read_points(text: str, source: str, given=()) -> Iterator[tuple[int, dict[str, float] | GradcliError]]:

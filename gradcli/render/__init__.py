@@ -14,7 +14,6 @@ from gradcli.lazy import load
 from gradcli.program.scalar_only import refuse_arrays
 from gradcli.render.settings import Settings
 
-
 # (format, domain) -> ("module:function", what it makes). A function returns a str, or for
 # "renderable" a Rich renderable the CLI prints on its Console.
 RENDERERS: dict[tuple[str, str], tuple[str, str]] = {

@@ -12,9 +12,9 @@ import json
 from gradcli.lang.ops import CONST
 from gradcli.numbers import preview, shape_text
 from gradcli.program.graph import column_label, label
-from gradcli.render.settings import Settings, wrt_names
 from gradcli.render.machine import csv_writer
 from gradcli.render.rows import warning_lines
+from gradcli.render.settings import Settings, wrt_names
 from gradcli.render.style import DIM, GRAD, VALUE
 
 EDGE_WIDTH = 12

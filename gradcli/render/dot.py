@@ -8,8 +8,8 @@ shares add up at the node they leave).
 
 from __future__ import annotations
 
-from gradcli.render.settings import Settings
 from gradcli.render.circuit import ELIDED, build, wire_label
+from gradcli.render.settings import Settings
 
 VALUE_COLOR = "#1a7f37"
 GRAD_COLOR = "#cf222e"

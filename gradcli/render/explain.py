@@ -18,9 +18,9 @@ from gradcli.lang.printer import strength, to_text
 from gradcli.lang.simplify import local_rules
 from gradcli.numbers import number_label
 from gradcli.program.graph import node_text
-from gradcli.render.settings import Settings
 from gradcli.render.python import variable_names
 from gradcli.render.rows import entry_place
+from gradcli.render.settings import Settings
 
 WIDTH = 80
 GENERIC_GATE = "multiplies the gradient by its local derivative"
@@ -188,7 +188,6 @@ def _fork(report, node: int, number, indent: str, names) -> list[str]:
     contributions = report.contributions(node)
     if len(contributions) < 2:
         return []
-    graph = report.graph
     if len(contributions) > FORK_TERMS:
         return _wrap(f"At this fork the gradients add up: it is used {len(contributions):,} "
                      f"times, and the {len(contributions):,} contributions add up to "

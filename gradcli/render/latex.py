@@ -9,9 +9,8 @@ from gradcli.lang.expr import Expr
 from gradcli.lang.printer import latex_name, latex_number, to_latex
 from gradcli.lang.simplify import local_rules, signed_number
 from gradcli.numbers import format_number
-from gradcli.render.settings import Settings
 from gradcli.render.python import variable_names
-
+from gradcli.render.settings import Settings
 
 NODE = r"\cdot"
 

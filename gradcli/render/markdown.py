@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from gradcli.render.settings import Settings, wrt_names
 from gradcli.render.rows import Gap, number, rows, summary_lines, warning_lines
+from gradcli.render.settings import Settings, wrt_names
 
 
 def _cell(text: str) -> str:

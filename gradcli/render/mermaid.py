@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gradcli.render.settings import Settings
 from gradcli.render.circuit import ELIDED, build, wire_label
+from gradcli.render.settings import Settings
 
 
 def _text(text: str) -> str:

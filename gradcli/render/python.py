@@ -13,6 +13,7 @@ from gradcli.lang.expr import Expr
 from gradcli.lang.ops import PRODUCT
 from gradcli.lang.printer import strength, to_python, to_text
 from gradcli.lang.simplify import local_rules
+
 # The gradient of x is dx, or d_x / grad_x when the program has its own dx; `gradcli verify`
 # reads the emitted code with the same choice (program/split.py).
 from gradcli.program.split import gradient_prefix

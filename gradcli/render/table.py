@@ -14,8 +14,8 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from gradcli.render.settings import Settings, wrt_names
 from gradcli.render.rows import Gap, number, rows, summary_lines, warning_lines
+from gradcli.render.settings import Settings, wrt_names
 from gradcli.render.style import DIM, GRAD, VALUE
 
 

@@ -19,8 +19,12 @@ from gradcli.engine.arrays.sweep import NO_PARAMS, evaluate, source_text
 from gradcli.errors import InputError, NeedsArrays, Span, did_you_mean
 from gradcli.lang.expr import Expr
 from gradcli.lang.ops import ATTRIBUTES, CONST, CONSTANTS, INPUT, METHODS, MODULE_PREFIXES, OPS
-from gradcli.lang.resolve import (evaluate_constant, is_random_module, resolve_function,
-                                  uses_no_names)
+from gradcli.lang.resolve import (
+    evaluate_constant,
+    is_random_module,
+    resolve_function,
+    uses_no_names,
+)
 from gradcli.numbers import shape_text
 from gradcli.program.bindings import check_bindings
 from gradcli.program.graph import Graph
