@@ -1,6 +1,6 @@
 """Batch throughput: programs per second through `gradcli batch`, against one start per line.
 
-Targets (issue 3): at least 1,500 small programs per second over 100,000 lines, and at
+Targets: at least 1,500 small programs per second over 100,000 lines, and at
 least 20 times cheaper per program than starting gradcli once per line. Prints each
 figure, its target and PASS/FAIL; exits 1 if any target is missed.
 

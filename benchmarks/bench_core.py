@@ -1,4 +1,4 @@
-"""Performance targets of the core (issue 2), each printed with its target and PASS/FAIL.
+"""Performance targets of the core, each printed with its target and PASS/FAIL.
 
     python benchmarks/bench_core.py            # everything (about two minutes)
     python benchmarks/bench_core.py --quick    # smaller sizes, for a smoke run

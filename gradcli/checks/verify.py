@@ -99,6 +99,8 @@ class Verifier:
         self.graph, self.report = graph, report
         self.output = graph.output_name
         self.node_of = {name: i for i, name in enumerate(graph.names) if name is not None}
+        # An unnamed output (a last line that is an expression) goes by the output's name.
+        self.node_of.setdefault(self.output, graph.output)
         self.forward_names = set(self.node_of)
         self.statement_line = {s.name: self.line(s.start) for s in forward_part
                                if s.kind == "assign"}
@@ -126,19 +128,19 @@ class Verifier:
         """
         graph, report = self.graph, self.report
         self.consumers: dict[str, dict[str, float]] = {name: {} for name in self.node_of}
+        name_of = {node: name for name, node in self.node_of.items()}
         domain = _Reached()
         lo = 0
-        for m in sorted(self.node_of.values()):
+        for m in sorted(name_of):
             first, lo = lo, m + 1
             if graph.is_input(m):
                 continue
-            name = graph.names[m]
             share, _ = reverse(graph, domain, report.values, out=m, lo=first, grads=_Sparse(),
                                local=_Sparse())
             for j, amount in share.items():
                 if j < first:
-                    users = self.consumers[graph.names[j]]
-                    users[name] = users.get(name, 0.0) + report.grads[m] * amount
+                    users = self.consumers[name_of[j]]
+                    users[name_of[m]] = users.get(name_of[m], 0.0) + report.grads[m] * amount
 
     def true_gradient(self, target: str) -> float:
         return self.report.grads[self.node_of[target]]
