@@ -226,7 +226,8 @@ def reading(path: str, what: str):
         raise InputError(f"no such file: {path}") from None
     except IsADirectoryError:
         raise InputError(f"{path} is a directory, not {what}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path} is not UTF-8 text (byte {e.start} cannot be decoded): save it "
+                         "as UTF-8") from None
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror or e}") from None

@@ -424,7 +424,7 @@ def test_a_word_like_an_unknown_option_says_how_to_pass_an_expression(cli, word)
     run = cli(word, "x=1")
     assert run.status == 2 and run.out == ""
     assert f"no such option '{word.split('=')[0]}'" in run.err
-    assert f"put '--' before it: gradcli -- {word.split('=')[0]} x=1" in run.err
+    assert f"goes after '--': gradcli -- {word.split('=')[0]} x=1" in run.err
     if word == "--formt":
         assert "(did you mean '--format'?)" in run.err
 

@@ -35,18 +35,8 @@ def read_program(path: str, what: str = "a program file") -> tuple[str, str]:
 def read_document(path, what: str) -> tuple[str, str]:
     """A text file that must be UTF-8 throughout (a TOML file), and its name."""
     source = str(path)
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read(), source
-    except UnicodeDecodeError as e:
-        raise InputError(f"{source} is not UTF-8 text (byte {e.start} cannot be decoded): save "
-                         "it as UTF-8") from None
-    except FileNotFoundError:
-        raise InputError(f"no such file: {source}") from None
-    except IsADirectoryError:
-        raise InputError(f"{source} is a directory, not {what}") from None
-    except OSError as e:
-        raise InputError(f"cannot read {source}: {e.strerror}") from None
+    with reading(source, what), open(path, encoding="utf-8", newline="") as f:
+        return f.read(), source
 
 
 def open_lines(path: str, what: str):

@@ -47,7 +47,7 @@ Examples:
   gradcli '1/(1+exp(-(w0*x0+w1*x1+w2)))' w0=2 w1=-3 w2=-3 x0=-1 x1=-2
   gradcli -f staged.py --format json
   cat staged.py | gradcli x=2
-  gradcli -- -x*y x=1 y=2"""
+  gradcli -- -q*x q=2 x=3"""
 
 # --expect, --gradcheck and --at-file, loaded only when one of them is given.
 CHECKING = "gradcli.cli.checking:run_with_checks"
@@ -101,7 +101,7 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
 
     EXPR may be a whole program (statements separated by newlines or ';'). With
     -f, or with a program piped to standard input, every argument is a binding.
-    An expression that starts with '-' comes after '--': gradcli -- -x*y x=1 y=2.
+    An expression that could be read as an option goes after '--' (see below).
     """
     _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
                         exact)

@@ -168,8 +168,8 @@ def unknown_option(name: str, arity: dict, command: click.Command) -> InputError
     long_names = [spelling for spelling in arity if spelling.startswith("--")]
     hint = did_you_mean(name, long_names)
     where = "gradcli" if command.name in (None, "gradcli") else f"gradcli {command.name}"
-    return InputError(f"no such option {name!r}{hint}; to pass an expression that starts with "
-                      f"'-', put '--' before it: {where} -- {name} x=1 (see {where} --help)")
+    return InputError(f"no such option {name!r}{hint}; an expression that looks like an option "
+                      f"goes after '--': {where} -- {name} x=1 (see {where} --help)")
 
 
 class ExpressionCommand(click.Command):

@@ -1,15 +1,6 @@
-"""Answer files: problems with claimed answers, graded against gradcli's own computation.
-
-    rtol = 1e-4                     # optional defaults for every problem
-    [[problem]]
-    id = "1a"
-    program = "(x+y)*z"
-    at = {x = -2, y = 5, z = -4}
-    expect = {value = -12, "d/dx" = -4}
-    marks = 2                       # default 1, shared equally by the problem's items
-
-An item is one entry of `expect`. A problem may set rtol, atol and
-`gradcheck = true`.
+"""Answer files (grading/problems.py says their schema), graded against gradcli's own
+computation. An item is one entry of a problem's `expect`; its marks are the problem's,
+shared equally by its items. A problem may set rtol, atol and `gradcheck = true`.
 """
 
 from __future__ import annotations
