@@ -1,54 +1,44 @@
-"""The README's examples are run, so the docs cannot drift from the program.
+"""The examples of README.md and every docs/*.md page are run, so the docs cannot drift.
 
 Every ```console block is a series of `$ gradcli ...` commands, each followed by its exact
-output (stdout, then stderr). They run in a folder holding examples/ and every file the
-README shows under a `<!-- file: NAME -->` marker. Set GRADCLI_UPDATE_DOCS=1 to rewrite the
-outputs in README.md after a deliberate change (never done under CI).
+output (stdout, then stderr). Each runs in a fresh folder holding examples/ and the files
+its own page shows under `<!-- file: NAME -->` markers (tests/_docs.py). Every ```pycon block
+is a Python session, run with doctest in such a folder. Set GRADCLI_UPDATE_DOCS=1 to rewrite
+the outputs in the pages after a deliberate change (never done under CI).
 """
 
 from __future__ import annotations
 
-import os
+import doctest
 import re
 import shlex
-import shutil
-from pathlib import Path
 
 import pytest
+from _docs import PAGES, README, ROOT, all_text, lay_out, name, read, updating
 
 from gradcli.cli import main
 from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
 
-ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
-FILE = re.compile(r"<!-- file: (\S+) -->\n```python\n(.*?)```", re.S)
+SESSION = re.compile(r"```pycon\n(.*?)```", re.S)
 
 
 def examples(text: str):
-    """(command line, expected output, where the output sits in the text) for each example."""
+    """(command line, expected output) for each command of the page's console blocks."""
     for block in BLOCK.finditer(text):
-        body = block.group(1)
-        offset = block.start(1)
-        parts = re.split(r"^\$ (.*)\n", body, flags=re.M)
+        parts = re.split(r"^\$ (.*)\n", block.group(1), flags=re.M)
         # parts: [before, cmd1, out1, cmd2, out2, ...]
-        position = offset + len(parts[0])
         for i in range(1, len(parts), 2):
-            command, output = parts[i], parts[i + 1]
-            start = position + len(f"$ {command}\n")
-            yield command, output, (start, start + len(output))
-            position = start + len(output)
+            yield parts[i], parts[i + 1]
 
 
-def run_example(command: str, capsys, monkeypatch, folder: Path) -> tuple[int, str]:
-    shutil.copytree(ROOT / "examples", folder / "examples")
-    for name, body in FILE.findall(README.read_text(encoding="utf-8")):
-        (folder / name).write_text(body, encoding="utf-8")
+def run_example(page, command: str, capsys, monkeypatch, folder) -> tuple[int, str]:
+    lay_out(page, folder)
     monkeypatch.chdir(folder)
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("NO_COLOR", "1")
     words = shlex.split(command)
-    assert words[0] == "gradcli", f"README examples run gradcli only: {command}"
+    assert words[0] == "gradcli", f"console examples run gradcli only: {command}"
     capsys.readouterr()
     status = main(words[1:])
     captured = capsys.readouterr()
@@ -56,23 +46,74 @@ def run_example(command: str, capsys, monkeypatch, folder: Path) -> tuple[int, s
     return status, "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
-ALL = list(examples(README.read_text(encoding="utf-8")))
+ALL = [(page, command, expected) for page in PAGES for command, expected in examples(read(page))]
 
 
-@pytest.mark.parametrize("command,expected,where", ALL, ids=[c for c, _, _ in ALL])
-def test_readme_example(command, expected, where, capsys, monkeypatch, tmp_path):
-    status, got = run_example(command, capsys, monkeypatch, tmp_path)
-    if os.environ.get("GRADCLI_UPDATE_DOCS") == "1" and os.environ.get("CI") != "true":
-        text = README.read_text(encoding="utf-8")
-        README.write_text(text.replace(f"$ {command}\n{expected}", f"$ {command}\n{got}", 1),
-                          encoding="utf-8")
+@pytest.mark.parametrize("page,command,expected", ALL,
+                         ids=[f"{name(page)}: {command}" for page, command, _ in ALL])
+def test_console_example(page, command, expected, capsys, monkeypatch, tmp_path):
+    status, got = run_example(page, command, capsys, monkeypatch, tmp_path)
+    if updating():
+        page.write_text(read(page).replace(f"$ {command}\n{expected}", f"$ {command}\n{got}", 1),
+                        encoding="utf-8")
         return
-    assert got == expected, f"README example changed: {command}"
+    assert got == expected, f"{name(page)}: example changed: {command}"
     assert status == (2 if expected.startswith("error:") else 0)
 
 
-def test_readme_has_examples():
-    commands = [command for command, _, _ in ALL]
+# ------------------------------------------------------------------ Python sessions
+
+class _Recorder(doctest.DocTestRunner):
+    """Keeps what each example really printed, to rewrite a session's outputs."""
+
+    def __init__(self):
+        super().__init__(optionflags=doctest.ELLIPSIS)
+        self.got: dict[int, str] = {}
+
+    def report_success(self, out, test, example, got):
+        self.got[id(example)] = got
+
+    def report_failure(self, out, test, example, got):
+        self.got[id(example)] = got
+
+    def report_unexpected_exception(self, out, test, example, exc_info):
+        self.got[id(example)] = "Traceback (most recent call last):\n  ...\n" + \
+            "".join(__import__("traceback").format_exception_only(*exc_info[:2]))
+
+
+SESSIONS = [(page, block) for page in PAGES for block in SESSION.findall(read(page))]
+
+
+@pytest.mark.parametrize("page,session", SESSIONS,
+                         ids=[f"{name(page)}: session {i + 1}" for i, (page, _) in
+                              enumerate(SESSIONS)])
+def test_python_session(page, session, monkeypatch, tmp_path):
+    monkeypatch.chdir(lay_out(page, tmp_path))
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(session, {}, name(page), str(page), 0)
+    if updating():
+        recorder = _Recorder()
+        recorder.run(test, clear_globs=True)
+        pieces = []
+        for piece in parser.parse(session):
+            if isinstance(piece, doctest.Example):
+                prompt = "".join(
+                    (">>> " if i == 0 else "... ") + line + "\n"
+                    for i, line in enumerate(piece.source.rstrip("\n").split("\n")))
+                pieces.append(" " * piece.indent + prompt + recorder.got[id(piece)])
+            else:
+                pieces.append(piece)
+        page.write_text(read(page).replace(session, "".join(pieces), 1), encoding="utf-8")
+        return
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test, clear_globs=True)
+    assert runner.failures == 0, f"{name(page)}: a Python session printed something else"
+
+
+# ------------------------------------------------------------------ what the pages must hold
+
+def test_the_pages_have_examples():
+    commands = [command for _, command, _ in ALL]
     assert len(commands) >= 5
     # The note's own code blocks, as they are written there.
     assert "gradcli -f examples/staged.py" in commands
@@ -81,19 +122,20 @@ def test_readme_has_examples():
 
 
 def test_every_command_is_documented():
-    text = README.read_text(encoding="utf-8")
-    for name in SUBCOMMANDS:
-        assert f"gradcli {name}" in text, f"README never mentions 'gradcli {name}'"
+    text = all_text()
+    for command in SUBCOMMANDS:
+        assert f"gradcli {command}" in text, f"no page mentions 'gradcli {command}'"
 
 
 def test_every_command_has_help(capsys):
-    for name in ["--help"] + [f"{name} --help" for name in SUBCOMMANDS]:
-        assert main(name.split()) == 0
+    for words in ["--help"] + [f"{command} --help" for command in SUBCOMMANDS]:
+        assert main(words.split()) == 0
         assert "Usage:" in capsys.readouterr().out
 
 
 def test_set_up_commands_are_marked():
-    text = README.read_text(encoding="utf-8")
+    text = read(README)
     for marker in ("<!-- run-command -->", "<!-- test-command -->"):
         after = text.split(marker, 1)[1]
         assert after.lstrip().startswith("```sh\n"), marker
+
