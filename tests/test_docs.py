@@ -2,9 +2,10 @@
 
 Every ```console block is a series of `$ gradcli ...` commands, each followed by its exact
 output (stdout, then stderr). Each runs in a fresh folder holding examples/ and the files
-its own page shows under `<!-- file: NAME -->` markers (tests/_docs.py). Every ```pycon block
-is a Python session, run with doctest in such a folder. Set GRADCLI_UPDATE_DOCS=1 to rewrite
-the outputs in the pages after a deliberate change (never done under CI).
+its own page shows under `<!-- file: NAME -->` markers (tests/_docs.py). A page's ```pycon
+blocks are Python sessions, run with doctest in order in one interpreter and such a folder.
+Set GRADCLI_UPDATE_DOCS=1 to rewrite the outputs in the pages after a deliberate change (never
+done under CI).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import doctest
 import re
 import shlex
+import traceback
 
 import pytest
 from _docs import PAGES, README, ROOT, all_text, lay_out, name, read, updating
@@ -77,36 +79,46 @@ class _Recorder(doctest.DocTestRunner):
         self.got[id(example)] = got
 
     def report_unexpected_exception(self, out, test, example, exc_info):
-        self.got[id(example)] = "Traceback (most recent call last):\n  ...\n" + \
-            "".join(__import__("traceback").format_exception_only(*exc_info[:2]))
+        self.got[id(example)] = ("Traceback (most recent call last):\n  ...\n"
+                                 + "".join(traceback.format_exception_only(*exc_info[:2])))
 
 
-SESSIONS = [(page, block) for page in PAGES for block in SESSION.findall(read(page))]
+def _with_outputs(pieces, got: dict[int, str]) -> str:
+    text = []
+    for piece in pieces:
+        if isinstance(piece, doctest.Example):
+            lines = piece.source.rstrip("\n").split("\n")
+            prompts = [(">>> " if i == 0 else "... ") + line for i, line in enumerate(lines)]
+            text.append("".join(" " * piece.indent + p + "\n" for p in prompts) + got[id(piece)])
+        else:
+            text.append(piece)
+    return "".join(text)
 
 
-@pytest.mark.parametrize("page,session", SESSIONS,
-                         ids=[f"{name(page)}: session {i + 1}" for i, (page, _) in
-                              enumerate(SESSIONS)])
-def test_python_session(page, session, monkeypatch, tmp_path):
+SESSION_PAGES = [page for page in PAGES if SESSION.search(read(page))]
+
+
+@pytest.mark.parametrize("page", SESSION_PAGES, ids=[name(page) for page in SESSION_PAGES])
+def test_python_sessions(page, monkeypatch, tmp_path):
+    """A page's sessions run in order in one interpreter, as a reader would type them."""
     monkeypatch.chdir(lay_out(page, tmp_path))
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+    runner = _Recorder() if updating() else doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     parser = doctest.DocTestParser()
-    test = parser.get_doctest(session, {}, name(page), str(page), 0)
+    namespace: dict = {}
+    text = read(page)
+    for session in SESSION.findall(text):
+        pieces = parser.parse(session, name(page))
+        examples = [piece for piece in pieces if isinstance(piece, doctest.Example)]
+        test = doctest.DocTest(examples, namespace, name(page), str(page), 0, session)
+        runner.run(test, clear_globs=False)
+        namespace = test.globs      # DocTest runs in a copy: carry it to the next session
+        if updating():
+            text = text.replace(session, _with_outputs(pieces, runner.got), 1)
     if updating():
-        recorder = _Recorder()
-        recorder.run(test, clear_globs=True)
-        pieces = []
-        for piece in parser.parse(session):
-            if isinstance(piece, doctest.Example):
-                prompt = "".join(
-                    (">>> " if i == 0 else "... ") + line + "\n"
-                    for i, line in enumerate(piece.source.rstrip("\n").split("\n")))
-                pieces.append(" " * piece.indent + prompt + recorder.got[id(piece)])
-            else:
-                pieces.append(piece)
-        page.write_text(read(page).replace(session, "".join(pieces), 1), encoding="utf-8")
+        page.write_text(text, encoding="utf-8")
         return
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    runner.run(test, clear_globs=True)
     assert runner.failures == 0, f"{name(page)}: a Python session printed something else"
 
 
@@ -138,4 +150,5 @@ def test_set_up_commands_are_marked():
     for marker in ("<!-- run-command -->", "<!-- test-command -->"):
         after = text.split(marker, 1)[1]
         assert after.lstrip().startswith("```sh\n"), marker
+
 
