@@ -49,3 +49,28 @@ def updating() -> bool:
 
 def all_text() -> str:
     return "\n".join(read(page) for page in PAGES)
+
+
+def prose(page: Path) -> str:
+    """The page without its fenced blocks: what a reader sees as text, headings and links."""
+    lines, fenced = [], False
+    for line in read(page).splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+            continue
+        if not fenced:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def headings(page: Path) -> list[str]:
+    return [line.lstrip("#").strip() for line in prose(page).splitlines()
+            if re.match(r"#{1,6} ", line)]
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: the rendered text, lower case, punctuation dropped,
+    spaces as hyphens."""
+    text = re.sub(r"`([^`]*)`", r"\1", heading).lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")

@@ -15,8 +15,10 @@ import re
 import shlex
 import traceback
 
+import click
 import pytest
-from _docs import PAGES, README, ROOT, all_text, lay_out, name, read, updating
+from _docs import (DOCS, PAGES, README, ROOT, all_text, anchor, headings, lay_out, name,
+                   prose, read, updating)
 
 from gradcli.cli import main
 from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
@@ -134,9 +136,40 @@ def test_the_pages_have_examples():
 
 
 def test_every_command_is_documented():
-    text = all_text()
+    """Named on the front page, and given a section (a heading) of its own in docs/."""
+    readme = read(README)
+    sections = [heading for page in PAGES if page != README for heading in headings(page)]
     for command in SUBCOMMANDS:
-        assert f"gradcli {command}" in text, f"no page mentions 'gradcli {command}'"
+        assert f"gradcli {command}" in readme, f"README.md never mentions 'gradcli {command}'"
+        assert any(f"gradcli {command}" in heading for heading in sections), \
+            f"no page of docs/ has a section on 'gradcli {command}'"
+
+
+def _commands():
+    from gradcli.cli import ONE_LINER, cli
+    from gradcli.lazy import load
+
+    yield "gradcli", cli
+    yield "gradcli EXPR", load(ONE_LINER)
+    for command, (path, _) in SUBCOMMANDS.items():
+        yield f"gradcli {command}", load(path)
+
+
+@pytest.mark.parametrize("command", [command for command, _ in _commands()])
+def test_every_option_is_documented(command):
+    """Each option, in one of its spellings, and each --format choice appear in the pages."""
+    text = all_text()
+    [params] = [c.params for name_, c in _commands() if name_ == command]
+    for param in params:
+        if not isinstance(param, click.Option) or param.hidden:
+            continue
+        spellings = param.opts + param.secondary_opts
+        assert any(re.search(re.escape(s) + r"(?![\w-])", text) for s in spellings), \
+            f"{command}: no page mentions {' / '.join(spellings)}"
+        if param.name == "format_" and isinstance(param.type, click.Choice):
+            for choice in param.type.choices:
+                assert re.search(rf"--format[ =]([\w|]*\|)?{choice}\b", text), \
+                    f"{command}: no page shows --format {choice}"
 
 
 def test_every_command_has_help(capsys):
@@ -152,3 +185,48 @@ def test_set_up_commands_are_marked():
         assert after.lstrip().startswith("```sh\n"), marker
 
 
+
+# ------------------------------------------------------------------ the pages hold together
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[name(page) for page in PAGES])
+def test_links_lead_somewhere(page):
+    """Every relative link names a file that exists, and every #anchor a heading of its page."""
+    text = re.sub(r"`[^`\n]*`", "code", prose(page))
+    for target in LINK.findall(text):
+        if re.match(r"[a-z]+:", target):
+            continue
+        path, _, fragment = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        assert linked.exists(), f"{name(page)} links to {target}, which does not exist"
+        if fragment:
+            assert linked.suffix == ".md", f"{name(page)}: an anchor into {target}"
+            assert fragment in [anchor(h) for h in headings(linked)], \
+                f"{name(page)} links to {target}: no such heading"
+
+
+DOC_PAGES = [page for page in PAGES if page.parent == DOCS and page.name != "README.md"]
+
+
+@pytest.mark.parametrize("page", DOC_PAGES, ids=[name(page) for page in DOC_PAGES])
+def test_each_page_says_what_it_covers_and_links_to_the_index(page):
+    title, _, rest = read(page).partition("\n\n")
+    opening = rest.split("\n\n", 1)[0]
+    assert title.startswith("# "), f"{name(page)} opens with its title"
+    assert opening.startswith("This page covers"), f"{name(page)}: say what the page covers"
+    assert "(README.md)" in opening, f"{name(page)}: link back to the index in the opening"
+
+
+def test_the_index_and_the_readme_lead_to_every_page():
+    index = read(DOCS / "README.md")
+    readme = read(README)
+    assert "(docs/README.md)" in readme
+    for page in DOC_PAGES:
+        assert f"({page.name})" in index, f"docs/README.md does not link {page.name}"
+        assert f"(docs/{page.name})" in readme, f"README.md does not link docs/{page.name}"
+
+
+def test_the_readme_reads_in_five_minutes():
+    assert len(read(README).splitlines()) <= 300
