@@ -17,8 +17,19 @@ import traceback
 
 import click
 import pytest
-from _docs import (DOCS, PAGES, README, ROOT, all_text, anchor, headings, lay_out, name,
-                   prose, read, updating)
+from _docs import (
+    DOCS,
+    PAGES,
+    README,
+    all_text,
+    anchor,
+    headings,
+    lay_out,
+    name,
+    prose,
+    read,
+    updating,
+)
 
 from gradcli.cli import main
 from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
