@@ -1,25 +1,26 @@
-"""The README's "Seeing the circuit" section shows every new mode (tests/test_docs.py runs
-each example and compares its output)."""
+"""docs/views.md ("Seeing the circuit") shows an example of every view, and the note's circuit
+pictures (tests/test_docs.py runs each example and compares its output)."""
 
 import re
-from pathlib import Path
 
-README = Path(__file__).parent.parent / "README.md"
-EXAMPLE = re.compile(r"<!-- example -->\n```console\n\$ (.*)\n((?:(?!```).*\n)*?)```")
+from _docs import DOCS, read
 
-
-def examples():
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Seeing the circuit"):]
-    return EXAMPLE.findall(section)
+VIEWS = DOCS / "views.md"
 
 
-def test_the_section_has_an_example_of_every_new_mode():
-    commands = " ".join(command for command, _ in examples())
+def commands():
+    return re.findall(r"^\$ (.*)$", "\n".join(re.findall(r"```console\n(.*?)```", read(VIEWS),
+                                                          re.S)), re.M)
+
+
+def test_the_page_has_an_example_of_every_view():
+    shown = " ".join(commands())
     for mode in ("--format mermaid", "--format tree", "--explain", "--format python",
                  "--format latex", "--mode forward", "--exact", "gradcli diff"):
-        assert mode in commands, mode
-    text = README.read_text(encoding="utf-8")
-    for picture in ("docs/circuit-add-mul.png", "docs/circuit-neuron.png",
-                    "docs/circuit-gates.png"):
-        assert f"({picture})" in text and (README.parent / picture).exists()
+        assert mode in shown, mode
+
+
+def test_the_page_shows_the_notes_circuits():
+    text = read(VIEWS)
+    for picture in ("circuit-add-mul.png", "circuit-neuron.png", "circuit-gates.png"):
+        assert f"]({picture})" in text and (DOCS / picture).exists(), picture

@@ -1,76 +1,104 @@
-"""The README's scripting examples run, and print what the README says they print.
+"""The shell examples of README.md and docs/*.md run, and print what the pages say they print.
 
-`python tests/test_readme_scripting.py --update` rewrites the output blocks from real runs.
+A `<!-- sh-example -->` sh block is followed by a text block holding its standard output. A
+page's sh blocks run in order in one folder (examples/ and the page's `<!-- file: NAME -->`
+files, tests/_docs.py), as a reader would type them, so a later block may use what an earlier
+one wrote. A `<!-- pytest-example -->` python block is a test file that must pass.
+
+`python tests/test_readme_scripting.py --update`, or GRADCLI_UPDATE_DOCS=1 under pytest,
+rewrites the output blocks from real runs.
 """
 
+from __future__ import annotations
+
+import importlib.util
 import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-EXAMPLE = re.compile(r"<!-- readme-example -->\n```sh\n(.*?)```\n\n```text\n(.*?)```", re.S)
-PYTEST_FILE = re.compile(r"<!-- readme-pytest -->\n```python\n(.*?)```", re.S)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _docs import PAGES, lay_out, name, read, updating  # noqa: E402
+
+EXAMPLE = re.compile(r"<!-- sh-example -->\n```sh\n(.*?)```\n\n```text\n(.*?)```", re.S)
+PYTEST_FILE = re.compile(r"<!-- pytest-example -->\n```python\n(.*?)```", re.S)
 
 
-def run_examples(directory: Path) -> list[str]:
-    """Each example's output, run in order in one directory as a reader would."""
+def run_examples(page: Path, folder: Path) -> list[str]:
+    """Each sh example's standard output, run in order in one folder."""
+    lay_out(page, folder)
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
                COLUMNS="80", NO_COLOR="1")
     outputs = []
-    for match in EXAMPLE.finditer(README.read_text(encoding="utf-8")):
-        done = subprocess.run(["bash", "-c", match.group(1)], cwd=directory, env=env,
+    for match in EXAMPLE.finditer(read(page)):
+        done = subprocess.run(["bash", "-c", match.group(1)], cwd=folder, env=env,
                               capture_output=True, text=True, timeout=120)
         outputs.append(done.stdout)
     return outputs
 
 
 def _has_pandas() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("pandas") is not None
 
 
-def test_scripting_examples_print_what_the_readme_shows(tmp_path):
-    text = README.read_text(encoding="utf-8")
-    examples = list(EXAMPLE.finditer(text))
-    assert len(examples) >= 10
-    outputs = run_examples(tmp_path)
-    for match, output in zip(examples, outputs):
-        if "pandas" in match.group(1) and not _has_pandas():
-            continue
-        assert output == match.group(2), match.group(1)
-
-
-def test_readme_pytest_example_passes(tmp_path):
-    [source] = PYTEST_FILE.findall(README.read_text(encoding="utf-8"))
-    (tmp_path / "test_homework.py").write_text(source)
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "test_homework.py"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "5 passed" in done.stdout
-
-
-@pytest.mark.parametrize("command", ["batch", "check", "key", "verify"])
-def test_every_command_is_documented(command):
-    assert f"gradcli {command}" in README.read_text(encoding="utf-8")
-
-
-if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as work:
-        outputs = iter(run_examples(Path(work)))
+def refresh(page: Path, folder: Path) -> None:
+    """Rewrite the page's output blocks with what its examples print now."""
+    outputs = iter(run_examples(page, folder))
 
     def refreshed(m):
         output = next(outputs)
         if "pandas" in m.group(1) and not _has_pandas():
             output = m.group(2)     # cannot be rerun here: keep what pandas printed before
-        return f"<!-- readme-example -->\n```sh\n{m.group(1)}```\n\n```text\n{output}```"
+        return f"<!-- sh-example -->\n```sh\n{m.group(1)}```\n\n```text\n{output}```"
 
-    README.write_text(EXAMPLE.sub(refreshed, README.read_text(encoding="utf-8")),
-                      encoding="utf-8")
+    page.write_text(EXAMPLE.sub(refreshed, read(page)), encoding="utf-8")
+
+
+SHELL_PAGES = [page for page in PAGES if EXAMPLE.search(read(page))]
+
+
+def test_the_pages_have_shell_examples():
+    assert sum(len(EXAMPLE.findall(read(page))) for page in PAGES) >= 10
+
+
+@pytest.mark.parametrize("page", SHELL_PAGES, ids=[name(page) for page in SHELL_PAGES])
+def test_shell_examples_print_what_the_page_shows(page, tmp_path):
+    if updating():
+        refresh(page, tmp_path)
+        return
+    examples = list(EXAMPLE.finditer(read(page)))
+    outputs = run_examples(page, tmp_path)
+    for match, output in zip(examples, outputs):
+        if "pandas" in match.group(1) and not _has_pandas():
+            continue
+        assert output == match.group(2), f"{name(page)}:\n{match.group(1)}"
+
+
+PYTEST_FILES = [(page, source) for page in PAGES for source in PYTEST_FILE.findall(read(page))]
+
+
+@pytest.mark.parametrize("page,source", PYTEST_FILES,
+                         ids=[name(page) for page, _ in PYTEST_FILES])
+def test_pytest_example_passes(page, source, tmp_path):
+    (lay_out(page, tmp_path) / "test_homework.py").write_text(source, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "test_homework.py"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    tests = len(re.findall(r"^def test_", source, flags=re.M))
+    assert f"{tests} passed" in done.stdout
+
+
+def test_there_is_a_pytest_example():
+    assert PYTEST_FILES
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
+    for page in SHELL_PAGES:
+        with tempfile.TemporaryDirectory() as work:
+            refresh(page, Path(work))
