@@ -96,7 +96,7 @@ class GradcliError(Exception):
                 place += f" ({safe_text(self.filename)}:{line_no}:{column})"
             lines.append(f"  at {place}:")
             lines.extend(_caret_lines(self.source, self.span))
-        elif self.filename:
+        elif self.filename and not self.message.startswith(self.filename):
             lines.append(f"  in {safe_text(self.filename)}")
         return "\n".join(lines)
 

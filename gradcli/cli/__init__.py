@@ -11,10 +11,11 @@ import os
 import sys
 
 import click
+from click.core import ParameterSource
 
 from gradcli.cli.commands import COMMANDS
 from gradcli.cli.io import output_error
-from gradcli.cli.options import CONTEXT_SETTINGS, option, option_arity
+from gradcli.cli.options import CONTEXT_SETTINGS, envvar_name, option, option_arity
 from gradcli.errors import ExitStatus, GradcliError, InternalError
 from gradcli.lazy import load
 from gradcli.render.machine import error_json
@@ -149,6 +150,11 @@ def _click_error(e: click.ClickException) -> GradcliError:
     """click's usage errors, in gradcli's one-paragraph style."""
     message = e.format_message()
     context = getattr(e, "ctx", None)
+    param = getattr(e, "param", None)
+    if context is not None and param is not None and param.name is not None and \
+            context.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT:
+        message = message.rstrip(".") + \
+            f" (from the environment variable {envvar_name(context, param)})"
     if isinstance(e, click.UsageError):
         where = context.command_path if context is not None else PROGRAM
         message = f"{message[0].lower() + message[1:] if message else message}".rstrip(".")

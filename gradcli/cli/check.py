@@ -95,6 +95,9 @@ def key_command(problems, out):
     Each problem's `ask` lists the items to fill (["value", "d/dx"]); without
     it, the value and every input's gradient. A TA writes problems, gradcli
     writes the answers.
+
+    Exit status: 0 ok; 2 a broken problem file; 3 a problem's maths failed at
+    its point; 74 the key could not be written.
     """
     text, source = read_program(problems)
     write(make_key(text, source), out)

@@ -40,7 +40,8 @@ def diff_command(words, file, wrt, output_name, format_, out):
       gradcli diff 'sigmoid(x) * x^2' --format latex
       gradcli diff '-cos(x)'
 
-    Exit status: 0 ok; 2 bad input.
+    Exit status: 0 ok; 2 bad input; 3 a derivative too large to write out;
+    74 the output could not be written.
     """
     text, filename, tokens = split_program(file, words)
     if tokens:

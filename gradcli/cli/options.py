@@ -25,8 +25,15 @@ class Option(click.Option):
     def resolve_envvar_value(self, ctx: click.Context) -> str | None:
         if self.envvar or not (self.allow_from_autoenv and ctx.auto_envvar_prefix):
             return super().resolve_envvar_value(ctx)
-        flag = max(self.opts, key=len).lstrip("-").replace("-", "_").upper()
-        return os.environ.get(f"{ctx.auto_envvar_prefix}_{flag}") or None
+        return os.environ.get(envvar_name(ctx, self)) or None
+
+
+def envvar_name(ctx: click.Context, param: click.Option) -> str:
+    """The environment variable an option's default comes from."""
+    if param.envvar:
+        return param.envvar if isinstance(param.envvar, str) else param.envvar[0]
+    flag = max(param.opts, key=len).lstrip("-").replace("-", "_").upper()
+    return f"{ctx.auto_envvar_prefix}_{flag}"
 
 
 def option(*names, **settings):

@@ -16,7 +16,7 @@ forward (matmul, sum, reshape, ...) exist only for arrays, and a program using
 them is evaluated by the array engine. The op tests check every VJP
 against central differences.
 
-Conventions where there is no derivative (documented in the README):
+Conventions where there is no derivative (docs/conventions.md):
 relu'(0) = 0, abs'(0) = 0, step'(x) = sign'(x) = 0; at a tie in max/min the
 whole gradient goes to the first tied argument, because a max gate routes the
 gradient to one input (giving 1 to every tied input would double-count).
