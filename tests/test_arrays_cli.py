@@ -13,7 +13,7 @@ import pytest
 
 from gradcli.cli import main
 
-from conftest import MATMUL, NEURON  # noqa: E402  (the note's two array blocks)
+from _helpers import MATMUL, NEURON  # the note's two array blocks
 
 
 def run(capsys, *argv):

@@ -11,7 +11,7 @@ import pytest
 from gradcli.errors import InputError, MathError
 from gradcli.compute import compute
 
-from conftest import MATMUL, NEURON  # noqa: E402  (the note's two array blocks)
+from _helpers import MATMUL, NEURON  # the note's two array blocks
 
 
 def test_the_notes_sigmoid_neuron():

@@ -10,7 +10,7 @@ import gradcli
 from gradcli.checks.gradcheck import gradcheck
 from gradcli.lang.ops import OPS
 from gradcli.compute import compute
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 MATRIX = "W = np.random.randn(5, 10); X = np.random.randn(10, 3); D = W.dot(X)"
 

@@ -16,7 +16,7 @@ from gradcli.records.lines import Checks
 from gradcli.records.points import at_points
 from gradcli.render.records import make_writer
 from gradcli.checks.expect import parse_expectation
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 STAGED = (Path(__file__).parent / "data" / "note_staged.py").read_text().split("\n# backprop")[0]
 STAGED = "\n".join(line for line in STAGED.splitlines() if not line.startswith(("dnum", "dinv")))

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 import gradcli
 from gradcli.errors import InputError
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 DATA = Path(__file__).parent / "data"
 NEURON = (DATA / "note_neuron.py").read_text()

@@ -19,13 +19,8 @@ from gradcli.cli import main
 from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
 from gradcli.render import FORMATS as RENDERERS
 
-from conftest import MATMUL, NEURON  # noqa: E402  (the note's two array blocks)
+from _helpers import MATMUL, NEURON  # the note's two array blocks
 
-NEURON_BACKPROP = NEURON + """
-ddot = (1 - f) * f
-dx = [w[0] * ddot, w[1] * ddot]
-dw = [x[0] * ddot, x[1] * ddot, 1.0 * ddot]
-"""
 
 # (arguments after the program) for each kind of array program: a file with array literals,
 # one with random arrays and an array output, one-liners with array bindings.
@@ -69,45 +64,6 @@ SUBCOMMAND_CASES = {
                ("verify", "matmul.py")],
 }
 
-PROBLEMS = """\
-[[problem]]
-program = "sum(w * x)"
-at = { w = [1, 2], x = [3, 4] }
-
-[[problem]]
-id = "neuron"
-program = \"\"\"
-w = [2,-3,-3]
-x = [-1, -2]
-dot = w[0]*x[0] + w[1]*x[1] + w[2]
-f = 1.0 / (1 + math.exp(-dot))
-\"\"\"
-
-[[problem]]
-id = "random"
-program = "W = np.random.randn(2, 3)\\nD = W * 2"
-"""
-
-ANSWERS = """\
-[[problem]]
-program = "sum(w * x)"
-at = { w = [1, 2], x = [3, 4] }
-expect = { value = 11, "d/dw" = [3, 4], "d/dx" = [1, 2.5] }
-"""
-
-
-@pytest.fixture
-def folder(tmp_path, monkeypatch):
-    (tmp_path / "neuron.py").write_text(NEURON)
-    (tmp_path / "matmul.py").write_text(MATMUL)
-    (tmp_path / "neuron_backprop.py").write_text(NEURON_BACKPROP)
-    (tmp_path / "lines.txt").write_text("sum(w*[1,2])\nw*2\nsum(w)*y\n")
-    (tmp_path / "problems.toml").write_text(PROBLEMS)
-    (tmp_path / "answers.toml").write_text(ANSWERS)
-    (tmp_path / "points.csv").write_text("w\n1\n2\n")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
 
 def run(capsys, *argv):
     status = main(list(argv))
@@ -128,7 +84,7 @@ def assert_clean(status, out, err, argv, records=False):
 
 @pytest.mark.parametrize("program", PROGRAMS)
 @pytest.mark.parametrize("fmt", RENDERERS)
-def test_every_renderer_on_every_array_program(capsys, folder, fmt, program):
+def test_every_renderer_on_every_array_program(capsys, array_folder, fmt, program):
     argv = [*PROGRAMS[program], "--format", fmt]
     status, out, err = run(capsys, *argv)
     assert_clean(status, out, err, argv)
@@ -139,7 +95,7 @@ def test_every_renderer_on_every_array_program(capsys, folder, fmt, program):
 
 @pytest.mark.parametrize("program", PROGRAMS)
 @pytest.mark.parametrize("mode", MODES)
-def test_every_mode_on_every_array_program(capsys, folder, mode, program):
+def test_every_mode_on_every_array_program(capsys, array_folder, mode, program):
     argv = [*PROGRAMS[program], *MODES[mode]]
     status, out, err = run(capsys, *argv)
     assert_clean(status, out, err, argv, records="--at-file" in argv)
@@ -147,7 +103,7 @@ def test_every_mode_on_every_array_program(capsys, folder, mode, program):
 
 @pytest.mark.parametrize("fmt", RENDERERS)
 @pytest.mark.parametrize("mode", ["explain", "forward", "exact"])
-def test_modes_with_every_format_on_arrays(capsys, folder, fmt, mode):
+def test_modes_with_every_format_on_arrays(capsys, array_folder, fmt, mode):
     argv = [*PROGRAMS["neuron"], *MODES[mode], "--format", fmt]
     status, out, err = run(capsys, *argv)
     assert_clean(status, out, err, argv)
@@ -159,14 +115,14 @@ def test_every_subcommand_has_array_cases():
 
 @pytest.mark.parametrize("argv", [case for cases in SUBCOMMAND_CASES.values() for case in cases],
                          ids=lambda argv: " ".join(argv))
-def test_every_subcommand_on_array_programs(capsys, folder, argv):
+def test_every_subcommand_on_array_programs(capsys, array_folder, argv):
     status, out, err = run(capsys, *argv)
     assert_clean(status, out, err, argv, records=argv[0] in ("batch", "check"))
 
 
 # ------------------------------------------------------------------ what works
 
-def test_dot_wires_carry_shapes_and_previews(capsys, folder):
+def test_dot_wires_carry_shapes_and_previews(capsys, array_folder):
     status, out, _ = run(capsys, "-f", "neuron.py", "--format", "dot")
     assert status == 0
     assert "(3,) [2 -3 -3]" in out                 # the value on w's wire
@@ -174,20 +130,20 @@ def test_dot_wires_carry_shapes_and_previews(capsys, folder):
     assert 'label="·[0]"' in out                   # an index gate, its wire as the hole
 
 
-def test_mermaid_output_wire_carries_the_upstream_used(capsys, folder):
+def test_mermaid_output_wire_carries_the_upstream_used(capsys, array_folder):
     status, out, _ = run(capsys, "-f", "matmul.py", "--format", "mermaid", "--upstream", "randn")
     assert status == 0
     assert '"(5, 10) [[1.764 …] …] / (5, 10) [[1.154 …] …]"' in out   # W, and the note's dW
     assert "/ (5, 3) [[-1.165 …] …]\" --> output" in out               # dD, drawn by randn
 
 
-def test_graph_command_draws_arrays(capsys, folder):
+def test_graph_command_draws_arrays(capsys, array_folder):
     status, out, _ = run(capsys, "graph", "-f", "matmul.py", "--upstream", "randn")
     assert status == 0 and out.startswith("digraph circuit {")
     assert "(5, 10) [[1.154 …] …]" in out
 
 
-def test_tree_shows_shapes(capsys, folder):
+def test_tree_shows_shapes(capsys, array_folder):
     status, out, _ = run(capsys, "-f", "matmul.py", "--format", "tree")
     assert status == 0
     lines = out.splitlines()
@@ -195,7 +151,7 @@ def test_tree_shows_shapes(capsys, folder):
     assert "W  input  value (5, 10) [[1.764 …] …]" in out
 
 
-def test_explain_narrates_vjps_and_dimension_analysis(capsys, folder):
+def test_explain_narrates_vjps_and_dimension_analysis(capsys, array_folder):
     status, out, _ = run(capsys, "-f", "matmul.py", "--explain", "--upstream", "randn")
     assert status == 0
     assert "It starts with the upstream gradient ∂D/∂D = (5, 3) [[-1.165 …] …] (randn" in out
@@ -204,7 +160,7 @@ def test_explain_narrates_vjps_and_dimension_analysis(capsys, folder):
     assert "dW = dD @ X.T : (5, 3) @ (3, 10) -> (5, 10)" in out
 
 
-def test_explain_on_the_neuron_keeps_scalar_locals_and_names_index_gates(capsys, folder):
+def test_explain_on_the_neuron_keeps_scalar_locals_and_names_index_gates(capsys, array_folder):
     status, out, _ = run(capsys, "-f", "neuron.py", "--explain")
     assert status == 0
     assert "Step 6. w[2]: an index gate, value -3." in out
@@ -241,7 +197,7 @@ def test_expect_a_number_on_an_array_result_is_bad_input(capsys):
     assert "gives an array of the shape (3,) here, and the claim is one number" in err
 
 
-def test_expect_scalar_result_of_an_array_program(capsys, folder):
+def test_expect_scalar_result_of_an_array_program(capsys, array_folder):
     status, out, _ = run(capsys, "-f", "neuron.py", "--expect", "value=0.7311",
                          "--expect", "d/dx=[0.3932,-0.5898]", "--format", "json")
     assert status == 0
@@ -250,7 +206,7 @@ def test_expect_scalar_result_of_an_array_program(capsys, folder):
     assert items[1]["got"] == pytest.approx([0.39322, -0.58984], abs=1e-5)
 
 
-def test_batch_lines_with_a_shared_array_binding(capsys, folder):
+def test_batch_lines_with_a_shared_array_binding(capsys, array_folder):
     status, out, _ = run(capsys, "batch", "lines.txt", "w=[1,2]", "y=3", "--format", "json")
     assert status == 0
     records = [json.loads(line) for line in out.splitlines() if line.startswith('{"line"')]
@@ -259,7 +215,7 @@ def test_batch_lines_with_a_shared_array_binding(capsys, folder):
     assert records[2]["gradients"] == {"w": [3.0, 3.0], "y": 3.0}
 
 
-def test_key_writes_toml_arrays_that_check_reads_back(capsys, folder):
+def test_key_writes_toml_arrays_that_check_reads_back(capsys, array_folder):
     import tomllib
 
     status, out, _ = run(capsys, "key", "problems.toml")
@@ -269,12 +225,12 @@ def test_key_writes_toml_arrays_that_check_reads_back(capsys, folder):
     assert problems[1]["expect"]["d/dw"] == pytest.approx([-0.19661, -0.39322, 0.19661],
                                                           abs=1e-5)
     assert len(problems[2]["expect"]["d/dW"]) == 2
-    (folder / "key.toml").write_text(out)
+    (array_folder / "key.toml").write_text(out)
     status, out, _ = run(capsys, "check", "key.toml")
     assert status == 0 and "8 of 8 items pass" in out
 
 
-def test_check_grades_array_answers_entry_by_entry(capsys, folder):
+def test_check_grades_array_answers_entry_by_entry(capsys, array_folder):
     status, out, _ = run(capsys, "check", "answers.toml", "--format", "json")
     assert status == 1
     items = json.loads(out)["files"][0]["items"]
@@ -282,8 +238,8 @@ def test_check_grades_array_answers_entry_by_entry(capsys, folder):
     assert items[2]["expected"] == [1.0, 2.5] and items[2]["got"] == [1.0, 2.0]
 
 
-def test_check_file_rejects_arrays_of_non_numbers(capsys, folder):
-    (folder / "bad.toml").write_text('[[problem]]\nprogram = "sum(w)"\nat = {w = [1, "a"]}\n')
+def test_check_file_rejects_arrays_of_non_numbers(capsys, array_folder):
+    (array_folder / "bad.toml").write_text('[[problem]]\nprogram = "sum(w)"\nat = {w = [1, "a"]}\n')
     status, out, err = run(capsys, "check", "bad.toml")
     assert status == 2
     assert "at.w must be a number or an array of numbers" in err
@@ -317,7 +273,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize("argv, message", REFUSALS, ids=lambda v: " ".join(v) if
                          isinstance(v, tuple) else None)
-def test_refusals_name_the_combination(capsys, folder, argv, message):
+def test_refusals_name_the_combination(capsys, array_folder, argv, message):
     status, out, err = run(capsys, *argv)
     assert status == 2 and out == ""
     assert err == f"error: {message}\n"
@@ -329,7 +285,7 @@ def test_a_long_array_literal_is_shortened_in_the_refusal(capsys):
     assert "(w = [...] at line 1)" in err
 
 
-def test_refusal_in_json_is_an_error_object(capsys, folder):
+def test_refusal_in_json_is_an_error_object(capsys, array_folder):
     status, out, _ = run(capsys, "-f", "neuron.py", "--format", "latex", "--exact")
     assert status == 2
     status, out, _ = run(capsys, "-f", "neuron.py", "--mode", "forward", "--wrt", "w",
@@ -359,9 +315,9 @@ def test_scalar_views_and_commands_never_import_numpy(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "False"
 
 
-def test_verify_forward_pass_ending_with_an_input_is_bad_input(capsys, folder):
+def test_verify_forward_pass_ending_with_an_input_is_bad_input(capsys, array_folder):
     # Found by the fuzzing test in test_arrays_verify.py: this used to be an IndexError.
-    (folder / "ends.py").write_text(MATMUL + "dq = np.ones(3)\ndD = W\n")
+    (array_folder / "ends.py").write_text(MATMUL + "dq = np.ones(3)\ndD = W\n")
     status, out, err = run(capsys, "verify", "ends.py")
     assert status == 2 and out == ""
     assert err.startswith("error: the forward pass ends with dq = ..., a value that uses no "

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import gradcli
 from gradcli.errors import GradcliError, InputError
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 DATA = Path(__file__).parent / "data"
 SIMPLE = (DATA / "note_simple.py").read_text()

@@ -10,7 +10,7 @@ import pytest
 import gradcli
 from gradcli.records.lines import Tally, batch
 from gradcli.cli.records import wants_progress
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 MIXED = """\
 # a comment, then a blank line

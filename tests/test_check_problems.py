@@ -5,7 +5,7 @@ import json
 import pytest
 
 import gradcli
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 PROBLEMS = """\
 [[problem]]

@@ -10,7 +10,7 @@ from gradcli.grading.grade import grade
 from gradcli.grading.key import make_key
 from gradcli.grading.toml import dumps
 from gradcli.errors import InputError
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 PROBLEMS = '''\
 [[problem]]

@@ -10,7 +10,7 @@ import sys
 import click
 import pytest
 
-from conftest import staged_source
+from _helpers import staged_source
 
 
 def caret_block(err: str) -> list[str]:

@@ -4,8 +4,8 @@ import math
 import random
 
 import pytest
-from conftest import expression_texts
-from _circuits import run
+from _strategies import expression_texts
+from _helpers import run
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 

@@ -3,7 +3,7 @@
 import json
 from fractions import Fraction
 
-from _circuits import run
+from _helpers import run
 
 from gradcli.compute import compute_exact
 from gradcli.engine.exact import MAX_DIGITS

@@ -3,7 +3,7 @@
 import pytest
 
 from gradcli.checks.results import claim_texts
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 
 @pytest.mark.parametrize("point, claim, shown", [

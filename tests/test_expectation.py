@@ -5,7 +5,7 @@ import pytest
 from gradcli.errors import InputError
 from gradcli.checks.expect import parse_expectation
 from gradcli.checks.results import close_enough
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 POINT = ("x=-2", "y=5", "z=-4")
 

@@ -3,8 +3,8 @@
 import json
 import math
 
-from _circuits import report, run
-from conftest import expression_texts
+from _helpers import report, run
+from _strategies import expression_texts
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -84,7 +84,7 @@ def test_cli_forward_errors(capsys):
 
 
 def _forward_text(program, bindings, wrt, width):
-    from _snapshots import fixed_console_text
+    from _helpers import fixed_console_text
 
     from gradcli.compute import compute_tangents
     from gradcli.render import Settings, render

@@ -2,7 +2,7 @@
 
 import pytest
 
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 
 @pytest.mark.parametrize("fmt", ["dot", "mermaid", "tree", "latex", "python"])

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 
 # ------------------------------------------------------------------ exit codes in --help

@@ -9,7 +9,7 @@ from gradcli.lang import ops
 from gradcli.checks.gradcheck import gradcheck
 from gradcli.checks.results import relative_error, verdict_for
 from gradcli.compute import compute
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 
 def check(program, **bindings):

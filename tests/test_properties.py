@@ -23,48 +23,10 @@ from gradcli.lang.printer import to_text
 from gradcli.engine.scalar import values_at as forward
 from gradcli.lang.syntax import parse
 
-NAMES = ("a", "b", "c")
-# Every scalar op a program can write: infix, prefix and function ops (not leaves, the
-# internal id, or the array-only ops, which tests/test_arrays_*.py cover).
-WRITABLE = [op for op in OPS.values() if op.syntax in ("infix", "prefix", "function")
-            and op.name != "id" and op.forward is not None]
+from _strategies import bound, expression_trees, grad_or_reject, names_in, points
 
 SETTINGS = settings(deadline=None, max_examples=100,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-
-leaf_numbers = st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0, 0.25, 1e-3, 2.5e3, 10.0])
-# Names twice as likely as numbers, so most subtrees carry a gradient worth checking.
-leaves = st.one_of(st.sampled_from(NAMES).map(lambda n: Expr("name", name=n)),
-                   st.sampled_from(NAMES).map(lambda n: Expr("name", name=n)),
-                   leaf_numbers.map(lambda v: Expr("number", value=v)))
-
-
-def _extend(children):
-    def build(op, args):
-        return Expr(op.name, tuple(args))
-
-    strategies = []
-    for op in WRITABLE:
-        low = op.min_args
-        high = op.max_args if op.max_args is not None else 3
-        strategies.append(st.lists(children, min_size=low, max_size=high)
-                          .map(lambda args, op=op: build(op, args)))
-    return st.one_of(strategies)
-
-
-expressions = st.recursive(leaves, _extend, max_leaves=12)
-points = st.fixed_dictionaries({n: st.floats(-3, 3, allow_nan=False).map(lambda v: round(v, 3))
-                                for n in NAMES})
-
-
-def names_in(expr: Expr) -> set[str]:
-    found, stack = set(), [expr]
-    while stack:
-        e = stack.pop()
-        if e.kind == "name":
-            found.add(e.name)
-        stack.extend(e.args)
-    return found
 
 
 def evaluate(expr: Expr, env: dict[str, float]) -> float:
@@ -89,23 +51,10 @@ def shape(expr: Expr) -> str:
     return f"{head}({', '.join(shape(a) for a in args)})"
 
 
-def grad_or_reject(text: str, bindings: dict[str, float]):
-    try:
-        result = gradcli.grad(text, bindings)
-    except GradcliError as error:
-        assume(error.exit_code == 3)     # a domain error or overflow at this point
-        return None
-    return result
-
-
-def bound(expr: Expr, point: dict[str, float]) -> dict[str, float]:
-    return {n: point[n] for n in names_in(expr)}
-
-
 # ------------------------------------------------------------------ reverse equals numeric
 
 @SETTINGS
-@given(expressions, points)
+@given(expression_trees, points)
 def test_reverse_sweep_equals_central_differences(expr, point):
     text = to_text(expr)
     bindings = bound(expr, point)
@@ -141,7 +90,7 @@ def test_reverse_sweep_equals_central_differences(expr, point):
 # ------------------------------------------------------------------ print → parse round trip
 
 @SETTINGS
-@given(expressions, points)
+@given(expression_trees, points)
 def test_print_then_parse_gives_the_same_tree_and_value(expr, point):
     text = to_text(expr)
     statements = parse(text)
@@ -161,7 +110,7 @@ def test_print_then_parse_gives_the_same_tree_and_value(expr, point):
 
 
 @SETTINGS
-@given(expressions)
+@given(expression_trees)
 def test_compact_printing_parses_back_too(expr):
     assert shape(parse(to_text(expr, compact=True))[0].expr) == shape(expr)
 
@@ -169,7 +118,7 @@ def test_compact_printing_parses_back_too(expr):
 # ------------------------------------------------------------------ linearity
 
 @SETTINGS
-@given(expressions, expressions, points,
+@given(expression_trees, expression_trees, points,
        st.sampled_from([-2.0, -0.5, 1.0, 3.0]), st.sampled_from([-1.0, 0.25, 2.0]))
 def test_gradient_is_linear(f, g, point, alpha, beta):
     tf, tg = to_text(f), to_text(g)

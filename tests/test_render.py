@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 import gradcli
 from gradcli.render import FORMATS as RENDERERS, Settings, renderer
 
-from conftest import expression_texts, staged_source
+from _helpers import staged_source
+from _strategies import expression_texts
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 WIDTH = 80

@@ -5,8 +5,8 @@ import re
 import shutil
 
 import pytest
-from _circuits import report, run
-from _snapshots import assert_snapshot
+from _helpers import report, run
+from _helpers import assert_snapshot
 
 from gradcli.render import Settings
 from gradcli.render.dot import render as render_dot

@@ -2,8 +2,8 @@
 
 import re
 
-from _circuits import report, run
-from _snapshots import assert_snapshot
+from _helpers import report, run
+from _helpers import assert_snapshot
 
 from gradcli.render import Settings
 from gradcli.numbers import format_number

@@ -5,8 +5,8 @@ import shutil
 import subprocess
 
 import pytest
-from _circuits import CIRCUITS, report, run
-from _snapshots import assert_snapshot
+from _helpers import CIRCUITS, report, run
+from _helpers import assert_snapshot
 
 from gradcli.lang.expr import Expr, name
 from gradcli.render import Settings

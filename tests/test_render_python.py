@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from _circuits import CIRCUITS, report, run
-from _snapshots import assert_snapshot
+from _helpers import CIRCUITS, report, run
+from _helpers import assert_snapshot
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 

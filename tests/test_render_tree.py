@@ -1,7 +1,7 @@
 """--format tree: the expression as a Rich tree with values and gradients."""
 
-from _circuits import report, run
-from _snapshots import assert_snapshot, fixed_console_text
+from _helpers import report, run
+from _helpers import assert_snapshot, fixed_console_text
 
 from gradcli.render import Settings
 from gradcli.render.tree import render

@@ -9,7 +9,7 @@ import pytest
 from gradcli.records.lines import batch
 from gradcli.records.points import at_points, read_points
 from gradcli.errors import InputError
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 NOTE = """\
 x = -2; y = 5; z = -4

@@ -265,7 +265,7 @@ def test_a_deep_error_still_has_a_caret():
 
 
 def test_the_fallback_copy_of_the_staged_example_matches_the_seed():
-    from conftest import SEED, STAGED_FALLBACK, staged_source
+    from _helpers import SEED, STAGED_FALLBACK, staged_source
 
     if not SEED.is_file():
         pytest.skip("the seed note is not in this checkout")

@@ -3,7 +3,7 @@
 import pytest
 
 import gradcli
-from run_gradcli import run_cli
+from _helpers import run_cli
 
 
 @pytest.mark.parametrize("value, name, column", [("nan", "nan", 1), ("-Inf", "-Inf", 1),

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
-from _circuits import CIRCUITS, report, run
+from _helpers import CIRCUITS, report, run
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_render_python import assert_matches_engine

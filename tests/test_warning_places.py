@@ -1,6 +1,6 @@
 """Warnings and gradcheck rows name nodes the way the table shows them, so each is findable."""
 
-from _circuits import run
+from _helpers import run
 
 
 def test_warnings_name_the_node_as_the_table_shows_it(capsys):
