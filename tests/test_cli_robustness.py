@@ -68,16 +68,6 @@ def test_a_byte_that_is_not_utf8_is_pointed_at_but_allowed_in_comments(tmp_path)
     assert run([], input=None, stdin=open(program, "rb")).returncode == 0
 
 
-def test_an_unclosed_bracket_is_named_where_it_opens(capsys):
-    status = main(["x = 3\ny = (x *\n  2\nz = 4\nf = y+z"])
-    err = capsys.readouterr().err.splitlines()
-    assert status == 2
-    assert err[0] == ("error: '(' on line 2 is never closed, so the lines after it are read as "
-                      "part of the same statement")
-    assert err[1] == "  at line 2, column 5:"
-    assert err[3] == "        ^"
-
-
 def test_error_excerpts_fit_80_columns(capsys):
     program = "+".join(["x"] * 60) + "+log(x-2)+" + "+".join(["x"] * 60)
     assert main([program, "x=2"]) == 3
@@ -109,19 +99,6 @@ def test_bindings_without_an_expression_say_so():
     done = run(["x=-2", "y=5"], stdin=subprocess.DEVNULL)
     assert done.returncode == 2
     assert done.stderr.startswith("error: no expression: 'x=-2' is a binding")
-
-
-@pytest.mark.parametrize("program,words,column", [
-    ("f(x) = x^2", "'=' assigns an expression to one plain name", 6),
-    ("f = pi = 3", "'=' assigns an expression to one plain name", 8),
-    ("x, y = 1, 2", "assign one name per statement", 2),
-    ("\u0445*2", "use 'x'", 1),           # a Cyrillic letter that looks like x
-])
-def test_almost_python_gets_a_plain_reason(program, words, column, capsys):
-    assert main([program, "x=1"]) == 2
-    err = capsys.readouterr().err.splitlines()
-    assert words in err[0]
-    assert f"column {column}:" in err[1]
 
 
 def test_wrt_names_are_listed_once(capsys):

@@ -139,14 +139,6 @@ def test_batch_reports_an_unused_binding_only_when_every_line_parsed():
     assert result.code == 2 and "no line has an input named 'y'" in result.err
 
 
-def test_a_backslash_at_the_very_end_of_the_program():
-    result = run_cli("x*y \\", "x=1", "y=2")
-    assert result.code == 2
-    assert "the program ends after a line continuation" in result.err
-    assert "at line 1, column 5" in result.err
-    assert "only at the end of the line" in run_cli("x \\ + y", "x=1", "y=2").err
-
-
 # ------------------------------------------------------------------ conflicting options
 
 @pytest.mark.parametrize("args, pair", [
