@@ -128,52 +128,6 @@ def test_csv_and_markdown(capsys, programs):
     assert "dW = dD @ X.T : (5, 3) @ (3, 10) -> (5, 10)" in out
 
 
-def test_bindings_from_the_command_line(capsys):
-    status, out, _ = run(capsys, "W @ x", "W=[[1,2],[3,4]]", "x=[1, -1]", "--format", "json")
-    data = json.loads(out)
-    assert status == 0 and data["value"] == [-1.0, -1.0]
-    assert data["gradients"]["W"] == [[1, -1], [1, -1]]
-
-
-def test_bindings_from_files(capsys, tmp_path):
-    np.save(tmp_path / "W.npy", np.array([[1.0, 2.0], [3.0, 4.0]]))
-    (tmp_path / "x.csv").write_text("1,-1\n")
-    (tmp_path / "y.json").write_text("[[2], [3]]")
-    status, out, err = run(capsys, "sum(W @ x) + sum(W @ y)", f"W=@{tmp_path / 'W.npy'}",
-                           f"x=@{tmp_path / 'x.csv'}", f"y=@{tmp_path / 'y.json'}",
-                           "--format", "json")
-    assert status == 0, err
-    data = json.loads(out)
-    assert data["value"] == -2.0 + 8 + 18
-    assert data["gradients"]["x"] == [4.0, 6.0]
-
-
-def test_a_pickled_npy_is_refused(capsys, tmp_path):
-    np.save(tmp_path / "evil.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    status, out, err = run(capsys, "sum(W)", f"W=@{tmp_path / 'evil.npy'}")
-    assert status == 2
-    assert "not a plain numeric .npy file" in err
-
-
-@pytest.mark.parametrize("name,text,fragment", [
-    ("a.csv", "1,2\n3\n", "different numbers of cells"),
-    ("a.csv", "x,y\n1,2\n", "every cell must be a number"),
-    ("a.json", "{\"a\": 1}", "nested lists"),
-    ("a.json", "[1, 2", "not valid JSON"),
-    ("a.txt", "1", "must end in .npy, .csv or .json"),
-    ("a.json", "[[1, 2], [3]]", "rectangular"),
-])
-def test_bad_array_files(capsys, tmp_path, name, text, fragment):
-    (tmp_path / name).write_text(text)
-    status, _, err = run(capsys, "sum(W)", f"W=@{tmp_path / name}")
-    assert status == 2 and fragment in err and "Traceback" not in err
-
-
-def test_missing_array_file(capsys, tmp_path):
-    status, _, err = run(capsys, "sum(W)", f"W=@{tmp_path / 'nope.npy'}")
-    assert status == 2 and "no such file" in err
-
-
 def test_upstream_from_a_file(capsys, tmp_path):
     (tmp_path / "up.csv").write_text("2,3\n")
     status, out, _ = run(capsys, "x * x", "x=[1,2]", "--upstream", str(tmp_path / "up.csv"),

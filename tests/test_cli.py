@@ -209,13 +209,6 @@ def fake_command():
     click.echo("fake command ran")
 
 
-def test_bindings_are_constant_expressions(cli):
-    run = cli("sin(t)", "t=pi/2", "--format", "json")
-    assert json.loads(run.out)["value"] == 1.0
-    run = cli("x", "x=1/3", "--format", "json")
-    assert json.loads(run.out)["value"] == 1 / 3
-
-
 def test_wrt_limits_the_summary_but_not_json(cli):
     run = cli("(x+y)*z", "x=-2", "y=5", "z=-4", "--wrt", "x,z")
     assert "∂f/∂x = -4" in run.out and "∂f/∂z = 3" in run.out and "∂f/∂y" not in run.out

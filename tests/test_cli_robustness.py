@@ -95,12 +95,6 @@ def test_a_misspelt_command_gets_a_suggestion(capsys):
     assert "did you mean the command 'gradcli verify'?" in capsys.readouterr().err
 
 
-def test_bindings_without_an_expression_say_so():
-    done = run(["x=-2", "y=5"], stdin=subprocess.DEVNULL)
-    assert done.returncode == 2
-    assert done.stderr.startswith("error: no expression: 'x=-2' is a binding")
-
-
 def test_wrt_names_are_listed_once(capsys):
     assert main(["x*2", "x=1", "--wrt", "x,x"]) == 0
     assert capsys.readouterr().out.count("∂f/∂x = 2") == 1
@@ -109,11 +103,6 @@ def test_wrt_names_are_listed_once(capsys):
 def test_explain_with_another_format_is_refused(capsys):
     assert main(["(x+y)*z", "x=1", "y=2", "z=3", "--explain", "--format", "json"]) == 2
     assert "--explain writes prose" in capsys.readouterr().err
-
-
-def test_a_non_ascii_binding_name_says_names_are_ascii(capsys):
-    assert main(["\u03b8*2", "\u03b8=1"]) == 2
-    assert "names are ASCII" in capsys.readouterr().err
 
 
 def test_the_kink_flag_marks_the_local_partial_not_the_upstream(capsys):
