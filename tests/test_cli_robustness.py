@@ -105,13 +105,6 @@ def test_explain_with_another_format_is_refused(capsys):
     assert "--explain writes prose" in capsys.readouterr().err
 
 
-def test_the_kink_flag_marks_the_local_partial_not_the_upstream(capsys):
-    assert main(["relu(x)*3", "x=0"]) == 0
-    out = capsys.readouterr().out
-    row = next(line for line in out.splitlines() if line.startswith("relu(x) "))
-    assert "step(x) = 0!" in row and "3!" not in row
-
-
 def test_numbers_are_never_cut_when_the_table_is_wider_than_the_terminal(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     program = ("q = sigmoid(alpha_long_name*beta_long_name + 1e-300); "

@@ -217,34 +217,4 @@ def test_explain_ends_every_input_gradient_line_alike():
 
 # ------------------------------------------------------------------ warning locations
 
-def _flat(text):
-    return " ".join(text.split())
 
-
-@pytest.mark.parametrize("fmt", ["table", "markdown"])
-def test_warnings_name_their_place_one_way_in_scalar_and_array_programs(fmt):
-    scalar = _flat(run_cli("max(x, y)", "x=0", "y=0", "--format", fmt).out)
-    assert "equal 0; the whole gradient goes to the first (at max(x, y))." in scalar
-    arrays = _flat(run_cli("sum(relu(x))", "x=[0,1,0]", "--format", fmt).out)
-    assert "taken as 0 (at relu(x), entry [0] and 1 more)." in arrays
-    reduction = _flat(run_cli("np.max(x)", "x=[1,1]", "--format", fmt).out)
-    assert "the first of them (at np.max(x))." in reduction
-    for out in (scalar, arrays, reduction):
-        assert "node #" not in out and ") (" not in out
-
-
-def test_tie_and_comparison_numbers_print_as_the_table_prints_them():
-    from gradcli.compute import compute
-
-    assert "equal 0;" in compute("max(x, y)", {"x": 0.0, "y": 0.0}).warnings[0]["message"]
-    assert "equal 0.1;" in compute("min(x, y)", {"x": 0.1, "y": 0.1}).warnings[0]["message"]
-    assert "equal (2)" in compute("x > y", {"x": 2.0, "y": 2.0}).warnings[0]["message"]
-
-
-def test_array_warning_entries_are_data_in_json_and_named_in_explain():
-    data = json.loads(run_cli("sum(relu(x))", "x=[1,0,0]", "--format", "json").out)
-    [warning] = data["warnings"]
-    assert (warning["entry"], warning["entries"]) == ([1], 2)
-    assert "entry" not in warning["message"]
-    explain = _flat(run_cli("sum(relu(x))", "x=[1,0,0]", "--explain").out)
-    assert "taken as 0 (at entry [1] and 1 more)." in explain

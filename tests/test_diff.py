@@ -1,4 +1,5 @@
-"""gradcli diff: symbolic derivatives that parse back and agree with the numeric gradients."""
+"""gradcli diff (engine/symbolic, lang/simplify, render/diff): symbolic derivatives that print,
+wrap at 80 columns, parse back, and agree with the numeric gradients."""
 
 import math
 import random
