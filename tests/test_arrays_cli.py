@@ -29,30 +29,6 @@ def programs(tmp_path):
     return tmp_path
 
 
-def test_scalar_one_liner_never_imports_numpy():
-    code = ("import sys\n"
-            "from gradcli.cli import main\n"
-            "for fmt in ('table', 'json', 'csv', 'markdown'):\n"
-            "    assert main(['(x+y)*z', 'x=-2', 'y=5', 'z=-4', '--format', fmt]) == 0\n"
-            "assert main(['c = exp(1); f = c*x', 'x=2']) == 0\n"
-            "assert main(['x^2', 'x=3', '--upstream', 'randn']) == 2\n"
-            "assert main(['sinn(x)', 'x=3']) == 2\n"
-            "print('numpy' in sys.modules)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False"
-
-
-def test_an_array_program_does_import_numpy():
-    code = ("import sys\nfrom gradcli.cli import main\n"
-            "assert main(['sum(x)', 'x=[1,2]', '--format', 'json']) == 0\n"
-            "print('numpy' in sys.modules)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
-    assert result.stdout.strip().splitlines()[-1] == "True"
-
-
 def test_the_neuron_table(capsys, programs):
     status, out, err = run(capsys, "-f", str(programs / "neuron.py"), "--color", "never")
     assert status == 0 and err == ""

@@ -182,21 +182,3 @@ def test_the_generator_draws_every_scalar_op():
     assert scalar - set(FUNCTION_NAMES) - set(OPERATORS) == set()
 
 
-HAND_WRITTEN_RELU = """w = 2; x = 1; b = -2
-z = w * x + b
-h = max(0, z)
-f = h * 3
-# backward pass, the note's way: relu's gradient is a mask
-dh = 3
-dz = (z > 0) * dh
-dw = x * dz
-dx = w * dz
-db = dz
-"""
-
-
-def test_a_hand_written_mask_passes_and_the_wrong_mask_is_caught_at_the_kink():
-    assert verify(HAND_WRITTEN_RELU).ok
-    # z = 0 here: (z >= 0) lets the gradient through where relu'(0) = 0 blocks it.
-    result = verify(HAND_WRITTEN_RELU.replace("(z > 0)", "(z >= 0)"))
-    assert [(f.line, f.name, f.kind) for f in result.findings] == [(7, "dz", "wrong-local")]
