@@ -169,45 +169,6 @@ def test_explain_on_the_neuron_keeps_scalar_locals_and_names_index_gates(capsys,
     assert "∂f/∂x = (2,) [0.3932 …]" in out
 
 
-def test_batch_lines_with_a_shared_array_binding(capsys, array_folder):
-    status, out, _ = run(capsys, "batch", "lines.txt", "w=[1,2]", "y=3", "--format", "json")
-    assert status == 0
-    records = [json.loads(line) for line in out.splitlines() if line.startswith('{"line"')]
-    assert [r["value"] for r in records] == [5.0, [2.0, 4.0], 9.0]
-    assert records[1]["gradients"] == {"w": [2.0, 2.0]}
-    assert records[2]["gradients"] == {"w": [3.0, 3.0], "y": 3.0}
-
-
-def test_key_writes_toml_arrays_that_check_reads_back(capsys, array_folder):
-    import tomllib
-
-    status, out, _ = run(capsys, "key", "problems.toml")
-    assert status == 0
-    problems = tomllib.loads(out)["problem"]
-    assert problems[0]["expect"] == {"value": 11.0, "d/dw": [3.0, 4.0], "d/dx": [1.0, 2.0]}
-    assert problems[1]["expect"]["d/dw"] == pytest.approx([-0.19661, -0.39322, 0.19661],
-                                                          abs=1e-5)
-    assert len(problems[2]["expect"]["d/dW"]) == 2
-    (array_folder / "key.toml").write_text(out)
-    status, out, _ = run(capsys, "check", "key.toml")
-    assert status == 0 and "8 of 8 items pass" in out
-
-
-def test_check_grades_array_answers_entry_by_entry(capsys, array_folder):
-    status, out, _ = run(capsys, "check", "answers.toml", "--format", "json")
-    assert status == 1
-    items = json.loads(out)["files"][0]["items"]
-    assert [item["passed"] for item in items] == [True, True, False]
-    assert items[2]["expected"] == [1.0, 2.5] and items[2]["got"] == [1.0, 2.0]
-
-
-def test_check_file_rejects_arrays_of_non_numbers(capsys, array_folder):
-    (array_folder / "bad.toml").write_text('[[problem]]\nprogram = "sum(w)"\nat = {w = [1, "a"]}\n')
-    status, out, err = run(capsys, "check", "bad.toml")
-    assert status == 2
-    assert "at.w must be a number or an array of numbers" in err
-
-
 # ------------------------------------------------------------------ what refuses, and how
 
 REFUSALS = [

@@ -75,59 +75,8 @@ def test_array_csv_has_the_scalar_columns_and_the_table_shape():
 
 # ------------------------------------------------------------------ batch input
 
-def test_bare_batch_at_a_terminal_says_no_program(monkeypatch):
-    import gradcli.cli.batch
-
-    monkeypatch.setattr(gradcli.cli.batch, "stdin_is_piped", lambda: False)
-    result = run_cli("batch", stdin="x*2\n")
-    assert result.code == 2
-    assert "no program file" in result.err and "'-'" in result.err
-    assert result.out == ""
-    # `-` reads the terminal (here: the runner's input) on purpose.
-    explicit = run_cli("batch", "-", "x=3", "--format", "json", stdin="x*2\n")
-    assert explicit.code == 0 and json.loads(explicit.out)["value"] == 6
-
-
-def test_piped_bare_batch_still_reads_stdin():
-    result = run_cli("batch", "x=3", "--format", "json", stdin="x*2\n")
-    assert (result.code, json.loads(result.out)["value"]) == (0, 6)
-
-
-@pytest.mark.parametrize("how", ["file", "stdin"])
-def test_batch_strips_a_utf8_byte_order_mark(tmp_path, how):
-    data = "\ufeffx*2\r\nx+1\r\n".encode("utf-8")
-    if how == "file":
-        path = tmp_path / "bom.txt"
-        path.write_bytes(data)
-        result = run_cli("batch", str(path), "x=3", "--format", "json")
-    else:
-        result = run_cli("batch", "x=3", "--format", "json", stdin=data)
-    records = [json.loads(line) for line in result.out.splitlines()]
-    assert result.code == 0
-    assert [r["value"] for r in records] == [6, 4]
-    table = run_cli("batch", "x=3", stdin=data).out
-    assert "\ufeff" not in table
-
-
-def test_python_batch_strips_a_byte_order_mark():
-    from gradcli.records.lines import batch
-
-    [record] = batch("\ufeffx*2", {"x": 3})
-    assert record.program == "x*2" and record.value == 6
-
 
 # ------------------------------------------------------------------ --at-file header conflicts
-
-def test_at_file_header_conflict_is_one_error(tmp_path):
-    points = tmp_path / "s.csv"
-    points.write_text("x,y\n1,2\n3,4\n5,6\n")
-    result = run_cli("x*y", "x=5", "--at-file", str(points))
-    assert result.code == 2
-    assert result.err.count("error:") == 1
-    assert "'x' is given both in" in result.err
-    assert result.out == ""
-    as_json = run_cli("x*y", "x=5", "--at-file", str(points), "--format", "json")
-    assert as_json.code == 2 and len(as_json.out.splitlines()) == 1
 
 
 # ------------------------------------------------------------------ verify's backward imports
