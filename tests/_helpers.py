@@ -1,5 +1,5 @@
 """Helpers shared by the test files: the note's programs, the circuits the renderer tests draw,
-two ways to run the command line in-process, and snapshot files.
+two ways to run the command line in-process, renderers' text, and snapshot files.
 
 Fixtures (`cli`, `staged`, `array_folder`) live in conftest.py; hypothesis strategies in
 _strategies.py.
@@ -74,6 +74,17 @@ def report(name):
     return compute(program, bindings)
 
 
+# The note's examples as a user types them (the staged one cut verbatim from the note), by the
+# names of their table snapshots.
+EXAMPLES = {
+    "add_mul": ("(x+y)*z", {"x": -2, "y": 5, "z": -4}),
+    "staged": (staged_source(), {}),
+    "max_gate": ("2*(x*y + max(z,w))", {"x": 3, "y": -4, "z": 2, "w": -1}),
+    "sigmoid_neuron": ("1/(1+exp(-(w0*x0+w1*x1+w2)))",
+                       {"w0": 2, "w1": -3, "w2": -3, "x0": -1, "x1": -2}),
+}
+
+
 # ------------------------------------------------------------------ the command line in-process
 
 def run(argv, capsys):
@@ -125,6 +136,15 @@ def assert_snapshot(name: str, text: str) -> None:
     assert path.is_file(), f"no snapshot {path}; write it with GRADCLI_UPDATE_SNAPSHOTS=1"
     expected = path.read_text(encoding="utf-8")
     assert text == expected, f"{name} differs from its snapshot:\n{text}"
+
+
+def render_text(report, name: str, settings=None) -> str:
+    """The report in a text format (JSON, CSV, Markdown, ...), through the renderer registry."""
+    from gradcli.render import Settings, renderer
+
+    render, kind = renderer(name)
+    assert kind == "text"
+    return render(report, settings if settings is not None else Settings())
 
 
 def fixed_console_text(renderable, width: int = 80) -> str:

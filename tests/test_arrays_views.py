@@ -122,52 +122,6 @@ def test_every_subcommand_on_array_programs(capsys, array_folder, argv):
 
 # ------------------------------------------------------------------ what works
 
-def test_dot_wires_carry_shapes_and_previews(capsys, array_folder):
-    status, out, _ = run(capsys, "-f", "neuron.py", "--format", "dot")
-    assert status == 0
-    assert "(3,) [2 -3 -3]" in out                 # the value on w's wire
-    assert "(3,) [-0.1966 0 0]" in out             # what w[0] sends back to w
-    assert 'label="·[0]"' in out                   # an index gate, its wire as the hole
-
-
-def test_mermaid_output_wire_carries_the_upstream_used(capsys, array_folder):
-    status, out, _ = run(capsys, "-f", "matmul.py", "--format", "mermaid", "--upstream", "randn")
-    assert status == 0
-    assert '"(5, 10) [[1.764 …] …] / (5, 10) [[1.154 …] …]"' in out   # W, and the note's dW
-    assert "/ (5, 3) [[-1.165 …] …]\" --> output" in out               # dD, drawn by randn
-
-
-def test_graph_command_draws_arrays(capsys, array_folder):
-    status, out, _ = run(capsys, "graph", "-f", "matmul.py", "--upstream", "randn")
-    assert status == 0 and out.startswith("digraph circuit {")
-    assert "(5, 10) [[1.154 …] …]" in out
-
-
-def test_tree_shows_shapes(capsys, array_folder):
-    status, out, _ = run(capsys, "-f", "matmul.py", "--format", "tree")
-    assert status == 0
-    lines = out.splitlines()
-    assert lines[0].startswith("D = W.dot(X)  matmul  value (5, 3) [[-5.087 …] …]  grad (5, 3)")
-    assert "W  input  value (5, 10) [[1.764 …] …]" in out
-
-
-def test_explain_narrates_vjps_and_dimension_analysis(capsys, array_folder):
-    status, out, _ = run(capsys, "-f", "matmul.py", "--explain", "--upstream", "randn")
-    assert status == 0
-    assert "It starts with the upstream gradient ∂D/∂D = (5, 3) [[-1.165 …] …] (randn" in out
-    assert "A matmul gate sends dD @ X.T to W and W.T @ dD to X" in out
-    assert "→ W: receives (5, 10) [[1.154 …] …]." in out
-    assert "dW = dD @ X.T : (5, 3) @ (3, 10) -> (5, 10)" in out
-
-
-def test_explain_on_the_neuron_keeps_scalar_locals_and_names_index_gates(capsys, array_folder):
-    status, out, _ = run(capsys, "-f", "neuron.py", "--explain")
-    assert status == 0
-    assert "Step 6. w[2]: an index gate, value -3." in out
-    assert "→ w: receives (3,) [0 0 0.1966]." in out
-    assert "→ w[1]: local ∂(w[1] * x[1])/∂w[1] = x[1] = -2; sends -2 × 0.1966 = -0.3932." in out
-    assert "∂f/∂x = (2,) [0.3932 …]" in out
-
 
 # ------------------------------------------------------------------ what refuses, and how
 

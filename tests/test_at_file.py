@@ -132,7 +132,7 @@ def test_csv_cells_that_are_not_finite_or_empty(tmp_path):
     assert "12" in text              # the good row is still computed
 
 
-# ------------------------------------------------------------------ one sweep for all the points, as one run per row
+# ------------------------------------------------------------------ one sweep for all the points
 
 def csv_of(rows, header="x,y"):
     return header + "\n" + "".join(",".join(str(v) for v in row) + "\n" for row in rows)

@@ -100,21 +100,6 @@ def test_wrt_names_are_listed_once(capsys):
     assert capsys.readouterr().out.count("∂f/∂x = 2") == 1
 
 
-def test_explain_with_another_format_is_refused(capsys):
-    assert main(["(x+y)*z", "x=1", "y=2", "z=3", "--explain", "--format", "json"]) == 2
-    assert "--explain writes prose" in capsys.readouterr().err
-
-
-def test_numbers_are_never_cut_when_the_table_is_wider_than_the_terminal(capsys, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "80")
-    program = ("q = sigmoid(alpha_long_name*beta_long_name + 1e-300); "
-               "f = q*1.2345678901e200 + max(alpha_long_name, beta_long_name)")
-    assert main([program, "alpha_long_name=1/3", "beta_long_name=-2.7", "--precision", "17"]) == 0
-    out = capsys.readouterr().out
-    assert "3.5685246267660438e+199" in out.split("\nf = ")[0]    # in the table, whole
-    assert "downstream" in out
-
-
 @pytest.mark.parametrize("out,format_", [("t.png", "table"), ("m.svg", "mermaid"),
                                          ("d.mmd", "dot"), ("x.json", "csv")])
 def test_an_output_extension_the_format_would_not_write_is_refused(out, format_, tmp_path,

@@ -136,7 +136,7 @@ def test_markdown_and_out_file(tmp_path):
     assert "FAIL  value  expected 3, got 2" in path.read_text()
 
 
-# ------------------------------------------------------------------ the claim as typed, and enough digits
+# ------------------------------------------------------------------ the claim as typed
 
 @pytest.mark.parametrize("point, claim, shown", [
     ("x=1", "1.00011", "expected 1.00011, got 1, error 0.00011"),

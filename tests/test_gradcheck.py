@@ -162,7 +162,7 @@ def test_gradcheck_in_batch_and_check_files(monkeypatch, tmp_path):
     assert r.code == 1 and "FAIL  1   gradcheck" in r.out
 
 
-# ------------------------------------------------------------------ array programs: a seeded sample of entries
+# ------------------------------------------------------------------ array programs
 
 MATRIX = "W = np.random.randn(5, 10); X = np.random.randn(10, 3); D = W.dot(X)"
 

@@ -162,7 +162,7 @@ def test_key_errors():
         make_key('[[problem]]\nprogram = "x"\nat = {x = 1}\nask = ["d/dy"]\n', "k")
 
 
-# ------------------------------------------------------------------ the TA's problem file (--problems)
+# ------------------------------------------------------------------ --problems
 
 CLASS_PROBLEMS = """\
 [[problem]]

@@ -374,7 +374,7 @@ def test_augmented_assignment_is_refused():
     assert "'+='" in error.message and error.line_column == (2, 1)
 
 
-# ------------------------------------------------------------------ syntax errors on the command line
+# ------------------------------------------------------------------ on the command line
 
 def test_an_unclosed_bracket_is_named_where_it_opens(capsys):
     status = main(["x = 3\ny = (x *\n  2\nz = 4\nf = y+z"])

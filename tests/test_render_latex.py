@@ -6,11 +6,11 @@ import shutil
 import subprocess
 
 import pytest
-from _helpers import CIRCUITS, report, run
-from _helpers import assert_snapshot
 
 from gradcli.render import Settings
 from gradcli.render.latex import render
+
+from _helpers import CIRCUITS, assert_snapshot, report, run
 
 NEEDS_LATEX = pytest.mark.skipif(
     shutil.which("pdflatex") is None and os.environ.get("CI") != "true",

@@ -387,7 +387,7 @@ def test_verify_forward_pass_ending_with_an_input_is_bad_input(capsys, array_fol
     assert "at line 5, column 1 (ends.py:5:1):" in err
 
 
-# ------------------------------------------------------------------ what verify reads, refuses and notes
+# ------------------------------------------------------------------ what verify reads
 
 FORWARD = "x = 3\nf = x * x\ndx = 2 * x\n"
 

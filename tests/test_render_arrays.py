@@ -1,36 +1,21 @@
-"""The command line with arrays: bindings from text and files, --seed, --upstream, the
-table's shape column and dimension analysis, JSON, CSV, Markdown, errors and exit codes;
-and the scalar one-liner never importing numpy."""
+"""render/arrays, reports of array programs: the table's shape column, previews, each fork's
+contributions and the dimension analysis, within 80 columns; JSON with nested lists and shapes
+(and a null local partial for array nodes, the scalar ones kept); CSV and Markdown."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from gradcli.cli import main
-
-from _helpers import MATMUL, NEURON  # the note's two array blocks
+from _helpers import run, run_cli
 
 
-def run(capsys, *argv):
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-@pytest.fixture
-def programs(tmp_path):
-    (tmp_path / "neuron.py").write_text(NEURON)
-    (tmp_path / "matmul.py").write_text(MATMUL)
-    return tmp_path
-
-
-def test_the_neuron_table(capsys, programs):
-    status, out, err = run(capsys, "-f", str(programs / "neuron.py"), "--color", "never")
+def test_the_neuron_table(capsys, array_folder):
+    status, out, err = run(["-f", str(array_folder / "neuron.py"), "--color", "never"], capsys)
     assert status == 0 and err == ""
     lines = out.splitlines()
     assert lines[0].split() == ["node", "op", "shape", "value", "∂f/∂node", "local", "downstream"]
@@ -48,9 +33,9 @@ def test_the_neuron_table(capsys, programs):
                      ["←", "w[0]", "[-0.197", "0", "0]"]]
 
 
-def test_the_matmul_table_has_shapes_and_the_dimension_analysis(capsys, programs):
-    status, out, err = run(capsys, "-f", str(programs / "matmul.py"), "--upstream", "randn",
-                           "--seed", "3")
+def test_the_matmul_table_has_shapes_and_the_dimension_analysis(capsys, array_folder):
+    status, out, err = run(["-f", str(array_folder / "matmul.py"), "--upstream", "randn",
+                           "--seed", "3"], capsys)
     assert status == 0
     lines = out.splitlines()
     assert all(len(line) <= 80 for line in lines)
@@ -62,9 +47,9 @@ def test_the_matmul_table_has_shapes_and_the_dimension_analysis(capsys, programs
     assert "random arrays: seed 3, as after np.random.seed(3)" in out
 
 
-def test_json_has_nested_lists_shapes_and_null_local_for_arrays(capsys, programs):
-    status, out, _ = run(capsys, "-f", str(programs / "matmul.py"), "--format", "json",
-                         "--upstream", "randn")
+def test_json_has_nested_lists_shapes_and_null_local_for_arrays(capsys, array_folder):
+    status, out, _ = run(["-f", str(array_folder / "matmul.py"), "--format", "json",
+                         "--upstream", "randn"], capsys)
     assert status == 0
     data = json.loads(out)
     np.random.seed(0)
@@ -80,8 +65,8 @@ def test_json_has_nested_lists_shapes_and_null_local_for_arrays(capsys, programs
     assert len(nodes["W"]["value"]) == 5 and len(nodes["W"]["value"][0]) == 10
 
 
-def test_json_of_the_neuron_keeps_scalar_locals(capsys, programs):
-    status, out, _ = run(capsys, "-f", str(programs / "neuron.py"), "--format", "json")
+def test_json_of_the_neuron_keeps_scalar_locals(capsys, array_folder):
+    status, out, _ = run(["-f", str(array_folder / "neuron.py"), "--format", "json"], capsys)
     data = json.loads(out)
     assert data["shape"] == [] and data["upstream"] == "1"
     assert data["gradients"]["w"] == pytest.approx([-0.19661193, -0.39322387, 0.19661193])
@@ -89,18 +74,26 @@ def test_json_of_the_neuron_keeps_scalar_locals(capsys, programs):
     assert index["shape"] == [] and index["local"] == [[1.0, 0.0, 0.0]]
 
 
-def test_csv_and_markdown(capsys, programs):
-    status, out, _ = run(capsys, "-f", str(programs / "neuron.py"), "--format", "csv")
+def test_csv_and_markdown(capsys, array_folder):
+    status, out, _ = run(["-f", str(array_folder / "neuron.py"), "--format", "csv"], capsys)
     assert status == 0
-    import csv
-    import io
-
     rows = list(csv.DictReader(io.StringIO(out)))
     w = next(r for r in rows if r["name"] == "w")
     assert w["shape"] == "(3,)" and w["local"] == "" and json.loads(w["value"]) == [2, -3, -3]
-    status, out, _ = run(capsys, "-f", str(programs / "matmul.py"), "--format", "markdown")
+    status, out, _ = run(["-f", str(array_folder / "matmul.py"), "--format", "markdown"], capsys)
     assert status == 0
     assert "| `W` | input | (5, 10) |" in out
     assert "dW = dD @ X.T : (5, 3) @ (3, 10) -> (5, 10)" in out
 
 
+def test_array_csv_has_the_scalar_columns_and_the_table_shape():
+    scalar = list(csv.DictReader(io.StringIO(run_cli("x*y", "x=1", "y=2",
+                                                     "--format", "csv").out)))
+    arrays = list(csv.DictReader(io.StringIO(run_cli("sum(x*w)", "x=[1,2,3]", "w=[1,1,1]",
+                                                     "--format", "csv").out)))
+    assert set(scalar[0]) <= set(arrays[0])
+    assert [row["shape"] for row in arrays] == ["(3,)", "(3,)", "(3,)", "()"]
+    assert {row["local"] for row in arrays} == {""}
+    table = run_cli("sum(x*w)", "x=[1,2,3]", "w=[1,1,1]").out
+    assert "(3,)" in table
+    assert json.loads(arrays[0]["value"]) == [1.0, 2.0, 3.0]
