@@ -361,17 +361,6 @@ dw = [x[0] * ddot, x[1] * ddot, 1.0 * ddot] # backprop into w
     assert np.allclose(whole.value_of("dw"), forward.gradients["w"])
 
 
-def test_the_python_api_takes_arrays_seed_and_upstream():
-    import gradcli
-
-    result = gradcli.grad("W @ x", W=np.eye(2), x=[1.0, 2.0], upstream=np.array([3.0, 4.0]))
-    assert result.value.tolist() == [1.0, 2.0]
-    assert result.gradients["x"].tolist() == [3.0, 4.0]
-    a = gradcli.grad("sum(randn(3) * x)", x=1.0, seed=1)
-    np.random.seed(1)
-    assert float(a.value) == pytest.approx(np.sum(np.random.randn(3)))
-
-
 def test_array_functions_are_recognised_before_their_arguments_are_counted():
     error = error_of("sum(x, axis=0)")
     assert error.message.startswith("no value for the input x")

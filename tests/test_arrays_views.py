@@ -1,25 +1,25 @@
 """Every view and command on array programs: each either works (exit 0) or refuses in one
 sentence (exit 2), never an internal error (70) or a traceback. Registry-driven over RENDERERS,
-SUBCOMMANDS and the one-liner's modes, so a new renderer or command is covered at once; then
-what works for arrays (pictures, tree, --explain, array answers in --expect, check and key,
-batch lines with array bindings) and the wording of each refusal."""
+SUBCOMMANDS and the one-liner's modes, so a new renderer or command is covered at once; the
+wording of each refusal; and random array programs in every view.
+
+What works on arrays is tested with each feature: test_render_arrays.py, test_render_dot.py,
+test_render_tree.py, test_render_explain.py, test_expect.py, test_gradcheck.py, test_verify.py,
+test_batch.py and test_grading.py."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_arrays_robustness import TOKENS
 
 from gradcli.cli import main
 from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
 from gradcli.render import FORMATS as RENDERERS
 
-from _helpers import MATMUL, NEURON  # the note's two array blocks
+from _helpers import run
 
 
 # (arguments after the program) for each kind of array program: a file with array literals,
@@ -65,12 +65,6 @@ SUBCOMMAND_CASES = {
 }
 
 
-def run(capsys, *argv):
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
 def assert_clean(status, out, err, argv, records=False):
     assert status in (0, 1, 2), f"{argv}: exit {status}\n{err}"
     assert "Traceback" not in out + err, argv
@@ -86,7 +80,7 @@ def assert_clean(status, out, err, argv, records=False):
 @pytest.mark.parametrize("fmt", RENDERERS)
 def test_every_renderer_on_every_array_program(capsys, array_folder, fmt, program):
     argv = [*PROGRAMS[program], "--format", fmt]
-    status, out, err = run(capsys, *argv)
+    status, out, err = run(argv, capsys)
     assert_clean(status, out, err, argv)
     assert status in (0, 2)
     if status == 0:
@@ -97,7 +91,7 @@ def test_every_renderer_on_every_array_program(capsys, array_folder, fmt, progra
 @pytest.mark.parametrize("mode", MODES)
 def test_every_mode_on_every_array_program(capsys, array_folder, mode, program):
     argv = [*PROGRAMS[program], *MODES[mode]]
-    status, out, err = run(capsys, *argv)
+    status, out, err = run(argv, capsys)
     assert_clean(status, out, err, argv, records="--at-file" in argv)
 
 
@@ -105,7 +99,7 @@ def test_every_mode_on_every_array_program(capsys, array_folder, mode, program):
 @pytest.mark.parametrize("mode", ["explain", "forward", "exact"])
 def test_modes_with_every_format_on_arrays(capsys, array_folder, fmt, mode):
     argv = [*PROGRAMS["neuron"], *MODES[mode], "--format", fmt]
-    status, out, err = run(capsys, *argv)
+    status, out, err = run(argv, capsys)
     assert_clean(status, out, err, argv)
 
 
@@ -116,11 +110,8 @@ def test_every_subcommand_has_array_cases():
 @pytest.mark.parametrize("argv", [case for cases in SUBCOMMAND_CASES.values() for case in cases],
                          ids=lambda argv: " ".join(argv))
 def test_every_subcommand_on_array_programs(capsys, array_folder, argv):
-    status, out, err = run(capsys, *argv)
+    status, out, err = run(argv, capsys)
     assert_clean(status, out, err, argv, records=argv[0] in ("batch", "check"))
-
-
-# ------------------------------------------------------------------ what works
 
 
 # ------------------------------------------------------------------ what refuses, and how
@@ -152,30 +143,46 @@ REFUSALS = [
 @pytest.mark.parametrize("argv, message", REFUSALS, ids=lambda v: " ".join(v) if
                          isinstance(v, tuple) else None)
 def test_refusals_name_the_combination(capsys, array_folder, argv, message):
-    status, out, err = run(capsys, *argv)
+    status, out, err = run(argv, capsys)
     assert status == 2 and out == ""
     assert err == f"error: {message}\n"
 
 
 def test_a_long_array_literal_is_shortened_in_the_refusal(capsys):
-    status, _, err = run(capsys, "w = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nf = sum(w)", "--exact")
+    status, _, err = run(["w = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nf = sum(w)", "--exact"], capsys)
     assert status == 2
     assert "(w = [...] at line 1)" in err
 
 
 def test_refusal_in_json_is_an_error_object(capsys, array_folder):
-    status, out, _ = run(capsys, "-f", "neuron.py", "--format", "latex", "--exact")
+    status, out, _ = run(["-f", "neuron.py", "--format", "latex", "--exact"], capsys)
     assert status == 2
-    status, out, _ = run(capsys, "-f", "neuron.py", "--mode", "forward", "--wrt", "w",
-                         "--format", "json")
+    status, out, _ = run(["-f", "neuron.py", "--mode", "forward", "--wrt", "w",
+                         "--format", "json"], capsys)
     assert status == 2
     assert json.loads(out)["error"]["message"].startswith("--mode forward works on scalar")
 
 
-# ------------------------------------------------------------------ scalar programs unchanged
-
-
 # ------------------------------------------------------------------ random array programs
+
+TOKENS = ["A", "v", "s", "[1, 2]", "[[1, 2], [3, 4]]", "@", "*", "+", "-", "/", "**", ".T",
+          ".shape", "[0]", "[-1]", "[0, 1]", "[1:]", "[:, 0]", "sum(", "mean(", "max(", "min(",
+          "exp(", "log(", "np.dot(", "reshape(", "transpose(", "zeros(", "ones(", "randn(",
+          "np.random.randn(", ")", ",", "axis=0", "axis=1", "keepdims=True", "*A.shape", "(2, 2)",
+          ".dot(", ".sum(", ".reshape(", "4", "0", "2", "(", "[", "]", "\n", ";", "=", "q = "]
+
+
+@settings(deadline=None, max_examples=300,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=12))
+def test_array_programs_never_crash(capsys, tmp_path, tokens):
+    program = tmp_path / "program.py"
+    program.write_text(" ".join(tokens))
+    status = main(["-f", str(program), "A=[[1, 2], [3, 4]]", "v=[1, -1]", "s=3", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert status in (0, 2, 3), (program.read_text(), err)
+    assert "Traceback" not in err
+
 
 VIEW_ARGS = [("--format", fmt) for fmt in RENDERERS] + [
     ("--explain",), ("--exact",), ("--mode", "forward", "--wrt", "A")]
@@ -185,11 +192,11 @@ VIEW_ARGS = [("--format", fmt) for fmt in RENDERERS] + [
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=10))
 def test_random_array_programs_in_every_view(capsys, tmp_path, tokens):
-    # The token soups of test_arrays_robustness.py, through every renderer and mode.
+    # The token soups of test_array_programs_never_crash, through every renderer and mode.
     program = tmp_path / "program.py"
     program.write_text(" ".join(tokens))
     for view in VIEW_ARGS:
         argv = ["-f", str(program), "A=[[1, 2], [3, 4]]", "v=[1, -1]", "s=3", *view]
-        status, out, err = run(capsys, *argv)
+        status, out, err = run(argv, capsys)
         assert status in (0, 2, 3), (program.read_text(), view, err)
         assert "Traceback" not in out + err

@@ -171,14 +171,6 @@ def test_output_unknown_name_with_did_you_mean():
     assert error.message == "--output: the program has no name 'qq' (did you mean 'q'?)"
 
 
-
-def test_program_is_positional_only_so_any_input_name_works():
-    assert gradcli.grad("program * 2", program=3).gradients == {"program": 2.0}
-    assert gradcli.grad("x*y", {"x": 2}, y=5).value == 10.0
-    with pytest.raises(InputError):
-        gradcli.grad("x*y", {"x": 2}, x=3, y=1)
-
-
 def test_a_default_that_fails_is_a_math_error():
     error = error_of("x = 1/0\ny = x")
     assert isinstance(error, MathError) and error.line_column == (1, 5)
