@@ -5,19 +5,20 @@ import math
 import random
 
 import pytest
-from _strategies import expression_texts
-from _helpers import run
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gradcli.errors import MathError
-from gradcli.lang.expr import name
-from gradcli.program.lower import lower
-from gradcli.lang.printer import to_text
 from gradcli.compute import compute
 from gradcli.engine.symbolic import derivatives
+from gradcli.errors import MathError
+from gradcli.lang.expr import name
+from gradcli.lang.printer import to_text
 from gradcli.lang.simplify import simplify
 from gradcli.lang.syntax import parse
+from gradcli.program.lower import lower
+
+from _helpers import run
+from _strategies import expression_texts
 
 
 def derivative_texts(program):

@@ -12,8 +12,8 @@ import pytest
 
 import gradcli
 from gradcli.errors import GradcliError, InputError, MathError
-from gradcli.program.lower import lower
 from gradcli.lang.syntax import parse
+from gradcli.program.lower import lower
 
 
 def graph_of(source: str, output: str | None = None):

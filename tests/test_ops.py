@@ -16,8 +16,8 @@ import pytest
 import gradcli
 from gradcli.compute import compute
 from gradcli.lang.expr import Expr
-from gradcli.lang.resolve import evaluate_constant
 from gradcli.lang.ops import FUNCTIONS, OPS
+from gradcli.lang.resolve import evaluate_constant
 from gradcli.lang.simplify import local_rules, simplify
 
 # Points where each op is smooth (no kinks, no ties, inside the domain), one tuple of

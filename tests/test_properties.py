@@ -10,9 +10,9 @@ import math
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from gradcli.engine.scalar import values_at as forward
 from gradcli.errors import GradcliError
 from gradcli.lang.printer import to_text
-from gradcli.engine.scalar import values_at as forward
 
 from _strategies import bound, expression_trees, grad_or_reject, names_in, points
 

@@ -1,6 +1,6 @@
 """render/__init__, the renderer registry keyed by format and value domain: every scalar entry
-loads and renders, and every format is a --format choice of the one-liner. (Every view on array
-programs, works or refuses, is tested in test_arrays_views.py.)"""
+loads and renders, and every format is a --format choice of the one-liner. (That every view works or
+refuses on array programs is tested in test_arrays_views.py.)"""
 
 import gradcli
 from gradcli.render import FORMATS as RENDERERS, Settings, renderer
