@@ -158,7 +158,7 @@ def test_refusal_in_json_is_an_error_object(capsys, array_folder):
     status, out, _ = run(["-f", "neuron.py", "--format", "latex", "--exact"], capsys)
     assert status == 2
     status, out, _ = run(["-f", "neuron.py", "--mode", "forward", "--wrt", "w",
-                         "--format", "json"], capsys)
+                          "--format", "json"], capsys)
     assert status == 2
     assert json.loads(out)["error"]["message"].startswith("--mode forward works on scalar")
 

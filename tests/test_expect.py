@@ -184,7 +184,7 @@ def test_an_untyped_claim_is_exact_when_it_fails_and_rounded_when_it_passes():
 
 def test_expect_array_claims(capsys):
     status, out, _ = run(["w*2", "w=[1,2,3]", "--expect", "value=[2,4,6]",
-                         "--expect", "d/dw=[2,2,2]"], capsys)
+                          "--expect", "d/dw=[2,2,2]"], capsys)
     assert status == 0 and out.count("PASS") == 2
     status, out, _ = run(["w*2", "w=[1,2,3]", "--expect", "d/dw=[2,2,2.5]"], capsys)
     assert status == 1 and "FAIL  d/dw" in out
@@ -194,11 +194,11 @@ def test_expect_array_claims(capsys):
 
 def test_expect_array_claims_in_csv_and_hidden_json(capsys):
     status, out, _ = run(["w*2", "w=[1,2,3]", "--expect", "value=[2,4,6]",
-                         "--format", "csv"], capsys)
+                          "--format", "csv"], capsys)
     assert status == 0
     assert out.splitlines()[1] == 'expect,value,"[2.0, 4.0, 6.0]","[2.0, 4.0, 6.0]",0.0,pass,'
     status, out, _ = run(["w*2", "w=[1,2,3]", "--expect", "value=[2,4,6]",
-                         "--hide-answers", "--format", "json"], capsys)
+                          "--hide-answers", "--format", "json"], capsys)
     assert status == 0
     assert json.loads(out)["expect"]["items"] == [
         {"item": "value", "expected": [2.0, 4.0, 6.0], "passed": True}]
@@ -212,7 +212,7 @@ def test_expect_a_number_on_an_array_result_is_bad_input(capsys):
 
 def test_expect_scalar_result_of_an_array_program(capsys, array_folder):
     status, out, _ = run(["-f", "neuron.py", "--expect", "value=0.7311",
-                         "--expect", "d/dx=[0.3932,-0.5898]", "--format", "json"], capsys)
+                          "--expect", "d/dx=[0.3932,-0.5898]", "--format", "json"], capsys)
     assert status == 0
     items = json.loads(out)["expect"]["items"]
     assert items[1]["expected"] == [0.3932, -0.5898]

@@ -35,7 +35,7 @@ def test_the_neuron_table(capsys, array_folder):
 
 def test_the_matmul_table_has_shapes_and_the_dimension_analysis(capsys, array_folder):
     status, out, err = run(["-f", str(array_folder / "matmul.py"), "--upstream", "randn",
-                           "--seed", "3"], capsys)
+                            "--seed", "3"], capsys)
     assert status == 0
     lines = out.splitlines()
     assert all(len(line) <= 80 for line in lines)
@@ -49,7 +49,7 @@ def test_the_matmul_table_has_shapes_and_the_dimension_analysis(capsys, array_fo
 
 def test_json_has_nested_lists_shapes_and_null_local_for_arrays(capsys, array_folder):
     status, out, _ = run(["-f", str(array_folder / "matmul.py"), "--format", "json",
-                         "--upstream", "randn"], capsys)
+                          "--upstream", "randn"], capsys)
     assert status == 0
     data = json.loads(out)
     np.random.seed(0)
