@@ -1,48 +1,13 @@
-"""Shared helpers: run the CLI in-process and read back its streams separately."""
+"""Fixtures: the CLI run in-process with its streams read back separately, the note's staged
+example, and a folder of array programs. Plain helpers live in _helpers.py."""
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-# The seed note lives in shared/ beside the checkout (CI lays a copy there too).
-SEED = HERE.parent.parent / "shared" / "seed" / "cs231n-backprop-notes.txt"
-
-# The note's staged forward pass, lines (1)..(8) with their comments, as the note prints it;
-# the repository's copy, for a checkout without the seed beside it.
-STAGED_FALLBACK = (HERE.parent / "examples" / "staged.py").read_text(encoding="utf-8")
-
-
-# The note's two array code blocks, forward passes as the note prints them.
-NEURON = """\
-w = [2,-3,-3] # assume some random weights and data
-x = [-1, -2]
-
-# forward pass
-dot = w[0]*x[0] + w[1]*x[1] + w[2]
-f = 1.0 / (1 + math.exp(-dot)) # sigmoid function
-"""
-
-MATMUL = """\
-# forward pass
-W = np.random.randn(5, 10)
-X = np.random.randn(10, 3)
-D = W.dot(X)
-"""
-
-
-def staged_source() -> str:
-    """The staged example's forward pass cut verbatim out of the seed note (its code block)."""
-    if not SEED.is_file():
-        return STAGED_FALLBACK
-    lines = SEED.read_text(encoding="utf-8").splitlines()
-    start = lines.index("x = 3 # example values")
-    end = next(i for i in range(start, len(lines)) if lines[i].startswith("f = num * invden"))
-    return "\n".join(lines[start:end + 1]) + "\n"
+from _helpers import MATMUL, NEURON, staged_source
 
 
 @pytest.fixture
@@ -88,27 +53,53 @@ def cli(capsys, monkeypatch):
     return run
 
 
-def expression_texts(leaves, depth):
-    """A hypothesis strategy for program texts over + - * / ^2 and the common functions,
-    shared by the property tests that compare two ways of differentiating."""
-    from hypothesis import strategies as st
+# ------------------------------------------------------------------ a folder of array programs
 
-    leaf = st.sampled_from(leaves)
-    unary = ("exp", "tanh", "sigmoid", "relu", "abs", "sin")
+NEURON_BACKPROP = NEURON + """
+ddot = (1 - f) * f
+dx = [w[0] * ddot, w[1] * ddot]
+dw = [x[0] * ddot, x[1] * ddot, 1.0 * ddot]
+"""
 
-    @st.composite
-    def texts(draw, depth=depth):
-        if depth == 0 or draw(st.integers(0, 3)) == 0:
-            return draw(leaf)
-        kind = draw(st.sampled_from(["+", "-", "*", "/", *unary, "max", "min", "^2"]))
-        a = draw(texts(depth=depth - 1))
-        if kind in unary:
-            return f"{kind}({a})"
-        if kind == "^2":
-            return f"({a})^2"
-        b = draw(texts(depth=depth - 1))
-        if kind in ("max", "min"):
-            return f"{kind}({a}, {b})"
-        return f"({a} {kind} {b})"
+ARRAY_PROBLEMS = """\
+[[problem]]
+program = "sum(w * x)"
+at = { w = [1, 2], x = [3, 4] }
 
-    return texts()
+[[problem]]
+id = "neuron"
+program = \"\"\"
+w = [2,-3,-3]
+x = [-1, -2]
+dot = w[0]*x[0] + w[1]*x[1] + w[2]
+f = 1.0 / (1 + math.exp(-dot))
+\"\"\"
+
+[[problem]]
+id = "random"
+program = "W = np.random.randn(2, 3)\\nD = W * 2"
+"""
+
+ARRAY_ANSWERS = """\
+[[problem]]
+program = "sum(w * x)"
+at = { w = [1, 2], x = [3, 4] }
+expect = { value = 11, "d/dw" = [3, 4], "d/dx" = [1, 2.5] }
+"""
+
+
+@pytest.fixture
+def array_folder(tmp_path, monkeypatch):
+    """The working folder, holding the note's array blocks (neuron.py, matmul.py, and
+    neuron_backprop.py with its backward pass), batch lines with array bindings (lines.txt), a
+    problem file and an answer file of array problems (problems.toml, answers.toml), and a
+    CSV of points (points.csv)."""
+    (tmp_path / "neuron.py").write_text(NEURON)
+    (tmp_path / "matmul.py").write_text(MATMUL)
+    (tmp_path / "neuron_backprop.py").write_text(NEURON_BACKPROP)
+    (tmp_path / "lines.txt").write_text("sum(w*[1,2])\nw*2\nsum(w)*y\n")
+    (tmp_path / "problems.toml").write_text(ARRAY_PROBLEMS)
+    (tmp_path / "answers.toml").write_text(ARRAY_ANSWERS)
+    (tmp_path / "points.csv").write_text("w\n1\n2\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

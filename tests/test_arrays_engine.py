@@ -1,17 +1,20 @@
-"""Array programs end to end through gradcli.compute.compute: the note's two examples,
-indexing, shapes, random arrays, reductions, bindings, and shape errors."""
+"""engine/arrays: array programs end to end through gradcli.compute.compute and the command
+line. The note's two examples, spellings of the matrix product, indexing, shapes, broadcasting,
+reductions, random arrays (--seed) and the upstream gradient (--upstream), bad bindings, and
+shape errors (exit 2, with a caret at the operator)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from gradcli.errors import InputError, MathError
 from gradcli.compute import compute
+from gradcli.errors import InputError, MathError
 
-from conftest import MATMUL, NEURON  # noqa: E402  (the note's two array blocks)
+from _helpers import MATMUL, NEURON, run
 
 
 def test_the_notes_sigmoid_neuron():
@@ -251,7 +254,8 @@ def test_upstream_checks():
 
 
 def test_replaying_the_forward_sweep_with_new_inputs():
-    """The API --gradcheck will use: same graph, perturbed inputs, no new random draws."""
+    """What --gradcheck on arrays replays: the same graph with perturbed inputs, and no new
+    random draws."""
     from gradcli.engine.arrays.sweep import replay as forward
 
     report = compute(MATMUL)
@@ -275,14 +279,6 @@ def test_np_array_and_keepdims_true():
     report = compute("v = np.array([x, 2 * x])\nsum(v, axis=0, keepdims=True)", {"x": 3.0})
     assert report.value.tolist() == [9.0]
     assert float(report.gradients["x"]) == 3.0
-
-
-def test_kinks_and_ties_in_arrays_are_warnings():
-    report = compute("sum(relu(x)) + max(x)", {"x": [0.0, 1.0, 1.0, -2.0]})
-    kinds = [(w["kind"], report.nodes[w["node"]].op) for w in report.warnings]
-    assert kinds == [("kink", "relu"), ("tie", "max")]
-    assert (report.warnings[0]["entry"], report.warnings[0]["entries"]) == ([0], 1)
-    assert compute("sum(relu(x))", {"x": [1.0, 2.0]}).warnings == ()
 
 
 def test_reductions_take_one_axis():
@@ -311,7 +307,8 @@ def test_deeply_nested_array_literals_do_not_recurse():
 
 
 def test_the_objective_is_what_the_reverse_sweep_differentiates():
-    """A sparse gradient check, as --gradcheck will do it: perturb sampled entries, compare."""
+    """The objective, sum(upstream * output), is what the reverse sweep differentiates: its
+    central differences at sampled entries match the gradients."""
     from gradcli.engine.arrays.sweep import objective
 
     report = compute("tanh(W @ x + b)",
@@ -364,19 +361,45 @@ dw = [x[0] * ddot, x[1] * ddot, 1.0 * ddot] # backprop into w
     assert np.allclose(whole.value_of("dw"), forward.gradients["w"])
 
 
-def test_the_python_api_takes_arrays_seed_and_upstream():
-    import gradcli
-
-    result = gradcli.grad("W @ x", W=np.eye(2), x=[1.0, 2.0], upstream=np.array([3.0, 4.0]))
-    assert result.value.tolist() == [1.0, 2.0]
-    assert result.gradients["x"].tolist() == [3.0, 4.0]
-    a = gradcli.grad("sum(randn(3) * x)", x=1.0, seed=1)
-    np.random.seed(1)
-    assert float(a.value) == pytest.approx(np.sum(np.random.randn(3)))
-
-
 def test_array_functions_are_recognised_before_their_arguments_are_counted():
     error = error_of("sum(x, axis=0)")
     assert error.message.startswith("no value for the input x")
     report = compute("sum(x, axis=0)", {"x": [[1.0, 2.0], [3.0, 4.0]]})
     assert report.value.tolist() == [4.0, 6.0]
+
+
+# ------------------------------------------------------------------ on the command line
+
+def test_upstream_from_a_file(capsys, tmp_path):
+    (tmp_path / "up.csv").write_text("2,3\n")
+    status, out, _ = run(["x * x", "x=[1,2]", "--upstream", str(tmp_path / "up.csv"),
+                          "--format", "json"], capsys)
+    data = json.loads(out)
+    assert status == 0 and data["gradients"]["x"] == [4.0, 12.0]
+    assert data["upstream"] == str(tmp_path / "up.csv")
+
+
+def test_upstream_on_a_scalar_output_is_an_error(capsys):
+    status, _, err = run(["x * y", "x=1", "y=2", "--upstream", "randn"], capsys)
+    assert status == 2 and "this output is a number" in err
+
+
+def test_shape_error_exit_code_message_and_caret(capsys, tmp_path):
+    (tmp_path / "bad.py").write_text("W = np.random.randn(5, 10)\nX = np.random.randn(3, 10)\n"
+                                     "D = W @ X\n")
+    status, out, err = run(["-f", str(tmp_path / "bad.py")], capsys)
+    assert status == 2 and out == ""
+    assert "W @ X: (5, 10) @ (3, 10): inner dimensions 10 and 3 differ" in err
+    assert "    D = W @ X\n          ^\n" in err or err.rstrip().endswith("D = W @ X\n          ^")
+    status, out, _ = run(["-f", str(tmp_path / "bad.py"), "--format", "json"], capsys)
+    assert status == 2
+    assert json.loads(out)["error"]["message"].startswith("W @ X: (5, 10) @ (3, 10)")
+
+
+def test_the_seed_changes_the_arrays(capsys, array_folder):
+    _, a, _ = run(["-f", "matmul.py", "--format", "json", "--seed", "1"], capsys)
+    _, b, _ = run(["-f", "matmul.py", "--format", "json", "--seed", "1"], capsys)
+    _, c, _ = run(["-f", "matmul.py", "--format", "json", "--seed", "2"], capsys)
+    assert a == b and a != c
+    status, _, err = run(["-f", "matmul.py", "--seed", "-1"], capsys)
+    assert status == 2

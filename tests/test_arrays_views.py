@@ -1,31 +1,26 @@
 """Every view and command on array programs: each either works (exit 0) or refuses in one
 sentence (exit 2), never an internal error (70) or a traceback. Registry-driven over RENDERERS,
-SUBCOMMANDS and the one-liner's modes, so a new renderer or command is covered at once; then
-what works for arrays (pictures, tree, --explain, array answers in --expect, check and key,
-batch lines with array bindings) and the wording of each refusal."""
+SUBCOMMANDS and the one-liner's modes, so a new renderer or command is covered at once; the
+wording of each refusal; and random array programs in every view.
+
+What works on arrays is tested with each feature: test_render_arrays.py, test_render_dot.py,
+test_render_tree.py, test_render_explain.py, test_expect.py, test_gradcheck.py, test_verify.py,
+test_batch.py and test_grading.py."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_arrays_robustness import TOKENS
 
 from gradcli.cli import main
 from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
 from gradcli.render import FORMATS as RENDERERS
 
-from conftest import MATMUL, NEURON  # noqa: E402  (the note's two array blocks)
+from _helpers import run
 
-NEURON_BACKPROP = NEURON + """
-ddot = (1 - f) * f
-dx = [w[0] * ddot, w[1] * ddot]
-dw = [x[0] * ddot, x[1] * ddot, 1.0 * ddot]
-"""
 
 # (arguments after the program) for each kind of array program: a file with array literals,
 # one with random arrays and an array output, one-liners with array bindings.
@@ -69,51 +64,6 @@ SUBCOMMAND_CASES = {
                ("verify", "matmul.py")],
 }
 
-PROBLEMS = """\
-[[problem]]
-program = "sum(w * x)"
-at = { w = [1, 2], x = [3, 4] }
-
-[[problem]]
-id = "neuron"
-program = \"\"\"
-w = [2,-3,-3]
-x = [-1, -2]
-dot = w[0]*x[0] + w[1]*x[1] + w[2]
-f = 1.0 / (1 + math.exp(-dot))
-\"\"\"
-
-[[problem]]
-id = "random"
-program = "W = np.random.randn(2, 3)\\nD = W * 2"
-"""
-
-ANSWERS = """\
-[[problem]]
-program = "sum(w * x)"
-at = { w = [1, 2], x = [3, 4] }
-expect = { value = 11, "d/dw" = [3, 4], "d/dx" = [1, 2.5] }
-"""
-
-
-@pytest.fixture
-def folder(tmp_path, monkeypatch):
-    (tmp_path / "neuron.py").write_text(NEURON)
-    (tmp_path / "matmul.py").write_text(MATMUL)
-    (tmp_path / "neuron_backprop.py").write_text(NEURON_BACKPROP)
-    (tmp_path / "lines.txt").write_text("sum(w*[1,2])\nw*2\nsum(w)*y\n")
-    (tmp_path / "problems.toml").write_text(PROBLEMS)
-    (tmp_path / "answers.toml").write_text(ANSWERS)
-    (tmp_path / "points.csv").write_text("w\n1\n2\n")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(capsys, *argv):
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
 
 def assert_clean(status, out, err, argv, records=False):
     assert status in (0, 1, 2), f"{argv}: exit {status}\n{err}"
@@ -128,9 +78,9 @@ def assert_clean(status, out, err, argv, records=False):
 
 @pytest.mark.parametrize("program", PROGRAMS)
 @pytest.mark.parametrize("fmt", RENDERERS)
-def test_every_renderer_on_every_array_program(capsys, folder, fmt, program):
+def test_every_renderer_on_every_array_program(capsys, array_folder, fmt, program):
     argv = [*PROGRAMS[program], "--format", fmt]
-    status, out, err = run(capsys, *argv)
+    status, out, err = run(argv, capsys)
     assert_clean(status, out, err, argv)
     assert status in (0, 2)
     if status == 0:
@@ -139,17 +89,17 @@ def test_every_renderer_on_every_array_program(capsys, folder, fmt, program):
 
 @pytest.mark.parametrize("program", PROGRAMS)
 @pytest.mark.parametrize("mode", MODES)
-def test_every_mode_on_every_array_program(capsys, folder, mode, program):
+def test_every_mode_on_every_array_program(capsys, array_folder, mode, program):
     argv = [*PROGRAMS[program], *MODES[mode]]
-    status, out, err = run(capsys, *argv)
+    status, out, err = run(argv, capsys)
     assert_clean(status, out, err, argv, records="--at-file" in argv)
 
 
 @pytest.mark.parametrize("fmt", RENDERERS)
 @pytest.mark.parametrize("mode", ["explain", "forward", "exact"])
-def test_modes_with_every_format_on_arrays(capsys, folder, fmt, mode):
+def test_modes_with_every_format_on_arrays(capsys, array_folder, fmt, mode):
     argv = [*PROGRAMS["neuron"], *MODES[mode], "--format", fmt]
-    status, out, err = run(capsys, *argv)
+    status, out, err = run(argv, capsys)
     assert_clean(status, out, err, argv)
 
 
@@ -159,134 +109,9 @@ def test_every_subcommand_has_array_cases():
 
 @pytest.mark.parametrize("argv", [case for cases in SUBCOMMAND_CASES.values() for case in cases],
                          ids=lambda argv: " ".join(argv))
-def test_every_subcommand_on_array_programs(capsys, folder, argv):
-    status, out, err = run(capsys, *argv)
+def test_every_subcommand_on_array_programs(capsys, array_folder, argv):
+    status, out, err = run(argv, capsys)
     assert_clean(status, out, err, argv, records=argv[0] in ("batch", "check"))
-
-
-# ------------------------------------------------------------------ what works
-
-def test_dot_wires_carry_shapes_and_previews(capsys, folder):
-    status, out, _ = run(capsys, "-f", "neuron.py", "--format", "dot")
-    assert status == 0
-    assert "(3,) [2 -3 -3]" in out                 # the value on w's wire
-    assert "(3,) [-0.1966 0 0]" in out             # what w[0] sends back to w
-    assert 'label="·[0]"' in out                   # an index gate, its wire as the hole
-
-
-def test_mermaid_output_wire_carries_the_upstream_used(capsys, folder):
-    status, out, _ = run(capsys, "-f", "matmul.py", "--format", "mermaid", "--upstream", "randn")
-    assert status == 0
-    assert '"(5, 10) [[1.764 …] …] / (5, 10) [[1.154 …] …]"' in out   # W, and the note's dW
-    assert "/ (5, 3) [[-1.165 …] …]\" --> output" in out               # dD, drawn by randn
-
-
-def test_graph_command_draws_arrays(capsys, folder):
-    status, out, _ = run(capsys, "graph", "-f", "matmul.py", "--upstream", "randn")
-    assert status == 0 and out.startswith("digraph circuit {")
-    assert "(5, 10) [[1.154 …] …]" in out
-
-
-def test_tree_shows_shapes(capsys, folder):
-    status, out, _ = run(capsys, "-f", "matmul.py", "--format", "tree")
-    assert status == 0
-    lines = out.splitlines()
-    assert lines[0].startswith("D = W.dot(X)  matmul  value (5, 3) [[-5.087 …] …]  grad (5, 3)")
-    assert "W  input  value (5, 10) [[1.764 …] …]" in out
-
-
-def test_explain_narrates_vjps_and_dimension_analysis(capsys, folder):
-    status, out, _ = run(capsys, "-f", "matmul.py", "--explain", "--upstream", "randn")
-    assert status == 0
-    assert "It starts with the upstream gradient ∂D/∂D = (5, 3) [[-1.165 …] …] (randn" in out
-    assert "A matmul gate sends dD @ X.T to W and W.T @ dD to X" in out
-    assert "→ W: receives (5, 10) [[1.154 …] …]." in out
-    assert "dW = dD @ X.T : (5, 3) @ (3, 10) -> (5, 10)" in out
-
-
-def test_explain_on_the_neuron_keeps_scalar_locals_and_names_index_gates(capsys, folder):
-    status, out, _ = run(capsys, "-f", "neuron.py", "--explain")
-    assert status == 0
-    assert "Step 6. w[2]: an index gate, value -3." in out
-    assert "→ w: receives (3,) [0 0 0.1966]." in out
-    assert "→ w[1]: local ∂(w[1] * x[1])/∂w[1] = x[1] = -2; sends -2 × 0.1966 = -0.3932." in out
-    assert "∂f/∂x = (2,) [0.3932 …]" in out
-
-
-def test_expect_array_claims(capsys):
-    status, out, _ = run(capsys, "w*2", "w=[1,2,3]", "--expect", "value=[2,4,6]",
-                         "--expect", "d/dw=[2,2,2]")
-    assert status == 0 and out.count("PASS") == 2
-    status, out, _ = run(capsys, "w*2", "w=[1,2,3]", "--expect", "d/dw=[2,2,2.5]")
-    assert status == 1 and "FAIL  d/dw" in out
-    status, out, _ = run(capsys, "w*2", "w=[1,2,3]", "--expect", "value=[2,4]")
-    assert status == 1 and "expected (2,) [2 4], got (3,) [2 4 6], the shapes differ" in out
-
-
-def test_expect_array_claims_in_csv_and_hidden_json(capsys):
-    status, out, _ = run(capsys, "w*2", "w=[1,2,3]", "--expect", "value=[2,4,6]",
-                         "--format", "csv")
-    assert status == 0
-    assert out.splitlines()[1] == 'expect,value,"[2.0, 4.0, 6.0]","[2.0, 4.0, 6.0]",0.0,pass,'
-    status, out, _ = run(capsys, "w*2", "w=[1,2,3]", "--expect", "value=[2,4,6]",
-                         "--hide-answers", "--format", "json")
-    assert status == 0
-    assert json.loads(out)["expect"]["items"] == [
-        {"item": "value", "expected": [2.0, 4.0, 6.0], "passed": True}]
-
-
-def test_expect_a_number_on_an_array_result_is_bad_input(capsys):
-    status, _, err = run(capsys, "w*2", "w=[1,2,3]", "--expect", "value=2")
-    assert status == 2
-    assert "gives an array of the shape (3,) here, and the claim is one number" in err
-
-
-def test_expect_scalar_result_of_an_array_program(capsys, folder):
-    status, out, _ = run(capsys, "-f", "neuron.py", "--expect", "value=0.7311",
-                         "--expect", "d/dx=[0.3932,-0.5898]", "--format", "json")
-    assert status == 0
-    items = json.loads(out)["expect"]["items"]
-    assert items[1]["expected"] == [0.3932, -0.5898]
-    assert items[1]["got"] == pytest.approx([0.39322, -0.58984], abs=1e-5)
-
-
-def test_batch_lines_with_a_shared_array_binding(capsys, folder):
-    status, out, _ = run(capsys, "batch", "lines.txt", "w=[1,2]", "y=3", "--format", "json")
-    assert status == 0
-    records = [json.loads(line) for line in out.splitlines() if line.startswith('{"line"')]
-    assert [r["value"] for r in records] == [5.0, [2.0, 4.0], 9.0]
-    assert records[1]["gradients"] == {"w": [2.0, 2.0]}
-    assert records[2]["gradients"] == {"w": [3.0, 3.0], "y": 3.0}
-
-
-def test_key_writes_toml_arrays_that_check_reads_back(capsys, folder):
-    import tomllib
-
-    status, out, _ = run(capsys, "key", "problems.toml")
-    assert status == 0
-    problems = tomllib.loads(out)["problem"]
-    assert problems[0]["expect"] == {"value": 11.0, "d/dw": [3.0, 4.0], "d/dx": [1.0, 2.0]}
-    assert problems[1]["expect"]["d/dw"] == pytest.approx([-0.19661, -0.39322, 0.19661],
-                                                          abs=1e-5)
-    assert len(problems[2]["expect"]["d/dW"]) == 2
-    (folder / "key.toml").write_text(out)
-    status, out, _ = run(capsys, "check", "key.toml")
-    assert status == 0 and "8 of 8 items pass" in out
-
-
-def test_check_grades_array_answers_entry_by_entry(capsys, folder):
-    status, out, _ = run(capsys, "check", "answers.toml", "--format", "json")
-    assert status == 1
-    items = json.loads(out)["files"][0]["items"]
-    assert [item["passed"] for item in items] == [True, True, False]
-    assert items[2]["expected"] == [1.0, 2.5] and items[2]["got"] == [1.0, 2.0]
-
-
-def test_check_file_rejects_arrays_of_non_numbers(capsys, folder):
-    (folder / "bad.toml").write_text('[[problem]]\nprogram = "sum(w)"\nat = {w = [1, "a"]}\n')
-    status, out, err = run(capsys, "check", "bad.toml")
-    assert status == 2
-    assert "at.w must be a number or an array of numbers" in err
 
 
 # ------------------------------------------------------------------ what refuses, and how
@@ -317,59 +142,47 @@ REFUSALS = [
 
 @pytest.mark.parametrize("argv, message", REFUSALS, ids=lambda v: " ".join(v) if
                          isinstance(v, tuple) else None)
-def test_refusals_name_the_combination(capsys, folder, argv, message):
-    status, out, err = run(capsys, *argv)
+def test_refusals_name_the_combination(capsys, array_folder, argv, message):
+    status, out, err = run(argv, capsys)
     assert status == 2 and out == ""
     assert err == f"error: {message}\n"
 
 
 def test_a_long_array_literal_is_shortened_in_the_refusal(capsys):
-    status, _, err = run(capsys, "w = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nf = sum(w)", "--exact")
+    status, _, err = run(["w = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nf = sum(w)", "--exact"], capsys)
     assert status == 2
     assert "(w = [...] at line 1)" in err
 
 
-def test_refusal_in_json_is_an_error_object(capsys, folder):
-    status, out, _ = run(capsys, "-f", "neuron.py", "--format", "latex", "--exact")
+def test_refusal_in_json_is_an_error_object(capsys, array_folder):
+    status, out, _ = run(["-f", "neuron.py", "--format", "latex", "--exact"], capsys)
     assert status == 2
-    status, out, _ = run(capsys, "-f", "neuron.py", "--mode", "forward", "--wrt", "w",
-                         "--format", "json")
+    status, out, _ = run(["-f", "neuron.py", "--mode", "forward", "--wrt", "w",
+                          "--format", "json"], capsys)
     assert status == 2
     assert json.loads(out)["error"]["message"].startswith("--mode forward works on scalar")
 
 
-# ------------------------------------------------------------------ scalar programs unchanged
-
-def test_scalar_views_and_commands_never_import_numpy(tmp_path):
-    (tmp_path / "p.toml").write_text('[[problem]]\nprogram = "x*y"\nat = {x = 2, y = 3}\n')
-    code = ("import sys, os\n"
-            f"os.chdir({str(tmp_path)!r})\n"
-            "from gradcli.cli import main\n"
-            "for fmt in ('dot', 'mermaid', 'tree', 'explain', 'python', 'latex'):\n"
-            "    assert main(['(x+y)*z', 'x=-2', 'y=5', 'z=-4', '--format', fmt]) == 0, fmt\n"
-            "assert main(['(x+y)*z', 'x=-2', 'y=5', 'z=-4', '--exact']) == 0\n"
-            "assert main(['(x+y)*z', 'x=-2', 'y=5', 'z=-4', '--mode', 'forward', '--wrt', 'x']) == 0\n"
-            "assert main(['(x+y)*z', 'x=-2', 'y=5', 'z=-4', '--expect', 'value=-12']) == 0\n"
-            "assert main(['diff', '(x+y)*z']) == 0\n"
-            "assert main(['key', 'p.toml']) == 0\n"
-            "print('numpy' in sys.modules)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False"
-
-
-def test_verify_forward_pass_ending_with_an_input_is_bad_input(capsys, folder):
-    # Found by the fuzzing test in test_arrays_verify.py: this used to be an IndexError.
-    (folder / "ends.py").write_text(MATMUL + "dq = np.ones(3)\ndD = W\n")
-    status, out, err = run(capsys, "verify", "ends.py")
-    assert status == 2 and out == ""
-    assert err.startswith("error: the forward pass ends with dq = ..., a value that uses no "
-                          "other names (an input)")
-    assert "at line 5, column 1 (ends.py:5:1):" in err
-
-
 # ------------------------------------------------------------------ random array programs
+
+TOKENS = ["A", "v", "s", "[1, 2]", "[[1, 2], [3, 4]]", "@", "*", "+", "-", "/", "**", ".T",
+          ".shape", "[0]", "[-1]", "[0, 1]", "[1:]", "[:, 0]", "sum(", "mean(", "max(", "min(",
+          "exp(", "log(", "np.dot(", "reshape(", "transpose(", "zeros(", "ones(", "randn(",
+          "np.random.randn(", ")", ",", "axis=0", "axis=1", "keepdims=True", "*A.shape", "(2, 2)",
+          ".dot(", ".sum(", ".reshape(", "4", "0", "2", "(", "[", "]", "\n", ";", "=", "q = "]
+
+
+@settings(deadline=None, max_examples=300,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=12))
+def test_array_programs_never_crash(capsys, tmp_path, tokens):
+    program = tmp_path / "program.py"
+    program.write_text(" ".join(tokens))
+    status = main(["-f", str(program), "A=[[1, 2], [3, 4]]", "v=[1, -1]", "s=3", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert status in (0, 2, 3), (program.read_text(), err)
+    assert "Traceback" not in err
+
 
 VIEW_ARGS = [("--format", fmt) for fmt in RENDERERS] + [
     ("--explain",), ("--exact",), ("--mode", "forward", "--wrt", "A")]
@@ -379,11 +192,11 @@ VIEW_ARGS = [("--format", fmt) for fmt in RENDERERS] + [
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=10))
 def test_random_array_programs_in_every_view(capsys, tmp_path, tokens):
-    # The token soups of test_arrays_robustness.py, through every renderer and mode.
+    # The token soups of test_array_programs_never_crash, through every renderer and mode.
     program = tmp_path / "program.py"
     program.write_text(" ".join(tokens))
     for view in VIEW_ARGS:
         argv = ["-f", str(program), "A=[[1, 2], [3, 4]]", "v=[1, -1]", "s=3", *view]
-        status, out, err = run(capsys, *argv)
+        status, out, err = run(argv, capsys)
         assert status in (0, 2, 3), (program.read_text(), view, err)
         assert "Traceback" not in out + err

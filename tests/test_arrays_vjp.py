@@ -1,4 +1,6 @@
-"""Every array op's vector-Jacobian product against central differences, on random shapes.
+"""The op table's array forms: every array op's vector-Jacobian product against central
+differences, on random shapes; and the reverse sweep of whole array programs (forks,
+broadcasting and reductions together) against central differences.
 
 Registry-driven: an op with a VJP in the op table and no case here fails
 `test_every_array_op_has_a_case`. Each case draws shapes with hypothesis and

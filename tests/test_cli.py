@@ -1,4 +1,10 @@
-"""The command line through gradcli.cli.main: every error class, options, files, pipes, formats."""
+"""The command line (cli/): the click Group and the one-liner, through gradcli.cli.main.
+
+Every error class with its exit status, message and caret, as text and as JSON; usage errors;
+user text echoed literally; the one-liner's options, wherever they stand, and the options that
+cannot work together; colour; files, pipes and -o; version and help; environment defaults; shell
+completion; and real processes. Hostile conditions are in test_cli_robustness.py, each exit
+status in test_exit_status.py."""
 
 from __future__ import annotations
 
@@ -10,7 +16,9 @@ import sys
 import click
 import pytest
 
-from conftest import staged_source
+from gradcli.cli import main
+
+from _helpers import run_cli
 
 
 def caret_block(err: str) -> list[str]:
@@ -109,6 +117,13 @@ def test_error_classes_as_json(cli, argv, status, message, where, caret):
     assert run.err.startswith("error: ")         # the human message still goes to stderr
 
 
+def test_no_program_at_all(cli):
+    run = cli()
+    assert run.status == 2 and "no program" in run.err and run.out == ""
+
+
+# ------------------------------------------------------------------ usage errors
+
 def test_click_usage_errors_exit_2(cli):
     run = cli("x", "x=1", "--precision", "0")
     assert run.status == 2 and "invalid value for '--precision'" in run.err and run.out == ""
@@ -125,9 +140,22 @@ def test_click_usage_error_as_json(cli):
     assert "no such option '--bogus'" in json.loads(run.out)["error"]["message"]
 
 
-def test_no_program_at_all(cli):
-    run = cli()
-    assert run.status == 2 and "no program" in run.err and run.out == ""
+@pytest.mark.parametrize("args,words", [
+    (["--precision", "0", "x", "x=1"], "invalid value for '--precision'"),
+    (["--format", "foo", "x"], "invalid value for '--format'"),
+    (["--no-such-option", "x"], "no such option"),
+])
+def test_option_errors_read_like_every_other_error(args, words, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and words in err.lower()
+    assert "see gradcli --help" in err
+    assert "Usage:" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_misspelt_command_gets_a_suggestion(capsys):
+    assert main(["verfy", "neuron.py"]) == 2
+    assert "did you mean the command 'gradcli verify'?" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ user text echoed literally
@@ -209,11 +237,28 @@ def fake_command():
     click.echo("fake command ran")
 
 
-def test_bindings_are_constant_expressions(cli):
-    run = cli("sin(t)", "t=pi/2", "--format", "json")
-    assert json.loads(run.out)["value"] == 1.0
-    run = cli("x", "x=1/3", "--format", "json")
-    assert json.loads(run.out)["value"] == 1 / 3
+@pytest.mark.parametrize("word", ["--x", "--bogus=1", "--formt"])
+def test_a_word_like_an_unknown_option_says_how_to_pass_an_expression(cli, word):
+    run = cli(word, "x=1")
+    assert run.status == 2 and run.out == ""
+    assert f"no such option '{word.split('=')[0]}'" in run.err
+    assert f"goes after '--': gradcli -- {word.split('=')[0]} x=1" in run.err
+    if word == "--formt":
+        assert "(did you mean '--format'?)" in run.err
+
+
+def test_an_expression_after_double_dash_may_start_with_dashes(cli):
+    run = cli("--format", "json", "--", "--x", "x=3")
+    assert run.status == 0 and json.loads(run.out)["value"] == 3.0
+
+
+@pytest.mark.parametrize("argv", [["diff", "-cos(x)"], ["diff", "-np.tanh(x)"],
+                                  ["graph", "-x*y", "x=1", "y=2"]])
+def test_commands_read_a_leading_minus_as_an_expression(cli, tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    run = cli(*argv)
+    assert run.status == 0 and run.err == ""
+    assert list(tmp_path.iterdir()) == []       # never `-c -o s(x)`: no file is written
 
 
 def test_wrt_limits_the_summary_but_not_json(cli):
@@ -226,6 +271,11 @@ def test_wrt_limits_the_summary_but_not_json(cli):
 def test_wrt_accepts_named_intermediates(cli, staged):
     run = cli(staged, "--wrt", "den,xpy")
     assert "∂f/∂den = -0.7916" in run.out and "∂f/∂xpy = 1.583" in run.out
+
+
+def test_wrt_names_are_listed_once(capsys):
+    assert main(["x*2", "x=1", "--wrt", "x,x"]) == 0
+    assert capsys.readouterr().out.count("∂f/∂x = 2") == 1
 
 
 def test_precision(cli):
@@ -259,6 +309,44 @@ def test_formats(cli, fmt, check):
     assert run.status == 0 and check(run.out)
 
 
+# ------------------------------------------------------------------ options that conflict
+
+@pytest.mark.parametrize("args, pair", [
+    (["--expect", "value=-12", "--format", "tree"], "--expect and --format tree"),
+    (["--expect", "value=-12", "--explain"], "--explain and --expect"),
+    (["--gradcheck", "--mode", "forward", "--wrt", "x"], "--mode forward and --gradcheck"),
+    (["--expect", "value=-12", "--exact"], "--exact and --expect"),
+    (["--quiet"], "--quiet needs --expect, --gradcheck or --at-file"),
+    (["--hide-answers"], "--hide-answers needs --expect or --gradcheck"),
+])
+def test_options_that_cannot_work_together_are_an_error(args, pair):
+    result = run_cli("(x+y)*z", "x=-2", "y=5", "z=-4", *args)
+    assert result.code == 2 and result.out == ""
+    assert pair in result.err
+
+
+def test_expect_still_works_with_the_formats_that_show_checks():
+    for fmt in ("table", "json", "csv", "markdown"):
+        result = run_cli("(x+y)*z", "x=-2", "y=5", "z=-4", "--expect", "value=-12",
+                         "--format", fmt)
+        assert result.code == 0, (fmt, result.err)
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "tree", "latex", "python"])
+@pytest.mark.parametrize("program", [("(x+y)*z", "x=-2", "y=5", "z=-4"), ("sum(w*2)", "w=[1,2]")])
+def test_gradcheck_with_a_view_format_is_refused(fmt, program):
+    result = run_cli(*program, "--gradcheck", "--format", fmt)
+    assert result.code == 2 and result.out == ""
+    assert f"--gradcheck and --format {fmt} cannot be used together" in result.err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+def test_gradcheck_still_works_with_the_formats_that_show_checks(fmt):
+    result = run_cli("(x+y)*z", "x=-2", "y=5", "z=-4", "--gradcheck", "--format", fmt)
+    assert result.code == 0, (fmt, result.err)
+    assert "good" in result.out
+
+
 # ------------------------------------------------------------------ colour
 
 def coloured(text: str) -> bool:
@@ -289,7 +377,7 @@ def test_json_never_has_colour(cli):
     assert "\x1b" not in run.out and json.loads(run.out)
 
 
-# ------------------------------------------------------------------ files and pipes
+# ------------------------------------------------------------------ files, pipes and -o
 
 def test_file(cli, tmp_path, staged):
     path = tmp_path / "staged.py"
@@ -375,9 +463,13 @@ def test_out_file(cli, tmp_path):
     assert "\x1b" not in table.read_text(encoding="utf-8")
 
 
-def test_out_file_that_cannot_be_written(cli, tmp_path):
-    run = cli("x", "x=1", "-o", str(tmp_path / "missing" / "out.txt"))
-    assert run.status == 74 and "cannot write" in run.err    # EX_IOERR, as for a full disk
+@pytest.mark.parametrize("out,format_", [("t.png", "table"), ("m.svg", "mermaid"),
+                                         ("d.mmd", "dot"), ("x.json", "csv")])
+def test_an_output_extension_the_format_would_not_write_is_refused(out, format_, tmp_path,
+                                                                      capsys):
+    assert main(["x*2", "x=1", "--format", format_, "-o", str(tmp_path / out)]) == 2
+    assert "needs --format" in capsys.readouterr().err
+    assert not (tmp_path / out).exists()
 
 
 # ------------------------------------------------------------------ version and help
@@ -419,29 +511,14 @@ def test_help_lists_the_commands_before_the_options(cli):
     assert listed == ["batch", "check", "diff", "graph", "key", "verify"]
 
 
-@pytest.mark.parametrize("word", ["--x", "--bogus=1", "--formt"])
-def test_a_word_like_an_unknown_option_says_how_to_pass_an_expression(cli, word):
-    run = cli(word, "x=1")
-    assert run.status == 2 and run.out == ""
-    assert f"no such option '{word.split('=')[0]}'" in run.err
-    assert f"goes after '--': gradcli -- {word.split('=')[0]} x=1" in run.err
-    if word == "--formt":
-        assert "(did you mean '--format'?)" in run.err
+@pytest.mark.parametrize("command", ["batch", "check", "key", "verify"])
+def test_every_command_has_help(command):
+    r = run_cli(command, "--help")
+    assert r.code == 0 and f"gradcli {command}" in r.out
+    assert command in run_cli("--help").out
 
 
-def test_an_expression_after_double_dash_may_start_with_dashes(cli):
-    run = cli("--format", "json", "--", "--x", "x=3")
-    assert run.status == 0 and json.loads(run.out)["value"] == 3.0
-
-
-@pytest.mark.parametrize("argv", [["diff", "-cos(x)"], ["diff", "-np.tanh(x)"],
-                                  ["graph", "-x*y", "x=1", "y=2"]])
-def test_commands_read_a_leading_minus_as_an_expression(cli, tmp_path, monkeypatch, argv):
-    monkeypatch.chdir(tmp_path)
-    run = cli(*argv)
-    assert run.status == 0 and run.err == ""
-    assert list(tmp_path.iterdir()) == []       # never `-c -o s(x)`: no file is written
-
+# ------------------------------------------------------------------ environment
 
 def test_environment_defaults(cli, monkeypatch):
     monkeypatch.setenv("GRADCLI_PRECISION", "2")
@@ -461,6 +538,8 @@ def test_environment_never_names_the_files(cli, monkeypatch, tmp_path):
     run = cli("x*2", "x=1")
     assert run.status == 0 and "f = 2" in run.out and list(tmp_path.iterdir()) == []
 
+
+# ------------------------------------------------------------------ completion
 
 def _complete(words: list[str]) -> list[str]:
     env = dict(os.environ, _GRADCLI_COMPLETE="bash_complete", COMP_WORDS=" ".join(words),
@@ -491,21 +570,3 @@ def test_python_dash_m_gradcli(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["gradients"] == {"x": -4.0, "y": -4.0, "z": 3.0}
     assert proc.stderr == ""
-
-
-def test_a_closed_pipe_exits_quietly(tmp_path):
-    """`gradcli ... | head -1`: the reader leaves early; no traceback, no noise."""
-    n = 3000
-    program = "+".join(f"x*{i}" for i in range(n))
-    proc = subprocess.Popen([sys.executable, "-m", "gradcli", program, "x=1", "--all",
-                             "--format", "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, cwd=tmp_path)
-    first = proc.stdout.readline()
-    proc.stdout.close()
-    err = proc.stderr.read()
-    proc.stderr.close()
-    status = proc.wait(timeout=60)
-    assert first.startswith(b"id,name,op")
-    assert b"Traceback" not in err and b"Exception ignored" not in err, err
-    assert err == b""
-    assert status == 0

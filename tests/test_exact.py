@@ -1,14 +1,14 @@
-"""--exact: rational arithmetic where possible, floats marked ≈ elsewhere, sizes checked first."""
+"""engine/exact and render/exact, --exact: rational arithmetic where possible, floats marked ≈
+elsewhere, sizes checked first; the exact table and JSON, with the warnings."""
 
 import json
 from fractions import Fraction
 
-from _circuits import run
-
 from gradcli.compute import compute_exact
 from gradcli.engine.exact import MAX_DIGITS
 from gradcli.render.exact import show
-from gradcli.compute import compute
+
+from _helpers import run
 
 
 def exact(program, texts):

@@ -1,4 +1,5 @@
-"""Each exit status pinned: 0, 1 (reserved for checks), 2, 3, 4, 70 and 130, never a traceback."""
+"""Each exit status pinned: 0, 1 (reserved for checks), 2, 3, 4, 70, 74 and 130, never a
+traceback; and each command's help lists the statuses it exits with."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import json
 import pytest
 
 from gradcli.cli import one_liner
+from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
 from gradcli.errors import (CheckFailed, ExitStatus, GradcliError, InputError, InternalError,
                             MathError, MissingProgram)
+
+from _helpers import run_cli
 
 
 def test_the_codes():
@@ -127,3 +131,26 @@ def test_run_exits_with_mains_status(monkeypatch):
     with pytest.raises(SystemExit) as info:
         cli_module.run()
     assert info.value.code == 130
+
+
+# ------------------------------------------------------------------ in every command's help
+
+def _help(command):
+    return " ".join(run_cli(command, "--help").out.split())
+
+
+# key's help does not list exit statuses; every other command's does.
+@pytest.mark.parametrize("command", sorted(set(SUBCOMMANDS) - {"key"}))
+def test_every_subcommand_documents_its_exit_status(command):
+    assert "Exit status: 0" in _help(command)
+
+
+def test_verify_help_documents_the_maths_exit_code(tmp_path):
+    program = tmp_path / "p.py"
+    program.write_text("f = log(x)\ndfdx = 1.0\ndx = dfdx / x\n")
+    assert run_cli("verify", str(program), "x=-1").code == 3
+    assert "3 the forward pass's maths failed" in _help("verify")
+
+
+def test_graph_help_documents_missing_graphviz():
+    assert "4 Graphviz's dot is needed" in _help("graph")

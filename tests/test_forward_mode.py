@@ -1,19 +1,21 @@
-"""--mode forward: the tangent sweep agrees with the reverse sweep."""
+"""engine/tangent and render/forward, --mode forward: the tangent sweep agrees with the reverse
+sweep; the table and JSON, with many columns split into tables rather than cut."""
 
 import json
 import math
 
-from _circuits import report, run
-from conftest import expression_texts
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gradcli.errors import MathError
+from gradcli.compute import compute
 from gradcli.engine.scalar import FLOAT
 from gradcli.engine.sweep import tangents as sweep_tangents
-from gradcli.program.lower import lower
-from gradcli.compute import compute
+from gradcli.errors import MathError
 from gradcli.lang.syntax import parse
+from gradcli.program.lower import lower
+
+from _helpers import report, run
+from _strategies import expression_texts
 
 
 def tangents(graph, values, seed):
@@ -84,7 +86,7 @@ def test_cli_forward_errors(capsys):
 
 
 def _forward_text(program, bindings, wrt, width):
-    from _snapshots import fixed_console_text
+    from _helpers import fixed_console_text
 
     from gradcli.compute import compute_tangents
     from gradcli.render import Settings, render

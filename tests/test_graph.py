@@ -1,4 +1,8 @@
-"""Lowering to the flat graph: inputs, constants, names, --output, and the bindings' checks."""
+"""program/lower and program/graph: lowering a program to the flat SSA graph. Inputs come first,
+in order of appearance; constants are const nodes; assigned constant expressions are inputs
+with defaults; a name labels its node; --output picks a named value; and the errors found
+while lowering (names assigned twice, used before assignment, unknown functions, wrong
+argument counts) name both lines."""
 
 from __future__ import annotations
 
@@ -8,10 +12,8 @@ import pytest
 
 import gradcli
 from gradcli.errors import GradcliError, InputError, MathError
-from gradcli.program.lower import lower
-from gradcli.compute import parse_binding_value
-from gradcli.program.bindings import check_bindings
 from gradcli.lang.syntax import parse
+from gradcli.program.lower import lower
 
 
 def graph_of(source: str, output: str | None = None):
@@ -167,71 +169,6 @@ def test_output_may_be_an_input():
 def test_output_unknown_name_with_did_you_mean():
     error = error_of("q = x*y\nf = q + 1", x=2, y=3, output="qq")
     assert error.message == "--output: the program has no name 'qq' (did you mean 'q'?)"
-
-
-# ------------------------------------------------------------------ bindings
-
-def test_binding_an_unknown_name_suggests_the_input():
-    error = error_of("alpha*beta", alpha=1, beta=2, alfa=1)
-    assert error.message.startswith("the program has no input named 'alfa' (did you mean 'alpha'?)")
-    assert "its inputs are: alpha, beta" in error.message
-
-
-def test_binding_a_name_the_program_computes():
-    error = error_of("q = x*y\nf = q + 1", x=1, y=1, q=3)
-    assert error.message == "'q' is computed by the program (line 1), so it cannot be given a value"
-
-
-def test_binding_a_constant():
-    assert "'pi' is a constant" in error_of("x*2", x=1, pi=3).message
-
-
-def test_all_missing_inputs_in_one_message():
-    error = error_of("a*b + c*d", b=1)
-    assert error.message.startswith("no value for the inputs a, c, d: give them in bindings, "
-                                    "e.g. {'a': 1, 'c': 1, 'd': 1}")
-    assert str(error) == error.message
-    single = error_of("a*b", b=1)
-    assert single.message.startswith("no value for the input a: give it")
-
-
-def test_missing_input_that_looks_like_a_misspelt_assignment():
-    error = error_of("total = x + 1\nf = totl * 2", x=1)
-    assert "totl" in error.message and "'total'" in error.message
-
-
-@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, True, "2", None])
-def test_non_finite_or_non_numeric_values(bad):
-    error = error_of("x*y", x=1, y=bad)
-    assert error.message.startswith("the value for 'y' must be a finite number")
-    assert error.exit_code == 2
-
-
-def test_check_bindings_converts_ints():
-    graph = graph_of("x*y")
-    assert check_bindings(graph, {"x": 1, "y": 2}) == {"x": 1.0, "y": 2.0}
-
-
-@pytest.mark.parametrize("text, value", [("2", 2.0), ("-2", -2.0), ("pi/2", math.pi / 2),
-                                         ("1/3", 1 / 3), ("2^-1", 0.5), ("math.e", math.e),
-                                         ("sqrt(2)", math.sqrt(2)), ("1e-3", 1e-3)])
-def test_binding_values_are_constant_expressions(text, value):
-    assert parse_binding_value(text) == value
-
-
-@pytest.mark.parametrize("text, exit_code", [("y", 2), ("1 +", 2), ("1/0", 3), ("1e999", 2),
-                                             ("log(0)", 3), ("a = 1", 2), ("1; 2", 2)])
-def test_bad_binding_values(text, exit_code):
-    with pytest.raises(GradcliError) as info:
-        parse_binding_value(text)
-    assert info.value.exit_code == exit_code
-
-
-def test_program_is_positional_only_so_any_input_name_works():
-    assert gradcli.grad("program * 2", program=3).gradients == {"program": 2.0}
-    assert gradcli.grad("x*y", {"x": 2}, y=5).value == 10.0
-    with pytest.raises(InputError):
-        gradcli.grad("x*y", {"x": 2}, x=3, y=1)
 
 
 def test_a_default_that_fails_is_a_math_error():

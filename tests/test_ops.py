@@ -1,7 +1,10 @@
-"""Every op's local partials against central differences, driven by the op table.
+"""lang/ops, the op table: every op's local partials against central differences, its symbolic
+rule against its partials, and the conventions at kinks, ties and jumps (comparisons' masks
+included).
 
-An op added to gradcli.ops.OPS without an entry in TEST_POINTS fails
-test_every_op_has_test_points, so a new function cannot ship untested.
+An op added to gradcli.lang.ops.OPS without an entry in TEST_POINTS fails
+test_every_op_has_test_points, so a new function cannot ship untested. Each op's Python
+spelling is checked in test_printer.py, its array VJP in test_arrays_vjp.py.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ import math
 import pytest
 
 import gradcli
+from gradcli.compute import compute
 from gradcli.lang.expr import Expr
-from gradcli.lang.resolve import evaluate_constant
 from gradcli.lang.ops import FUNCTIONS, OPS
+from gradcli.lang.resolve import evaluate_constant
 from gradcli.lang.simplify import local_rules, simplify
 
 # Points where each op is smooth (no kinks, no ties, inside the domain), one tuple of
@@ -67,7 +71,7 @@ CASES = [(name, point) for name in SCALAR_OPS for point in TEST_POINTS.get(name,
 def test_every_op_has_test_points():
     missing = sorted(set(SCALAR_OPS) - set(TEST_POINTS))
     assert not missing, f"ops without test points in TEST_POINTS: {missing}"
-    assert not set(TEST_POINTS) - set(OPS), "test points for ops the table no longer has"
+    assert not set(TEST_POINTS) - set(OPS), "test points for ops the table does not have"
 
 
 def test_every_callable_name_is_an_op():
@@ -224,3 +228,12 @@ def test_sigmoid_and_softplus_are_stable_far_out(x):
     assert math.isfinite(OPS["softplus"].forward(x))
     (d,) = OPS["sigmoid"].partials(s, x)
     assert d == 0.0 or d < 1e-300
+
+
+def test_a_mask_blocks_the_gradient_and_warns_at_equality():
+    rep = compute("(x > 0) * y", {"x": 2.0, "y": 3.0})
+    assert rep.value == 3.0 and rep.gradients == {"x": 0.0, "y": 1.0}
+    assert not rep.warnings
+    tie = compute("(x >= y) * x", {"x": 1.0, "y": 1.0})
+    assert tie.gradients == {"x": 1.0, "y": 0.0}
+    assert any(">= jumps where its sides are equal" in str(w) for w in tie.warnings)

@@ -1,13 +1,19 @@
-"""The language's surface: numbers, names, precedence, statements, and every syntax error."""
+"""lang/syntax, the language's surface: numbers, names, precedence, statements and layout,
+imports and module prefixes, comparisons, and every syntax error with its caret, as the
+error renders it and as the command line prints it."""
 
 from __future__ import annotations
 
 import pytest
 
 import gradcli
+from gradcli.cli import main
 from gradcli.errors import GradcliError, InputError
 from gradcli.lang.printer import to_text
+from gradcli.lang.resolve import evaluate_constant
 from gradcli.lang.syntax import parse
+
+from _helpers import run_cli
 
 
 def expr_of(source: str):
@@ -177,6 +183,30 @@ def test_unknown_prefixed_constant():
     assert "math.tau" in error.message and error.line_column == (1, 6)
 
 
+# ------------------------------------------------------------------ comparisons
+
+@pytest.mark.parametrize("text, value", [
+    ("2 > 1", 1.0), ("1 > 2", 0.0), ("1 > 1", 0.0), ("1 >= 1", 1.0), ("1 < 2", 1.0),
+    ("2 <= 1", 0.0), ("1 + 1 > 1", 1.0), ("(1 > 0) * 3", 3.0), ("-(2 < 1)", 0.0),
+    ("(1 > 0) - (1 < 0)", 1.0), ("(1 < 2) < 1", 0.0),
+])
+def test_comparisons_as_python_has_them(text, value):
+    (statement,) = parse(text)
+    assert evaluate_constant(statement.expr) == value
+    assert float(eval(text)) == value
+    # Printed back, the text parses to the same value (comparisons never print as a chain).
+    (again,) = parse(to_text(statement.expr))
+    assert evaluate_constant(again.expr) == value
+
+
+def test_comparisons_do_not_chain():
+    with pytest.raises(InputError) as caught:
+        parse("x < y < z")
+    assert caught.value.span.start == 6
+    assert to_text(parse("(x < y) < z")[0].expr) == "(x < y) < z"
+    assert to_text(parse("x < (y < z)")[0].expr) == "x < (y < z)"
+
+
 # ------------------------------------------------------------------ syntax errors
 
 def rendered(source: str, **bindings) -> tuple[str, GradcliError]:
@@ -344,8 +374,49 @@ def test_augmented_assignment_is_refused():
     assert "'+='" in error.message and error.line_column == (2, 1)
 
 
-def test_printer_output_parses_back():
-    for source in ("-x^2", "(a - b) - (c - d)", "a / (b * c)", "2^-x", "(-2)^x", "-(a + b)",
-                   "exp(-x) * sin(y)^2", "a^(b^c)", "(a^b)^c", "max(a, -b, c)"):
-        tree = expr_of(source)
-        assert shape(expr_of(to_text(tree))) == shape(tree), source
+# ------------------------------------------------------------------ on the command line
+
+def test_an_unclosed_bracket_is_named_where_it_opens(capsys):
+    status = main(["x = 3\ny = (x *\n  2\nz = 4\nf = y+z"])
+    err = capsys.readouterr().err.splitlines()
+    assert status == 2
+    assert err[0] == ("error: '(' on line 2 is never closed, so the lines after it are read as "
+                      "part of the same statement")
+    assert err[1] == "  at line 2, column 5:"
+    assert err[3] == "        ^"
+
+
+@pytest.mark.parametrize("program,words,column", [
+    ("f(x) = x^2", "'=' assigns an expression to one plain name", 6),
+    ("f = pi = 3", "'=' assigns an expression to one plain name", 8),
+    ("x, y = 1, 2", "assign one name per statement", 2),
+    ("\u0445*2", "use 'x'", 1),           # a Cyrillic letter that looks like x
+])
+def test_almost_python_gets_a_plain_reason(program, words, column, capsys):
+    assert main([program, "x=1"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert words in err[0]
+    assert f"column {column}:" in err[1]
+
+
+def test_a_backslash_at_the_very_end_of_the_program():
+    result = run_cli("x*y \\", "x=1", "y=2")
+    assert result.code == 2
+    assert "the program ends after a line continuation" in result.err
+    assert "at line 1, column 5" in result.err
+    assert "only at the end of the line" in run_cli("x \\ + y", "x=1", "y=2").err
+
+
+@pytest.mark.parametrize("program, message, column, width", [
+    ("x < y < 1", "comparisons do not chain", 7, 1),
+    ("x >= y >= 1", "comparisons do not chain", 8, 2),
+    ("x == y", "'==' and '!=' are not part of the language", 3, 2),
+    ("f = x != y", "'==' and '!=' are not part of the language", 7, 2),
+    ("x > ", "an operand is missing", 5, 1),
+])
+def test_comparison_errors_point_at_the_operator(program, message, column, width, capsys):
+    status = main([program, "x=1", "y=2"])
+    err = capsys.readouterr().err
+    assert status == 2 and message in err
+    assert f"at line 1, column {column}:" in err
+    assert err.splitlines()[-1] == " " * (4 + column - 1) + "^" * width

@@ -1,111 +1,29 @@
-"""Hypothesis properties over random expressions built from the op table.
-
-Reverse-mode gradients equal central differences; printing then parsing gives the
-same tree and value; the gradient is linear; and no text at all makes the CLI
-crash (exit 70) or print a traceback.
-"""
+"""Hypothesis properties of the reverse sweep over random programs built from every op of the
+table: the gradients equal central differences, and the gradient is linear. (Other properties
+sit with their subjects: printing and parsing in test_printer.py, forward mode in
+test_forward_mode.py, random input to the command line in test_cli_robustness.py.)"""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
-import sys
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import gradcli
-from gradcli.errors import GradcliError
-from gradcli.lang.expr import Expr
-from gradcli.lang.ops import OPS
-from gradcli.lang.printer import to_text
 from gradcli.engine.scalar import values_at as forward
-from gradcli.lang.syntax import parse
+from gradcli.errors import GradcliError
+from gradcli.lang.printer import to_text
 
-NAMES = ("a", "b", "c")
-# Every scalar op a program can write: infix, prefix and function ops (not leaves, the
-# internal id, or the array-only ops, which tests/test_arrays_*.py cover).
-WRITABLE = [op for op in OPS.values() if op.syntax in ("infix", "prefix", "function")
-            and op.name != "id" and op.forward is not None]
+from _strategies import bound, expression_trees, grad_or_reject, names_in, points
 
 SETTINGS = settings(deadline=None, max_examples=100,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-
-leaf_numbers = st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0, 0.25, 1e-3, 2.5e3, 10.0])
-# Names twice as likely as numbers, so most subtrees carry a gradient worth checking.
-leaves = st.one_of(st.sampled_from(NAMES).map(lambda n: Expr("name", name=n)),
-                   st.sampled_from(NAMES).map(lambda n: Expr("name", name=n)),
-                   leaf_numbers.map(lambda v: Expr("number", value=v)))
-
-
-def _extend(children):
-    def build(op, args):
-        return Expr(op.name, tuple(args))
-
-    strategies = []
-    for op in WRITABLE:
-        low = op.min_args
-        high = op.max_args if op.max_args is not None else 3
-        strategies.append(st.lists(children, min_size=low, max_size=high)
-                          .map(lambda args, op=op: build(op, args)))
-    return st.one_of(strategies)
-
-
-expressions = st.recursive(leaves, _extend, max_leaves=12)
-points = st.fixed_dictionaries({n: st.floats(-3, 3, allow_nan=False).map(lambda v: round(v, 3))
-                                for n in NAMES})
-
-
-def names_in(expr: Expr) -> set[str]:
-    found, stack = set(), [expr]
-    while stack:
-        e = stack.pop()
-        if e.kind == "name":
-            found.add(e.name)
-        stack.extend(e.args)
-    return found
-
-
-def evaluate(expr: Expr, env: dict[str, float]) -> float:
-    """An oracle independent of the graph: walk the tree with the op table's kernels."""
-    if expr.kind == "number":
-        return expr.value
-    if expr.kind == "name":
-        return env[expr.name]
-    return OPS[expr.kind].forward(*(evaluate(a, env) for a in expr.args))
-
-
-def shape(expr: Expr) -> str:
-    """The tree as a string, with parsed calls (`call` of a name) written as their op."""
-    if expr.kind == "number":
-        return repr(expr.value)
-    if expr.kind == "name":
-        return expr.name
-    if expr.kind == "call":
-        head, args = expr.args[0].name, expr.args[1:]
-    else:
-        head, args = expr.kind, expr.args
-    return f"{head}({', '.join(shape(a) for a in args)})"
-
-
-def grad_or_reject(text: str, bindings: dict[str, float]):
-    try:
-        result = gradcli.grad(text, bindings)
-    except GradcliError as error:
-        assume(error.exit_code == 3)     # a domain error or overflow at this point
-        return None
-    return result
-
-
-def bound(expr: Expr, point: dict[str, float]) -> dict[str, float]:
-    return {n: point[n] for n in names_in(expr)}
 
 
 # ------------------------------------------------------------------ reverse equals numeric
 
 @SETTINGS
-@given(expressions, points)
+@given(expression_trees, points)
 def test_reverse_sweep_equals_central_differences(expr, point):
     text = to_text(expr)
     bindings = bound(expr, point)
@@ -140,36 +58,11 @@ def test_reverse_sweep_equals_central_differences(expr, point):
 
 # ------------------------------------------------------------------ print → parse round trip
 
-@SETTINGS
-@given(expressions, points)
-def test_print_then_parse_gives_the_same_tree_and_value(expr, point):
-    text = to_text(expr)
-    statements = parse(text)
-    assert len(statements) == 1 and statements[0].kind == "expr"
-    parsed = statements[0].expr
-    assert shape(parsed) == shape(expr), text
-    assert to_text(parsed) == text
-    bindings = bound(expr, point)
-    try:
-        expected = evaluate(expr, {**point})
-    except (ValueError, ZeroDivisionError, OverflowError):
-        expected = None
-    assume(expected is not None and math.isfinite(expected))
-    result = grad_or_reject(text, bindings)
-    assume(result is not None)
-    assert result.value == expected
-
-
-@SETTINGS
-@given(expressions)
-def test_compact_printing_parses_back_too(expr):
-    assert shape(parse(to_text(expr, compact=True))[0].expr) == shape(expr)
-
 
 # ------------------------------------------------------------------ linearity
 
 @SETTINGS
-@given(expressions, expressions, points,
+@given(expression_trees, expression_trees, points,
        st.sampled_from([-2.0, -0.5, 1.0, 3.0]), st.sampled_from([-1.0, 0.25, 2.0]))
 def test_gradient_is_linear(f, g, point, alpha, beta):
     tf, tg = to_text(f), to_text(g)
@@ -192,72 +85,3 @@ def test_gradient_is_linear(f, g, point, alpha, beta):
         assume(math.isfinite(expected) and math.isfinite(rh.gradients[name]))
         assert math.isclose(rh.gradients[name], expected, rel_tol=1e-9, abs_tol=1e-13 * scale), (
             f"{combined}: d/d{name} {rh.gradients[name]!r} != {expected!r}")
-
-
-# ------------------------------------------------------------------ the CLI never crashes
-
-def run_main(argv: list[str]) -> tuple[int, str, str]:
-    from gradcli.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    terminal = io.StringIO("")
-    terminal.isatty = lambda: True      # as at a prompt: nothing is piped in
-    saved = sys.stdin
-    sys.stdin = terminal
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = main(argv)
-    finally:
-        sys.stdin = saved
-    return status, out.getvalue(), err.getvalue()
-
-
-def assert_clean(status: int, out: str, err: str) -> None:
-    assert status in (0, 2, 3), (status, err)
-    assert "Traceback" not in err and "Traceback" not in out
-    if status:
-        assert err.startswith("error: ") and len(err.strip().split("\n")) <= 4, err
-
-
-TOKENS = ["x", "y", "w0", "2", "0", ".5", "1e-3", "1e999", "3.", "+", "-", "*", "/", "^", "**",
-          "(", ")", "[", "]", ",", ";", "\n", "\r\n", "=", "+=", ".", ":", "#", "# c", "\\\n",
-          "exp", "log", "sqrt", "max", "min", "pow", "sigmoid", "relu", "abs", "asin", "math",
-          "np", "numpy", "pi", "e", "import", "as", "print", "def", "return", "lambda", "if",
-          "−", "×", "²", "√", "\u00a0", "ｘ", "[bold]", "[/]", "\x1b", "\x00", "'", "@", "\t",
-          "*", "axis", "f", "q", "sinn"]
-
-soups = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=25).map(
-    lambda parts: " ".join(parts))
-bindings_tokens = st.lists(st.sampled_from(["x=1", "y=-2", "w0=0", "x=pi/2", "q=1", "x=",
-                                            "y=1/0", "x=1e999", "z", "x=1", "e=2", "f=3"]),
-                           max_size=4)
-
-
-@settings(deadline=None, max_examples=150)
-@given(soups, bindings_tokens)
-def test_token_soups_never_crash(text, extra):
-    assert_clean(*run_main(["--", text, *extra]))
-
-
-@settings(deadline=None, max_examples=150)
-@given(st.text(max_size=40), bindings_tokens)
-def test_random_text_never_crashes(text, extra):
-    assert_clean(*run_main(["--", text, *extra]))
-
-
-@settings(deadline=None, max_examples=60)
-@given(soups, st.sampled_from(["json", "csv", "markdown", "table"]))
-def test_token_soups_in_every_format(text, fmt):
-    status, out, err = run_main(["--format", fmt, "--", text, "x=1", "y=2"])
-    assert_clean(status, out, err)
-    if fmt == "json":
-        import json
-
-        data = json.loads(out, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
-        assert ("error" in data) == (status != 0)
-
-
-@settings(deadline=None, max_examples=80)
-@given(st.text(max_size=20))
-def test_random_binding_values_never_crash(value):
-    assert_clean(*run_main(["x*2", f"x={value}"]))

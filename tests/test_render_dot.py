@@ -1,16 +1,17 @@
-"""DOT and Mermaid pictures of the circuit, and `gradcli graph` writing them."""
+"""render/dot and render/mermaid, pictures of the circuit (values and gradients on the wires,
+shapes and previews for arrays), and `gradcli graph` writing them, through Graphviz for
+pictures."""
 
 import os
 import re
 import shutil
 
 import pytest
-from _circuits import report, run
-from _snapshots import assert_snapshot
-
 from gradcli.render import Settings
 from gradcli.render.dot import render as render_dot
 from gradcli.render.mermaid import render as render_mermaid
+
+from _helpers import assert_snapshot, report, run
 
 NEEDS_DOT = pytest.mark.skipif(shutil.which("dot") is None and os.environ.get("CI") != "true",
                                reason="Graphviz is not installed (.ci/system-packages installs it)")
@@ -169,3 +170,26 @@ def test_one_liner_dot_to_a_picture_runs_graphviz(tmp_path, capsys):
     target = tmp_path / "c.svg"
     status, out, err = run(["x*y", "x=1", "y=2", "--format", "dot", "-o", str(target)], capsys)
     assert status == 0 and target.read_text().lstrip().startswith("<?xml")
+
+
+# ------------------------------------------------------------------ arrays
+
+def test_dot_wires_carry_shapes_and_previews(capsys, array_folder):
+    status, out, _ = run(["-f", "neuron.py", "--format", "dot"], capsys)
+    assert status == 0
+    assert "(3,) [2 -3 -3]" in out                 # the value on w's wire
+    assert "(3,) [-0.1966 0 0]" in out             # what w[0] sends back to w
+    assert 'label="·[0]"' in out                   # an index gate, its wire as the hole
+
+
+def test_mermaid_output_wire_carries_the_upstream_used(capsys, array_folder):
+    status, out, _ = run(["-f", "matmul.py", "--format", "mermaid", "--upstream", "randn"], capsys)
+    assert status == 0
+    assert '"(5, 10) [[1.764 …] …] / (5, 10) [[1.154 …] …]"' in out   # W, and the note's dW
+    assert "/ (5, 3) [[-1.165 …] …]\" --> output" in out               # dD, drawn by randn
+
+
+def test_graph_command_draws_arrays(capsys, array_folder):
+    status, out, _ = run(["graph", "-f", "matmul.py", "--upstream", "randn"], capsys)
+    assert status == 0 and out.startswith("digraph circuit {")
+    assert "(5, 10) [[1.154 …] …]" in out

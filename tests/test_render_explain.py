@@ -1,13 +1,14 @@
-"""--explain: the backward pass narrated from the report."""
+"""render/explain, --explain: the backward pass narrated from the report, in the note's words
+for each gate, with every stated number the report's; the endings; arrays (VJPs, dimension
+analysis, index gates); and --explain with another format refused."""
 
 import re
 
-from _circuits import report, run
-from _snapshots import assert_snapshot
-
-from gradcli.render import Settings
 from gradcli.numbers import format_number
+from gradcli.render import Settings
 from gradcli.render.explain import render
+
+from _helpers import assert_snapshot, report, run, run_cli
 
 
 def test_explanation_snapshots():
@@ -58,16 +59,6 @@ def test_cli_explain(capsys):
     assert status == 2 and "one at a time" in err
 
 
-def test_every_registered_renderer_is_a_format(capsys):
-    from gradcli.cli.one_liner import one_liner
-    from gradcli.render import RENDERERS
-
-    [choice] = [p.type.choices for p in one_liner.params if p.name == "format_"]
-    assert {name for name, _ in RENDERERS} <= set(choice)
-    status, out, _ = run(["(x+y)*z", "x=-2", "y=5", "z=-4", "--format", "explain"], capsys)
-    assert status == 0 and out == render(report("add_mul"), Settings())
-
-
 def _explain(program, bindings):
     from gradcli.compute import compute
 
@@ -100,3 +91,46 @@ def test_step_titles_spell_calls_as_the_program_and_the_table_do():
     for title, upstream in zip(titles, re.findall(r"Upstream gradient: ∂f/∂(.*?) = ", text)):
         head = title.split(" = ")[0]
         assert upstream in (head, f"({head})"), (title, upstream)
+
+
+# ------------------------------------------------------------------ endings
+
+def test_explain_without_inputs_has_no_empty_heading():
+    result = run_cli("2*3", "--explain")
+    assert result.code == 0
+    assert "Gradients on the inputs:" not in result.out
+    assert result.out.rstrip().endswith("no inputs, so there are no gradients on inputs.")
+
+
+def test_explain_ends_every_input_gradient_line_alike():
+    out = run_cli("f = x*y; g = f - 2*y", "x=1", "y=2", "--explain").out
+    tail = out.split("Gradients on the inputs:\n")[1].splitlines()
+    gradient_lines = [line for line in tail if line.startswith("  ∂")]
+    assert gradient_lines == ["  ∂g/∂x = 2.", "  ∂g/∂y = -1."]
+    assert any("At this fork" in line for line in tail)
+
+
+def test_explain_with_another_format_is_refused(capsys):
+    status, _, err = run(["(x+y)*z", "x=1", "y=2", "z=3", "--explain", "--format", "json"], capsys)
+    assert status == 2
+    assert "--explain writes prose" in err
+
+
+# ------------------------------------------------------------------ arrays
+
+def test_explain_narrates_vjps_and_dimension_analysis(capsys, array_folder):
+    status, out, _ = run(["-f", "matmul.py", "--explain", "--upstream", "randn"], capsys)
+    assert status == 0
+    assert "It starts with the upstream gradient ∂D/∂D = (5, 3) [[-1.165 …] …] (randn" in out
+    assert "A matmul gate sends dD @ X.T to W and W.T @ dD to X" in out
+    assert "→ W: receives (5, 10) [[1.154 …] …]." in out
+    assert "dW = dD @ X.T : (5, 3) @ (3, 10) -> (5, 10)" in out
+
+
+def test_explain_on_the_neuron_keeps_scalar_locals_and_names_index_gates(capsys, array_folder):
+    status, out, _ = run(["-f", "neuron.py", "--explain"], capsys)
+    assert status == 0
+    assert "Step 6. w[2]: an index gate, value -3." in out
+    assert "→ w: receives (3,) [0 0 0.1966]." in out
+    assert "→ w[1]: local ∂(w[1] * x[1])/∂w[1] = x[1] = -2; sends -2 × 0.1966 = -0.3932." in out
+    assert "∂f/∂x = (2,) [0.3932 …]" in out

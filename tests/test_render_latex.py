@@ -1,17 +1,16 @@
-"""--format latex (and gradcli diff --format latex): snapshots, and pdflatex compiles them."""
+"""render/latex, --format latex (and gradcli diff --format latex): snapshots, and pdflatex
+compiles them. The LaTeX spelling of expressions and names is tested in test_printer.py."""
 
 import os
 import shutil
 import subprocess
 
 import pytest
-from _circuits import CIRCUITS, report, run
-from _snapshots import assert_snapshot
 
-from gradcli.lang.expr import Expr, name
 from gradcli.render import Settings
-from gradcli.lang.printer import latex_name, to_latex
 from gradcli.render.latex import render
+
+from _helpers import CIRCUITS, assert_snapshot, report, run
 
 NEEDS_LATEX = pytest.mark.skipif(
     shutil.which("pdflatex") is None and os.environ.get("CI") != "true",
@@ -21,20 +20,6 @@ NEEDS_LATEX = pytest.mark.skipif(
 @pytest.mark.parametrize("circuit", sorted(CIRCUITS))
 def test_latex_snapshot(circuit):
     assert_snapshot(f"latex_{circuit}.tex", render(report(circuit), Settings()))
-
-
-def test_printer_forms():
-    x, y = name("x"), name("y")
-    assert to_latex((x + y) * Expr("exp", (x,))) == r"\left(x + y\right) \cdot \exp\left(x\right)"
-    assert to_latex(x / (y + 1)) == r"\frac{x}{y + 1}"
-    assert to_latex((x + 1) ** 2) == r"\left(x + 1\right)^{2}"
-    assert to_latex(-(x - y)) == r"-\left(x - y\right)"
-    assert to_latex(x - (y - x)) == r"x - \left(y - x\right)"
-    assert to_latex(Expr("abs", (x,))) == r"\left|x\right|"
-    assert to_latex(Expr("sqrt", (x + y,))) == r"\sqrt{x + y}"
-    assert to_latex(Expr("step", (x,))) == r"\operatorname{step}\left(x\right)"
-    assert to_latex(Expr("number", value=1e20)) == r"1 \times 10^{20}"
-    assert latex_name("w0") == "w_{0}" and latex_name("sig_y") == r"\mathit{sig\_y}"
 
 
 def test_chain_rule_steps_substitute_numbers():
@@ -93,8 +78,3 @@ def test_long_local_rules_wrap_instead_of_running_off(tmp_path):
     assert "Overfull" not in log
 
 
-def test_greek_letter_names():
-    assert latex_name("theta") == r"\theta" and latex_name("Delta") == r"\Delta"
-    assert latex_name("theta1") == r"\theta_{1}" and latex_name("alpha_2") == r"\alpha_{2}"
-    assert latex_name("thetas") == r"\mathit{thetas}" and latex_name("w0") == "w_{0}"
-    assert to_latex(name("theta") * name("x")) == r"\theta \cdot x"

@@ -1,10 +1,10 @@
-"""--format tree: the expression as a Rich tree with values and gradients."""
-
-from _circuits import report, run
-from _snapshots import assert_snapshot, fixed_console_text
+"""render/tree, --format tree: the expression as a Rich tree with values and gradients (and
+shapes for arrays), shared nodes expanded once, cut for huge graphs, no recursion."""
 
 from gradcli.render import Settings
 from gradcli.render.tree import render
+
+from _helpers import assert_snapshot, fixed_console_text, report, run
 
 
 def test_tree_snapshots():
@@ -49,3 +49,11 @@ def test_cli_tree(capsys):
     status, out, err = run(["(x+y)*z", "x=-2", "y=5", "z=-4", "--format", "tree", "--color",
                             "never"], capsys)
     assert status == 0 and "x + y  add  value 3  grad -4" in out and err == ""
+
+
+def test_tree_shows_shapes(capsys, array_folder):
+    status, out, _ = run(["-f", "matmul.py", "--format", "tree"], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("D = W.dot(X)  matmul  value (5, 3) [[-5.087 …] …]  grad (5, 3)")
+    assert "W  input  value (5, 10) [[1.764 …] …]" in out

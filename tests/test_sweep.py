@@ -1,4 +1,6 @@
-"""The forward and reverse sweeps: the note's numbers, careful kernels, failures and warnings."""
+"""engine/sweep and engine/scalar, the forward and reverse sweeps over floats: the note's
+numbers, gradients adding up at forks, careful kernels, maths that fails (exit 3) with its
+caret, and programs too deep for recursion. Warnings are tested in test_warnings.py."""
 
 from __future__ import annotations
 
@@ -189,50 +191,6 @@ def test_towers_and_huge_literals_answer_at_once():
     assert gradcli.grad("1" * 300 + " * x", x=1).gradients["x"] == float("1" * 300)
 
 
-# ------------------------------------------------------------------ warnings, exit 0
-
-def kinds(result) -> list[str]:
-    return [w["kind"] for w in result.warnings]
-
-
-def test_sqrt_at_zero_warns_of_an_infinite_derivative():
-    result = gradcli.grad("sqrt(x)", x=0)
-    assert result.value == 0.0 and result.gradients["x"] == math.inf
-    assert "infinite" in kinds(result)
-    sqrt_node = len(result.nodes) - 1
-    assert any(w["node"] == sqrt_node and "sqrt" in w["message"] for w in result.warnings)
-
-
-def test_derivative_in_the_exponent_of_a_negative_base_is_undefined():
-    result = gradcli.grad("x^y", x=-2, y=2)
-    assert result.value == 4.0 and result.gradients["x"] == -4.0
-    assert math.isnan(result.gradients["y"])
-    assert "undefined" in kinds(result)
-
-
-def test_kink_and_tie_warnings_name_their_node():
-    result = gradcli.grad("relu(x) + max(y, z)", x=0, y=1, z=1)
-    by_node = {w["node"]: w["kind"] for w in result.warnings}
-    relu = [n.id for n in result.nodes if n.op == "relu"][0]
-    mx = [n.id for n in result.nodes if n.op == "max"][0]
-    assert by_node == {relu: "kink", mx: "tie"}
-    for w in result.warnings:
-        assert set(w) == {"node", "kind", "message"} and w["message"]
-
-
-def test_an_infinite_partial_behind_a_zero_gradient_is_harmless():
-    # relu blocks the gradient, so sqrt's infinite slope at 0 never reaches x.
-    result = gradcli.grad("relu(-sqrt(x))", x=0)
-    assert result.gradients == {"x": 0.0}
-
-
-def test_warnings_do_not_fail_the_run(cli):
-    run = cli("sqrt(x)", "x=0")
-    assert run.status == 0
-    assert "infinite" in run.out and "!" in run.out
-    run = cli("x^y", "x=-2", "y=2", "--format", "json")
-    assert run.status == 0 and '"undefined"' in run.out
-
 
 # ------------------------------------------------------------------ scale, at the default recursion limit
 
@@ -265,7 +223,7 @@ def test_a_deep_error_still_has_a_caret():
 
 
 def test_the_fallback_copy_of_the_staged_example_matches_the_seed():
-    from conftest import SEED, STAGED_FALLBACK, staged_source
+    from _helpers import SEED, STAGED_FALLBACK, staged_source
 
     if not SEED.is_file():
         pytest.skip("the seed note is not in this checkout")

@@ -1,26 +1,138 @@
-"""--at-file in one vectorized sweep: the same records as one run per row, and the fallbacks."""
+"""--at-file (records/points, engine/points): one record per row of a CSV file of points.
 
+The header names inputs, and each row is a point; a bad cell or row fails only its row, in place;
+header errors, and an input given both in the file and as a binding, are one error; --expect and
+--quiet judge every row. The points are swept at once, in blocks of rows, and give the same
+records as one run per row; programs that cannot be swept so (arrays, unbound inputs, bindings
+that name no input) run row by row."""
+
+import csv
 import io
+import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from gradcli.engine import points as points_module
-from gradcli.records.points import prepare as prepare_points
-from gradcli.compute import points_graph as lower_for_points
-from gradcli.engine.points import sweep_all
-from gradcli.records.lines import Checks
-from gradcli.records.points import at_points
-from gradcli.render.records import make_writer
 from gradcli.checks.expect import parse_expectation
-from run_gradcli import run_cli
+from gradcli.compute import points_graph as lower_for_points
+from gradcli.engine import points as points_module
+from gradcli.engine.points import sweep_all
+from gradcli.errors import InputError
+from gradcli.records.lines import Checks
+from gradcli.records.points import at_points, read_points
+from gradcli.records.points import prepare as prepare_points
+from gradcli.render.records import make_writer
 
-STAGED = (Path(__file__).parent / "data" / "note_staged.py").read_text().split("\n# backprop")[0]
+from _helpers import DATA, run_cli
+
+STAGED = (DATA / "note_staged.py").read_text().split("\n# backprop")[0]
 STAGED = "\n".join(line for line in STAGED.splitlines() if not line.startswith(("dnum", "dinv")))
 
+
+# ------------------------------------------------------------------ one record per row
+
+def test_at_file_one_record_per_row(tmp_path):
+    points = tmp_path / "points.csv"
+    points.write_text("x,y\n-2,5\n1,pi\n3,oops\n\n0,0\n")
+    r = run_cli("(x+y)*z", "z=-4", "--at-file", str(points), "--format", "json")
+    records = [json.loads(line) for line in r.out.splitlines()]
+    assert [rec["row"] for rec in records] == [1, 2, 3, 4]
+    assert records[0]["value"] == -12.0
+    assert "error" in records[2] and records[2]["error"]["exit_code"] == 2
+    assert r.code == 2
+    r = run_cli("(x+y)*z", "z=-4", "--at-file", str(points), "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    assert list(rows[0])[0] == "row"
+    r = run_cli("(x+y)*z", "z=-4", "--at-file", str(points))
+    assert r.out.splitlines()[0].split()[:2] == ["row", "point"]
+    assert r.out.splitlines()[1].split()[:3] == ["1", "x=-2", "y=5"]
+
+
+def test_at_file_with_expect_and_quiet(tmp_path):
+    points = tmp_path / "points.csv"
+    points.write_text("x\n1\n2\n")
+    assert run_cli("x*x", "--at-file", str(points), "--expect", "d/dx=2", "-q").code == 1
+    points.write_text("x\n1\n1.0\n")
+    r = run_cli("x*x", "--at-file", str(points), "--expect", "d/dx=2", "-q")
+    assert (r.code, r.out) == (0, "")
+
+
+def test_at_file_header_errors(tmp_path):
+    points = tmp_path / "points.csv"
+    points.write_text("x,1y\n1,2\n")
+    assert run_cli("x", "--at-file", str(points)).code == 2
+    points.write_text("")
+    assert run_cli("x", "--at-file", str(points)).code == 2
+    points.write_text("x,y\n1,2\n")
+    r = run_cli("x+y", "y=3", "--at-file", str(points), "--format", "json")
+    assert "given both" in json.loads(r.out)["error"]["message"]
+
+
+def test_at_file_header_conflict_is_one_error(tmp_path):
+    points = tmp_path / "s.csv"
+    points.write_text("x,y\n1,2\n3,4\n5,6\n")
+    result = run_cli("x*y", "x=5", "--at-file", str(points))
+    assert result.code == 2
+    assert result.err.count("error:") == 1
+    assert "'x' is given both in" in result.err
+    assert result.out == ""
+    as_json = run_cli("x*y", "x=5", "--at-file", str(points), "--format", "json")
+    assert as_json.code == 2 and len(as_json.out.splitlines()) == 1
+
+
+def test_a_byte_order_mark_before_the_header_is_ignored(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfx,y\n1,2\n")
+    result = run_cli("x*y", "--at-file", str(path), "--format", "json")
+    assert result.code == 0, result.err
+    assert '"row": 1' in result.out and '"gradients": {"x": 2.0, "y": 1.0}' in result.out
+
+
+def test_a_bad_row_leaves_the_point_column_empty_and_counts_in_good_english(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("x\n1,2\n")
+    result = run_cli("x*y", "y=1", "--at-file", str(path))
+    assert result.code == 2
+    row = result.out.splitlines()[1]
+    assert row.split()[:3] == ["1", "error", "2"]          # not the program x*y
+    assert "has 2 cells but the header names 1 input" in " ".join(result.out.split())
+    assert "1 inputs" not in result.out
+
+
+def test_a_header_without_rows_is_an_error(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("x,y\n")
+    result = run_cli("x*y", "--at-file", str(path))
+    assert result.code == 2 and result.out == ""
+    assert "header.csv has no rows" in result.err
+    with pytest.raises(InputError, match="no rows"):
+        at_points("x*y", "x,y\n", "h.csv")
+
+
+def test_a_directory_is_named_as_such(tmp_path):
+    result = run_cli("x*y", "--at-file", str(tmp_path))
+    assert result.code == 2
+    assert "is a directory, not a CSV file of points" in result.err
+
+
+def test_read_points_strips_only_a_leading_byte_order_mark():
+    assert [point for _, point in read_points("\ufeffx\n3\n", "p.csv")] == [{"x": 3.0}]
+
+
+def test_csv_cells_that_are_not_finite_or_empty(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("x,y\n1,nan\n2,\n3,4\n")
+    result = run_cli("x*y", "--at-file", str(path))
+    text = " ".join(result.out.split())
+    assert result.code == 2
+    assert "row 1 of " in text and "column y: 'nan': a value must be a finite number" in text
+    assert "column y: the value is empty: write a number" in text
+    assert "12" in text              # the good row is still computed
+
+
+# ------------------------------------------------------------------ one sweep for all the points
 
 def csv_of(rows, header="x,y"):
     return header + "\n" + "".join(",".join(str(v) for v in row) + "\n" for row in rows)

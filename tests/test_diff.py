@@ -1,22 +1,24 @@
-"""gradcli diff: symbolic derivatives that parse back and agree with the numeric gradients."""
+"""gradcli diff (engine/symbolic, lang/simplify, render/diff): symbolic derivatives that print,
+wrap at 80 columns, parse back, and agree with the numeric gradients."""
 
 import math
 import random
 
 import pytest
-from conftest import expression_texts
-from _circuits import run
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gradcli.errors import MathError
-from gradcli.lang.expr import name
-from gradcli.program.lower import lower
-from gradcli.lang.printer import to_text
 from gradcli.compute import compute
 from gradcli.engine.symbolic import derivatives
+from gradcli.errors import MathError
+from gradcli.lang.expr import name
+from gradcli.lang.printer import to_text
 from gradcli.lang.simplify import simplify
 from gradcli.lang.syntax import parse
+from gradcli.program.lower import lower
+
+from _helpers import run
+from _strategies import expression_texts
 
 
 def derivative_texts(program):

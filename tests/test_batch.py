@@ -1,3 +1,9 @@
+"""records/lines and `gradcli batch`: one record per program line, in order, streamed as they
+come and read lazily; the exit status is the highest error (1 when only checks fail); an
+internal error spoils only its line; the table, JSON Lines and long CSV; a progress bar only on a
+terminal; input from a file or stdin (a byte order mark stripped; a program is one line); and
+bindings, arrays included, shared by every line that uses them."""
+
 import csv
 import io
 import json
@@ -7,10 +13,13 @@ import sys
 
 import pytest
 
-import gradcli
-from gradcli.records.lines import Tally, batch
 from gradcli.cli.records import wants_progress
-from run_gradcli import run_cli
+from gradcli.records.lines import Tally, batch
+
+from _helpers import run, run_cli
+
+
+# ------------------------------------------------------------------ records and exit status
 
 MIXED = """\
 # a comment, then a blank line
@@ -22,6 +31,8 @@ log(x - 3)
 w = 2; w * x
 sinn(x)
 """
+
+
 PROGRAM_LINES = [3, 4, 5, 6, 7, 8]
 
 
@@ -104,31 +115,6 @@ def test_tally():
     assert tally.status == 1
 
 
-def test_progress_only_on_a_terminal(tmp_path):
-    path = tmp_path / "big.txt"
-    path.write_text("x*2\n" * 40_000)
-
-    class Tty(io.StringIO):
-        def isatty(self):
-            return True
-
-    with open(path, "rb") as f:
-        assert wants_progress(f, str(path), stderr=Tty())
-        assert not wants_progress(f, str(path), stderr=io.StringIO())   # a pipe or a file
-        assert not wants_progress(f, "-", stderr=Tty())
-    small = tmp_path / "small.txt"
-    small.write_text("x*2\n")
-    with open(small, "rb") as f:
-        assert not wants_progress(f, str(small), stderr=Tty())
-
-
-def test_no_progress_bar_in_a_pipe(tmp_path):
-    path = tmp_path / "big.txt"
-    path.write_text("x*2\n" * 20_000)
-    r = run_cli("batch", str(path), "x=1", "--format", "json")
-    assert r.err == "" and r.code == 0
-
-
 def test_records_stream_before_the_input_ends():
     """A line written to the pipe comes back as a record while stdin is still open."""
     process = subprocess.Popen([sys.executable, "-m", "gradcli", "batch", "-", "--format", "json"],
@@ -155,50 +141,6 @@ def test_constant_memory_input_is_consumed_lazily():
     assert next(records).value == 2.0
 
 
-def test_at_file_one_record_per_row(tmp_path):
-    points = tmp_path / "points.csv"
-    points.write_text("x,y\n-2,5\n1,pi\n3,oops\n\n0,0\n")
-    r = run_cli("(x+y)*z", "z=-4", "--at-file", str(points), "--format", "json")
-    records = [json.loads(line) for line in r.out.splitlines()]
-    assert [rec["row"] for rec in records] == [1, 2, 3, 4]
-    assert records[0]["value"] == -12.0
-    assert "error" in records[2] and records[2]["error"]["exit_code"] == 2
-    assert r.code == 2
-    r = run_cli("(x+y)*z", "z=-4", "--at-file", str(points), "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(r.out)))
-    assert list(rows[0])[0] == "row"
-    r = run_cli("(x+y)*z", "z=-4", "--at-file", str(points))
-    assert r.out.splitlines()[0].split()[:2] == ["row", "point"]
-    assert r.out.splitlines()[1].split()[:3] == ["1", "x=-2", "y=5"]
-
-
-def test_at_file_with_expect_and_quiet(tmp_path):
-    points = tmp_path / "points.csv"
-    points.write_text("x\n1\n2\n")
-    assert run_cli("x*x", "--at-file", str(points), "--expect", "d/dx=2", "-q").code == 1
-    points.write_text("x\n1\n1.0\n")
-    r = run_cli("x*x", "--at-file", str(points), "--expect", "d/dx=2", "-q")
-    assert (r.code, r.out) == (0, "")
-
-
-def test_at_file_header_errors(tmp_path):
-    points = tmp_path / "points.csv"
-    points.write_text("x,1y\n1,2\n")
-    assert run_cli("x", "--at-file", str(points)).code == 2
-    points.write_text("")
-    assert run_cli("x", "--at-file", str(points)).code == 2
-    points.write_text("x,y\n1,2\n")
-    r = run_cli("x+y", "y=3", "--at-file", str(points), "--format", "json")
-    assert "given both" in json.loads(r.out)["error"]["message"]
-
-
-def test_python_api_batch():
-    records = list(gradcli.batch("x*y\n\nx/0*y", {"x": 1, "y": 2}, gradcheck=True,
-                                 expectations={"value": 2}))
-    assert [(r.number, r.status) for r in records] == [(1, 0), (3, 3)]
-    assert records[0].gradcheck.passed and records[0].expect.passed
-
-
 def test_an_internal_error_spoils_only_its_line(monkeypatch):
     import gradcli.records.lines
 
@@ -213,6 +155,38 @@ def test_an_internal_error_spoils_only_its_line(monkeypatch):
     records = list(batch("x*2\nboom\nx+1", {"x": 1}))
     assert [r.status for r in records] == [0, 70, 0]
     assert "please report" in records[1].error.message
+
+
+def test_batch_quiet():
+    r = run_cli("batch", "-", "x=1", "--expect", "value=2", "-q", stdin="x*2\nx*3\n")
+    assert (r.code, r.out, r.err) == (1, "", "")
+
+
+# ------------------------------------------------------------------ progress
+
+def test_progress_only_on_a_terminal(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("x*2\n" * 40_000)
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    with open(path, "rb") as f:
+        assert wants_progress(f, str(path), stderr=Tty())
+        assert not wants_progress(f, str(path), stderr=io.StringIO())   # a pipe or a file
+        assert not wants_progress(f, "-", stderr=Tty())
+    small = tmp_path / "small.txt"
+    small.write_text("x*2\n")
+    with open(small, "rb") as f:
+        assert not wants_progress(f, str(small), stderr=Tty())
+
+
+def test_no_progress_bar_in_a_pipe(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("x*2\n" * 20_000)
+    r = run_cli("batch", str(path), "x=1", "--format", "json")
+    assert r.err == "" and r.code == 0
 
 
 def test_progress_bar_draws_on_a_terminal_stderr(tmp_path):
@@ -248,13 +222,67 @@ def test_progress_bar_draws_on_a_terminal_stderr(tmp_path):
     assert all(line.startswith('{"line"') for line in out.read_text().splitlines())
 
 
-@pytest.mark.parametrize("command", ["batch", "check", "key", "verify"])
-def test_every_command_has_help(command):
-    r = run_cli(command, "--help")
-    assert r.code == 0 and f"gradcli {command}" in r.out
-    assert command in run_cli("--help").out
+# ------------------------------------------------------------------ input and bindings
+
+def test_bare_batch_at_a_terminal_says_no_program(monkeypatch):
+    import gradcli.cli.batch
+
+    monkeypatch.setattr(gradcli.cli.batch, "stdin_is_piped", lambda: False)
+    result = run_cli("batch", stdin="x*2\n")
+    assert result.code == 2
+    assert "no program file" in result.err and "'-'" in result.err
+    assert result.out == ""
+    # `-` reads the terminal (here: the runner's input) on purpose.
+    explicit = run_cli("batch", "-", "x=3", "--format", "json", stdin="x*2\n")
+    assert explicit.code == 0 and json.loads(explicit.out)["value"] == 6
 
 
-def test_batch_quiet():
-    r = run_cli("batch", "-", "x=1", "--expect", "value=2", "-q", stdin="x*2\nx*3\n")
-    assert (r.code, r.out, r.err) == (1, "", "")
+def test_piped_bare_batch_still_reads_stdin():
+    result = run_cli("batch", "x=3", "--format", "json", stdin="x*2\n")
+    assert (result.code, json.loads(result.out)["value"]) == (0, 6)
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_batch_strips_a_utf8_byte_order_mark(tmp_path, how):
+    data = "\ufeffx*2\r\nx+1\r\n".encode("utf-8")
+    if how == "file":
+        path = tmp_path / "bom.txt"
+        path.write_bytes(data)
+        result = run_cli("batch", str(path), "x=3", "--format", "json")
+    else:
+        result = run_cli("batch", "x=3", "--format", "json", stdin=data)
+    records = [json.loads(line) for line in result.out.splitlines()]
+    assert result.code == 0
+    assert [r["value"] for r in records] == [6, 4]
+    table = run_cli("batch", "x=3", stdin=data).out
+    assert "\ufeff" not in table
+
+
+def test_python_batch_strips_a_byte_order_mark():
+    [record] = batch("\ufeffx*2", {"x": 3})
+    assert record.program == "x*2" and record.value == 6
+
+
+def test_batch_says_a_program_is_one_line():
+    result = run_cli("batch", "-", "x=1", "y=2", stdin="x*y \\\n+ 1\n")
+    assert result.code == 2
+    text = " ".join(result.out.split())
+    assert "a batch program is one line" in text and "with ';'" in text
+    assert "continues a line only at the end" not in text
+    assert "was not used" not in result.err       # line 1 did not parse: it may use x
+
+
+def test_batch_reports_an_unused_binding_only_when_every_line_parsed():
+    assert "was not used" not in run_cli("batch", "-", "x=1", stdin="x*\n").err
+    assert "was not used" not in run_cli("batch", "-", "x=-1", stdin="log(x)\n").err
+    result = run_cli("batch", "-", "x=1", "y=2", stdin="x*2\n")
+    assert result.code == 2 and "no line has an input named 'y'" in result.err
+
+
+def test_batch_lines_with_a_shared_array_binding(capsys, array_folder):
+    status, out, _ = run(["batch", "lines.txt", "w=[1,2]", "y=3", "--format", "json"], capsys)
+    assert status == 0
+    records = [json.loads(line) for line in out.splitlines() if line.startswith('{"line"')]
+    assert [r["value"] for r in records] == [5.0, [2.0, 4.0], 9.0]
+    assert records[1]["gradients"] == {"w": [2.0, 2.0]}
+    assert records[2]["gradients"] == {"w": [3.0, 3.0], "y": 3.0}

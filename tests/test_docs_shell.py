@@ -5,7 +5,7 @@ page's sh blocks run in order in one folder (examples/ and the page's `<!-- file
 files, tests/_docs.py), as a reader would type them, so a later block may use what an earlier
 one wrote. A `<!-- pytest-example -->` python block is a test file that must pass.
 
-`python tests/test_readme_scripting.py --update`, or GRADCLI_UPDATE_DOCS=1 under pytest,
+`python tests/test_docs_shell.py --update`, or GRADCLI_UPDATE_DOCS=1 under pytest,
 rewrites the output blocks from real runs.
 """
 
