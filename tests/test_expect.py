@@ -24,10 +24,10 @@ def test_pass_exits_0_and_prints_each_item():
     assert "FAIL" not in r.out
 
 
-def test_mismatch_prints_expected_got_error_and_tolerances():
+def test_mismatch_prints_the_answer_the_correct_value_and_the_accepted_interval():
     r = run_cli("(x+y)*z", *POINT, "--expect", "d/dx=-3", "--expect", "d/dz=3")
     assert r.code == 1
-    assert "FAIL  d/dx  expected -3, got -4, error 1" in r.out
+    assert "FAIL  d/dx  answered -3, correct -4, accepted [-4.0004, -3.9996]" in r.out
     assert "PASS  d/dz" in r.out
     assert "rtol 0.0001, atol 1e-08" in r.out
 
@@ -72,8 +72,9 @@ def test_json_report():
     data = json.loads(r.out)
     assert data["value"] == -12.0
     assert data["expect"]["passed"] is False
-    assert data["expect"]["items"][0] == {"item": "d/dx", "expected": -3.0, "passed": False,
-                                          "got": -4.0, "error": 1.0}
+    assert data["expect"]["items"][0] == {"item": "d/dx", "answer": -3.0, "passed": False,
+                                          "correct": -4.0, "accepted": [-4.0004, -3.9996],
+                                          "error": 1.0}
 
 
 # ------------------------------------------------------------------ --hide-answers
@@ -116,7 +117,7 @@ def test_close_enough_rules():
 
 def test_parse_expectation():
     e = parse_expectation("d/dq = 1/4")
-    assert (e.item, e.wrt, e.expected) == ("d/dq", "q", 0.25)
+    assert (e.item, e.wrt, e.answer) == ("d/dq", "q", 0.25)
     with pytest.raises(InputError):
         parse_expectation("d/q=1")
 
@@ -133,18 +134,18 @@ def test_markdown_and_out_file(tmp_path):
     path = tmp_path / "result.txt"
     r = run_cli("x*2", "x=1", "--expect", "value=3", "-o", str(path))
     assert r.code == 1 and r.out == ""
-    assert "FAIL  value  expected 3, got 2" in path.read_text()
+    assert "FAIL  value  answered 3, correct 2" in path.read_text()
 
 
 # ------------------------------------------------------------------ the claim as typed
 
 @pytest.mark.parametrize("point, claim, shown", [
-    ("x=1", "1.00011", "expected 1.00011, got 1, error 0.00011"),
-    ("x=1000", "1000.2", "expected 1000.2, got 1000, error 0.2"),
-    ("x=1.00011", "1", "expected 1, got 1.0001, error 0.00011"),
-    ("x=1", "1/3", "expected 1/3, got 1, error 0.667"),
+    ("x=1", "1.00011", "answered 1.00011, correct 1, accepted [0.9999, 1.0001]"),
+    ("x=1000", "1000.2", "answered 1000.2, correct 1000, accepted [999.9, 1000.1]"),
+    ("x=1.00011", "1", "answered 1, correct 1.0001, accepted [1.0001, 1.0002]"),
+    ("x=1", "1/3", "answered 1/3, correct 1, accepted [0.9999, 1.0001]"),
 ])
-def test_the_one_liner_tells_expected_and_got_apart(point, claim, shown):
+def test_the_one_liner_tells_the_answer_and_the_correct_value_apart(point, claim, shown):
     result = run_cli("x", point, "--expect", f"value={claim}")
     assert result.code == 1
     assert f"FAIL  value  {shown}" in result.out
@@ -153,7 +154,7 @@ def test_the_one_liner_tells_expected_and_got_apart(point, claim, shown):
 def test_batch_shows_the_same():
     result = run_cli("batch", "-", "x=1000", "--expect", "value=1000.2", stdin="x\n")
     assert result.code == 1
-    assert "FAIL value (expected 1000.2, got 1000)" in " ".join(result.out.split())
+    assert "FAIL value (answered 1000.2, correct 1000)" in " ".join(result.out.split())
 
 
 def test_check_shows_the_same(tmp_path):
@@ -162,7 +163,8 @@ def test_check_shows_the_same(tmp_path):
                     "expect = {value = 1000}\n")
     result = run_cli("check", str(path), "--rtol", "0", "--atol", "0")
     assert result.code == 1
-    assert "FAIL  1a  value  expected 1000, got 1000.0002" in result.out
+    assert "FAIL  1a  value  answered 1000, correct 1000.0002, accepted [1000.0002, 1000.0002]" \
+        in result.out
 
 
 def test_claim_texts():
@@ -189,7 +191,7 @@ def test_expect_array_claims(capsys):
     status, out, _ = run(["w*2", "w=[1,2,3]", "--expect", "d/dw=[2,2,2.5]"], capsys)
     assert status == 1 and "FAIL  d/dw" in out
     status, out, _ = run(["w*2", "w=[1,2,3]", "--expect", "value=[2,4]"], capsys)
-    assert status == 1 and "expected (2,) [2 4], got (3,) [2 4 6], the shapes differ" in out
+    assert status == 1 and "answered (2,) [2 4], correct (3,) [2 4 6], the shapes differ" in out
 
 
 def test_expect_array_claims_in_csv_and_hidden_json(capsys):
@@ -201,7 +203,7 @@ def test_expect_array_claims_in_csv_and_hidden_json(capsys):
                           "--hide-answers", "--format", "json"], capsys)
     assert status == 0
     assert json.loads(out)["expect"]["items"] == [
-        {"item": "value", "expected": [2.0, 4.0, 6.0], "passed": True}]
+        {"item": "value", "answer": [2.0, 4.0, 6.0], "passed": True}]
 
 
 def test_expect_a_number_on_an_array_result_is_bad_input(capsys):
@@ -215,8 +217,8 @@ def test_expect_scalar_result_of_an_array_program(capsys, array_folder):
                           "--expect", "d/dx=[0.3932,-0.5898]", "--format", "json"], capsys)
     assert status == 0
     items = json.loads(out)["expect"]["items"]
-    assert items[1]["expected"] == [0.3932, -0.5898]
-    assert items[1]["got"] == pytest.approx([0.39322, -0.58984], abs=1e-5)
+    assert items[1]["answer"] == [0.3932, -0.5898]
+    assert items[1]["correct"] == pytest.approx([0.39322, -0.58984], abs=1e-5)
 
 
 def test_claims_about_arrays_are_refused_with_a_reason():

@@ -119,7 +119,7 @@ def assert_verifies(code, rep=None):
     result = verify(code)
     assert result.ok, result.render(show_values=True) + "\n" + code
     if rep is not None:
-        checked = {g.target: g.got for g in result.gradients}
+        checked = {g.target: g.answer for g in result.gradients}
         names = variable_names(rep)
         for node in rep.graph.inputs.values():
             assert math.isclose(checked[names[node]], rep.grads[node], rel_tol=1e-9,

@@ -242,9 +242,9 @@ def test_the_matrix_block_checks_dw_and_dx_against_numpys_own_draws():
     np.random.seed(5)
     W, X = np.random.randn(5, 10), np.random.randn(10, 3)
     dD = np.random.randn(5, 3)
-    assert np.array_equal(checks["dD"].got, dD)
-    assert np.allclose(checks["dW"].expected, dD.dot(X.T))
-    assert np.allclose(checks["dX"].expected, W.T.dot(dD))
+    assert np.array_equal(checks["dD"].answer, dD)
+    assert np.allclose(checks["dW"].correct, dD.dot(X.T))
+    assert np.allclose(checks["dX"].correct, W.T.dot(dD))
     assert result.output == "D"
 
 
@@ -253,9 +253,9 @@ def test_the_neuron_block_gives_the_notes_gradients():
     checks = {g.variable: g for g in result.gradients}
     f = 1 / (1 + np.exp(-(2 * -1 + -3 * -2 - 3)))
     ddot = (1 - f) * f
-    assert float(checks["ddot"].got) == pytest.approx(ddot)
-    assert checks["dx"].got.tolist() == pytest.approx([2 * ddot, -3 * ddot])
-    assert checks["dw"].got.tolist() == pytest.approx([-ddot, -2 * ddot, ddot])
+    assert float(checks["ddot"].answer) == pytest.approx(ddot)
+    assert checks["dx"].answer.tolist() == pytest.approx([2 * ddot, -3 * ddot])
+    assert checks["dw"].answer.tolist() == pytest.approx([-ddot, -2 * ddot, ddot])
 
 
 @pytest.mark.parametrize("old, new, line, kind, words", [
@@ -294,14 +294,14 @@ def test_broken_neuron_blocks_are_caught_at_their_item(tmp_path, old, new, line,
     assert r.code == 1
     out = json.loads(r.out)
     assert out["ok"] is False and out["findings"][0]["line"] == line
-    assert "got" not in out["gradients"][0]       # no answers without --show-values
+    assert "correct" not in out["gradients"][0]       # no answers without --show-values
 
 
 def test_show_values_gives_arrays_as_lists_and_previews(tmp_path):
     r = verify_text(tmp_path, MATRIX, "--show-values", "--format", "json")
     out = json.loads(r.out)
     assert r.code == 0
-    assert np.array(out["gradients"][1]["expected"]).shape == (5, 10)
+    assert np.array(out["gradients"][1]["correct"]).shape == (5, 10)
     r = verify_text(tmp_path, MATRIX, "--show-values")
     assert "(5, 10)" in r.out and all(len(line) <= 80 for line in r.out.splitlines()[1:])
 

@@ -2,9 +2,8 @@
 
 An expectation names what it claims: `value` (the output) or `d/dNAME` (the
 gradient of an input or a named intermediate, as in d/dx; `/` cannot occur in
-a name, so the spelling is unambiguous). It passes when |got - expected| <= max(atol,
-rtol * |expected|): relative tolerance alone would fail every answer that
-should be 0.
+a name, so the spelling is unambiguous). It passes by the one rule of checks/results.py:
+|answer - correct| <= max(atol, rtol * |correct|).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gradcli.checks.results import ExpectItem, ExpectResult, arrays_close, close_enough
+from gradcli.checks.results import ExpectItem, ExpectResult, judge
 from gradcli.compute import as_array, parse_binding_value
 from gradcli.defaults import ATOL, RTOL
 from gradcli.errors import GradcliError, InputError, did_you_mean
@@ -22,7 +21,7 @@ from gradcli.numbers import is_array
 @dataclass(frozen=True)
 class Expectation:
     item: str                 # "value" or "d/dNAME", as the user wrote it
-    expected: float
+    answer: float
     typed: str = ""           # the claimed number as written (--expect value=1/3), if known
 
     @property
@@ -53,7 +52,7 @@ def _number(text: str, item: str, parse_value) -> float:
     try:
         value = parse_value(text)
     except GradcliError as error:
-        error.message = f"in the expected {item}: {error.message}"
+        error.message = f"in the answer {item}: {error.message}"
         raise
     return value
 
@@ -66,10 +65,10 @@ def expectations_from(claims) -> list[Expectation]:
             check_item(str(item), "expect")
             if isinstance(value, (list, tuple)) or is_array(value):
                 # An array answer (a check file's nested list): the same checks as a binding.
-                out.append(Expectation(str(item), as_array(value, f"the expected {item}")))
+                out.append(Expectation(str(item), as_array(value, f"the answer {item}")))
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise InputError(f"the expected {item} must be a number, not {value!r}")
+                raise InputError(f"the answer {item} must be a number, not {value!r}")
             out.append(Expectation(str(item), float(value)))
         return out
     return [claim if isinstance(claim, Expectation) else parse_expectation(claim) for claim in claims]
@@ -91,17 +90,13 @@ def evaluate(report, expectations, rtol: float = RTOL, atol: float = ATOL) -> Ex
                 hint = did_you_mean(claim.wrt, named)
                 raise InputError(f"{claim.item}: the program has no input or named value "
                                  f"{claim.wrt!r}{hint}") from None
-        if is_array(claim.expected) or is_array(got):
+        if is_array(got) and not is_array(claim.answer):
             # An array claim (d/dw=[2,2,2], or a key's TOML array) is checked entry by entry.
-            if not is_array(claim.expected):
-                raise InputError(f"{claim.item}: the program gives an array of the shape "
-                                 f"{tuple(int(n) for n in got.shape)} here, and the claim is one "
-                                 f"number: claim the whole array ({claim.item}=[...])")
-            items.append(ExpectItem(claim.item, claim.expected, got,
-                                    arrays_close(got, claim.expected, rtol, atol), claim.typed))
-            continue
-        if hasattr(got, "ndim"):        # an array program's number
+            raise InputError(f"{claim.item}: the program gives an array of the shape "
+                             f"{tuple(int(n) for n in got.shape)} here, and the claim is one "
+                             f"number: claim the whole array ({claim.item}=[...])")
+        if hasattr(got, "ndim") and not is_array(got):        # an array program's number
             got = float(got)
-        items.append(ExpectItem(claim.item, claim.expected, got,
-                                close_enough(got, claim.expected, rtol, atol), claim.typed))
+        passed, interval = judge(claim.answer, got, rtol, atol)
+        items.append(ExpectItem(claim.item, claim.answer, got, passed, claim.typed, interval))
     return ExpectResult(tuple(items), rtol, atol)

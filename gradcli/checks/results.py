@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from gradcli.errors import CheckFailed, Span
 from gradcli.numbers import (
     NOT_A_NUMBER,
+    exact_text,
     format_number,
     is_array,
     json_number,
@@ -24,37 +25,122 @@ from gradcli.numbers import (
 )
 
 # ------------------------------------------------------------------ tolerances
+#
+# The one pass rule of every check that compares an answer with the correct value (--expect,
+# `gradcli check`): an answer passes when |answer - correct| <= tolerance(correct), where
+#     tolerance = max(atol, rtol * |correct|, half a unit in the sigfigs-th digit of correct)
+# (the last term only when a problem sets `sigfigs`). The accepted interval is
+# [correct - tolerance, correct + tolerance]; relative alone would fail every answer of 0.
 
 
-def close_enough(got: float, expected: float, rtol: float, atol: float) -> bool:
-    """|got - expected| <= max(atol, rtol * |expected|): relative alone fails answers of 0."""
-    if math.isnan(got) or math.isnan(expected):
+def tolerance(correct: float, rtol: float, atol: float, sigfigs: int | None = None) -> float:
+    tol = max(atol, rtol * abs(correct))
+    if sigfigs and correct != 0 and math.isfinite(correct):
+        # A hair over half a unit: 0.00125 rounded to 2 figures is 0.0013 or 0.0012.
+        tol = max(tol, 0.5 * 10.0 ** (_exponent(correct) - sigfigs + 1) * (1 + 1e-9))
+    return tol
+
+
+def _exponent(number: float) -> int:
+    """The decimal exponent of a nonzero number's leading digit (0.0067: -3)."""
+    return int(math.floor(math.log10(abs(number))))
+
+
+def close_enough(answer: float, correct: float, rtol: float, atol: float,
+                 sigfigs: int | None = None) -> bool:
+    """The pass rule (above) for one number."""
+    if math.isnan(answer) or math.isnan(correct):
         return False
-    if math.isinf(got) or math.isinf(expected):
-        return got == expected
-    return abs(got - expected) <= max(atol, rtol * abs(expected))
+    if math.isinf(answer) or math.isinf(correct):
+        return answer == correct
+    return abs(answer - correct) <= tolerance(correct, rtol, atol, sigfigs)
 
 
-def array_error(got, expected) -> float:
+def accepted(correct: float, rtol: float, atol: float,
+             sigfigs: int | None = None) -> tuple[float, float] | None:
+    """The interval of answers that pass, or None for an answer that is not a finite number."""
+    if not math.isfinite(correct):
+        return None
+    tol = tolerance(correct, rtol, atol, sigfigs)
+    return correct - tol, correct + tol
+
+
+def interval_texts(interval: tuple[float, float]) -> tuple[str, str]:
+    """The accepted interval for people, rounded inwards at the tolerance's own digit, so that
+    every number shown inside it passes: [0.0066922, 0.0066935] for 0.0066928509 ± 6.7e-7."""
+    from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+    lo, hi = interval
+    if lo == hi:
+        return (exact_text(lo),) * 2
+    unit = Decimal(1).scaleb(_exponent((hi - lo) / 2))
+    shown = []
+    for end, rounding in ((lo, ROUND_CEILING), (hi, ROUND_FLOOR)):
+        text = format(Decimal(repr(end)).quantize(unit, rounding=rounding).normalize(), "f")
+        shown.append("0" if text in ("-0", "0") else text)
+    return shown[0], shown[1]
+
+
+def significant_digits(number: float) -> int:
+    """How many significant digits the shortest spelling of a number has (0.00669: 3,
+    1200: 2)."""
+    mantissa = repr(abs(float(number))).split("e")[0]
+    if mantissa.endswith(".0"):
+        digits = mantissa[:-2].strip("0")
+    else:
+        digits = mantissa.replace(".", "").lstrip("0")
+    return max(len(digits), 1)
+
+
+def rounding_hint(answer: float, correct: float, rtol: float, atol: float) -> str:
+    """For a failed answer that is the correct value rounded by hand ("0.00669" for
+    0.0066928509), what to do about it; else ''."""
+    if not (math.isfinite(answer) and math.isfinite(correct)) or correct == 0 or answer == 0:
+        return ""
+    figures = significant_digits(answer)
+    if answer == int(answer) or not close_enough(answer, correct, 0.0, 0.0, figures):
+        return ""       # a whole number's zeros may all be significant: no guess
+    needed = figures
+    while needed < 17 and tolerance(correct, rtol, atol) < tolerance(correct, 0, 0, needed) \
+            / (1 + 1e-9):
+        needed += 1
+    if needed > 10:
+        return ""       # a tolerance no hand-rounded answer is meant to meet
+    return (f"looks rounded to {figures} significant figure{'s' * (figures != 1)}: give "
+            f"{needed} or more, or the problem may set sigfigs = {figures}")
+
+
+def array_error(answer, correct) -> float:
     """The largest entry-wise difference; inf when the shapes differ (a wrong shape is wrong)."""
     import numpy as np
 
-    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
-    if got.shape != expected.shape:
+    answer, correct = np.asarray(answer, dtype=float), np.asarray(correct, dtype=float)
+    if answer.shape != correct.shape:
         return math.inf
-    return float(np.max(np.abs(got - expected))) if got.size else 0.0
+    return float(np.max(np.abs(answer - correct))) if answer.size else 0.0
 
 
-def arrays_close(got, expected, rtol: float, atol: float) -> bool:
+def arrays_close(answer, correct, rtol: float, atol: float, sigfigs: int | None = None) -> bool:
     """close_enough entry by entry, and the same shape."""
     import numpy as np
 
-    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
-    if got.shape != expected.shape:
+    answer, correct = np.asarray(answer, dtype=float), np.asarray(correct, dtype=float)
+    if answer.shape != correct.shape:
         return False
-    return all(close_enough(float(g), float(e), rtol, atol)
-               for g, e in zip(got.flat, expected.flat))
+    return all(close_enough(float(a), float(c), rtol, atol, sigfigs)
+               for a, c in zip(answer.flat, correct.flat))
 
+
+def judge(answer, correct, rtol: float, atol: float, sigfigs: int | None = None):
+    """(passed, accepted interval or None) of an answer, a number or an array."""
+    if is_array(answer) or is_array(correct):
+        return arrays_close(answer, correct, rtol, atol, sigfigs), None
+    correct = float(correct)
+    return (close_enough(float(answer), correct, rtol, atol, sigfigs),
+            accepted(correct, rtol, atol, sigfigs))
+
+
+PASS_RULE = "|answer - correct| <= max(atol, rtol * |correct|)"
 
 
 # ------------------------------------------------------------------ --expect
@@ -62,28 +148,45 @@ def arrays_close(got, expected, rtol: float, atol: float) -> bool:
 @dataclass(frozen=True)
 class ExpectItem:
     item: str
-    expected: float
-    got: float
+    answer: float                 # the claim (--expect d/dx=-3)
+    correct: float                # gradcli's
     passed: bool
     typed: str = ""
+    accepted: tuple[float, float] | None = None
 
     def texts(self, precision: int, number=None) -> tuple[str, str]:
-        """The claim as typed and what gradcli got, as claim_texts spells them."""
-        return claim_texts(self.expected, self.got, precision, self.passed, self.typed, number)
+        """The answer as typed and the correct value, as claim_texts spells them."""
+        return claim_texts(self.answer, self.correct, precision, self.passed, self.typed, number)
 
     @property
     def error(self) -> float:
-        if is_array(self.got) or is_array(self.expected):
-            return array_error(self.got, self.expected)
-        return abs(self.got - self.expected)
+        if is_array(self.correct) or is_array(self.answer):
+            return array_error(self.answer, self.correct)
+        return abs(self.correct - self.answer)
 
     def to_json(self, hide_answers: bool = False) -> dict:
-        out = {"item": self.item, "expected": json_value(self.expected),
-               "passed": self.passed}
+        out = {"item": self.item, "answer": json_value(self.answer), "passed": self.passed}
         if not hide_answers:
-            out["got"] = json_value(self.got)
+            out["correct"] = json_value(self.correct)
+            out["accepted"] = None if self.accepted is None else \
+                [json_number(end) for end in self.accepted]
             out["error"] = json_value(self.error)
         return out
+
+
+def verdict_line(passed: bool, answer_text: str, correct_text: str | None,
+                 interval: tuple[float, float] | None, hint: str = "") -> str:
+    """`answered -3, correct -4, accepted [-4.0004, -3.9996]`: what a check line says after
+    its item (correct_text None: the answers are hidden)."""
+    line = f"answered {answer_text}"
+    if correct_text is not None:
+        line += f", correct {correct_text}"
+        if not passed and interval is not None:
+            lo, hi = interval_texts(interval)
+            line += f", accepted [{lo}, {hi}]"
+    if hint and not passed:
+        line += f" ({hint})"
+    return line
 
 
 @dataclass(frozen=True)
@@ -105,57 +208,56 @@ class ExpectResult:
                 "items": [item.to_json(hide_answers) for item in self.items]}
 
     def lines(self, hide_answers: bool = False, precision: int = 6) -> list[str]:
-        """One line per item for people; the tolerances follow when anything failed."""
+        """One line per item for people; the pass rule follows when anything failed."""
         width = max([len(item.item) for item in self.items] + [4])
         out = []
         for item in self.items:
             verdict = "PASS" if item.passed else "FAIL"
-            expected, got = item.texts(precision)
-            line = f"{verdict}  {item.item:<{width}}  expected {expected}"
-            if not hide_answers:
-                error = item.error
-                line += (f", got {got}, "
-                         + ("the shapes differ" if error == math.inf and is_array(item.expected)
-                            else f"error {format_number(error, 3)}"))
-            out.append(line)
+            answer, correct = item.texts(precision)
+            if is_array(item.correct) and not item.passed and not hide_answers \
+                    and array_error(item.answer, item.correct) == math.inf:
+                correct += ", the shapes differ"
+            out.append(f"{verdict}  {item.item:<{width}}  "
+                       + verdict_line(item.passed, answer, None if hide_answers else correct,
+                                      item.accepted))
         if not self.passed:
             out.append(f"{len(self.failed)} of {len(self.items)} failed (rtol {self.rtol:g}, "
-                       f"atol {self.atol:g}; an item passes when")
-            out.append("|got - expected| <= max(atol, rtol * |expected|))")
+                       f"atol {self.atol:g}; an answer passes when")
+            out.append(PASS_RULE + ")")
         return out
 
 
-def claim_texts(expected, got, precision: int, passed: bool, typed: str = "",
+def claim_texts(answer, correct, precision: int, passed: bool, typed: str = "",
                 number=None) -> tuple[str, str]:
-    """A claim and the computed number, for people. The claim is shown as typed; else (a
+    """An answer and the correct number, for people. The answer is shown as typed; else (a
     TOML file's number) a failed one in its shortest exact spelling, a passed one rounded
-    to `precision` like every number. A failed item's number gets as
-    many significant digits as it takes to differ from the claim, so that `expected 1000.2,
-    got 1000` never reads `expected 1000, got 1000`. Arrays go to `number` (default: the
-    shape and a preview)."""
+    to `precision` like every number. A failed item's correct value gets as many
+    significant digits as it takes to differ from the answer, so that `answered 1000.2,
+    correct 1000` never reads `answered 1000, correct 1000`. Arrays go to `number` (default:
+    the shape and a preview)."""
     if number is None:
         number = number_label
-    if is_array(expected) or is_array(got):
-        return (number(expected, precision) if expected is not None else NOT_A_NUMBER,
-                number(got, precision) if got is not None else NOT_A_NUMBER)
-    if expected is None:
-        expected_text = NOT_A_NUMBER
+    if is_array(answer) or is_array(correct):
+        return (number(answer, precision) if answer is not None else NOT_A_NUMBER,
+                number(correct, precision) if correct is not None else NOT_A_NUMBER)
+    if answer is None:
+        answer_text = NOT_A_NUMBER
     elif typed:
-        expected_text = typed
-    elif passed or not math.isfinite(expected):
-        expected_text = format_number(expected, precision)
+        answer_text = typed
+    elif passed or not math.isfinite(answer):
+        answer_text = format_number(answer, precision)
     else:
-        expected_text = repr(float(expected) + 0.0).removesuffix(".0")
-    if got is None:
-        return expected_text, NOT_A_NUMBER
-    got = float(got)
+        answer_text = repr(float(answer) + 0.0).removesuffix(".0")
+    if correct is None:
+        return answer_text, NOT_A_NUMBER
+    correct = float(correct)
     digits = precision
-    got_text = format_number(got, digits)
-    if not passed and expected is not None and got != expected:
-        while digits < 17 and math.isfinite(got) and float(got_text) == float(expected):
+    correct_text = format_number(correct, digits)
+    if not passed and answer is not None and correct != answer:
+        while digits < 17 and math.isfinite(correct) and float(correct_text) == float(answer):
             digits += 1
-            got_text = format_number(got, digits)
-    return expected_text, got_text
+            correct_text = format_number(correct, digits)
+    return answer_text, correct_text
 
 
 
@@ -304,21 +406,27 @@ class GradientCheck:
     target: str               # x, q
     line: int                 # the last line that assigned it
     ok: bool
-    got: float
-    expected: float
+    answer: float             # what the backward pass computed
+    correct: float            # the true gradient
 
     def to_json(self, show_values: bool = False) -> dict:
         out = {"variable": self.variable, "target": self.target, "line": self.line,
                "ok": self.ok}
         if show_values:
-            out.update(got=json_value(self.got), expected=json_value(self.expected))
+            out.update(answer=json_value(self.answer), correct=json_value(self.correct))
         return out
 
-    def text(self, value, precision: int) -> str:
-        """A number, or an array's preview (with its shape) for the array verifier's gradients."""
-        if is_array(value):
-            return f"{preview(value, precision, 22)} {shape_text(value.shape)}"
-        return format_number(float(value), precision)
+    def texts(self, precision: int) -> str:
+        """`answered A, correct C`: numbers, or the array verifier's previews with their
+        shapes (one shape when both have it)."""
+        if not (is_array(self.answer) or is_array(self.correct)):
+            return (f"answered {format_number(float(self.answer), precision)}, "
+                    f"correct {format_number(float(self.correct), precision)}")
+        shapes = [shape_text(getattr(v, "shape", ())) for v in (self.answer, self.correct)]
+        answer, correct = (preview(v, min(precision, 4), 16) for v in (self.answer, self.correct))
+        if shapes[0] == shapes[1]:
+            return f"answered {answer}, correct {correct} {shapes[1]}"
+        return f"answered {answer} {shapes[0]}, correct {correct} {shapes[1]}"
 
 
 @dataclass
@@ -367,8 +475,7 @@ class VerifyResult:
             width = max([len(g.variable) for g in self.gradients] + [4])
             for g in self.gradients:
                 parts.append(f"  {'ok  ' if g.ok else 'FAIL'}  {g.variable:<{width}}  "
-                             f"got {g.text(g.got, precision)}, "
-                             f"true {g.text(g.expected, precision)}")
+                             + g.texts(precision))
         names = ", ".join(g.variable for g in self.gradients)
         if self.ok:
             parts.append(f"ok: every gradient matches ({names})")

@@ -52,8 +52,8 @@ def check_summary(record, precision: int) -> str:
             for item in result.failed:
                 text = item.item
                 if not record.hide_answers:
-                    expected, got = item.texts(precision, _number)
-                    text += f" (expected {expected}, got {got})"
+                    answer, correct = item.texts(precision, _number)
+                    text += f" (answered {answer}, correct {correct})"
                 failed.append(text)
             parts.append(f"FAIL {', '.join(failed)}")
     if record.gradcheck is not None:
