@@ -25,6 +25,8 @@ without being told the answer); `show_values` adds them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gradcli.checks.results import Finding, GradientCheck, VerifyResult, close
 from gradcli.compute import compute_statements, parse_program
 from gradcli.engine.scalar import FloatDomain
@@ -452,3 +454,49 @@ class Verifier:
                     f"the backward pass never computes the gradient of the input {name} "
                     f"({self.prefix}{name})"))
         self.result.findings.sort(key=lambda f: (f.line == 0, f.line))
+
+
+@dataclass
+class VerifiedFile:
+    """One file of a class run of `gradcli verify`: its result, or why it could not be read."""
+    file: str
+    student: str
+    result: VerifyResult | None = None
+    error: GradcliError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
+
+    @property
+    def wrong(self) -> list[str]:
+        """The gradient variables that differ from the truth."""
+        return [] if self.result is None else \
+            [g.variable for g in self.result.gradients if not g.ok]
+
+    def to_json(self, show_values: bool = False) -> dict:
+        out = {"file": self.file, "student": self.student, "ok": self.ok}
+        if self.result is not None:
+            out.update(self.result.to_json(show_values))
+            out["file"] = self.file
+        where = None if self.error is None else self.error.line_column
+        out["error"] = None if self.error is None else {
+            "message": self.error.message, "line": where[0] if where else None,
+            "column": where[1] if where else None}
+        return out
+
+
+def verify_files(sources, bindings: dict | None = None, *, seed: int = 0):
+    """One VerifiedFile per (text or reading error, name, student) of `sources`: a file that
+    cannot be read or run is reported on its own and the others are still checked."""
+    out = []
+    for text, name, student in sources:
+        if isinstance(text, GradcliError):
+            out.append(VerifiedFile(name, student, error=text))
+            continue
+        try:
+            out.append(VerifiedFile(name, student, verify(text, bindings, filename=name,
+                                                          seed=seed)))
+        except GradcliError as error:
+            out.append(VerifiedFile(name, student, error=error.with_source(text, name)))
+    return out

@@ -13,6 +13,7 @@ from gradcli.cli.io import open_lines, stdin_is_piped
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
     checks_options,
+    format_for,
     format_option,
     option,
     out_option,
@@ -26,7 +27,8 @@ from gradcli.render.records import RECORD_FORMATS
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("words", nargs=-1, metavar="[FILE|-] [NAME=VALUE]...")
-@format_option(RECORD_FORMATS, help_="table (rows as they come), json (JSON Lines) or csv.")
+@format_option(RECORD_FORMATS, help_="table (rows as they come), json (JSON Lines) or csv "
+                                     "(default: -o's extension, else table).")
 @precision_option("Significant digits in the table (JSON and CSV are exact).")
 @out_option("Write records to this file.")
 @option("--progress/--no-progress", default=True, show_default=True,
@@ -49,6 +51,7 @@ def batch_command(words, format_, precision, out, progress, expect, rtol, atol, 
     CSV columns: line,status,exit_code,value,name,grad,message; one row per
     line and input (status ok, fail or error).
     """
+    format_ = format_for(out, format_, RECORD_FORMATS, "table", "gradcli batch")
     path = None
     tokens = list(words)
     if tokens and BINDING.match(tokens[0]) is None:

@@ -8,6 +8,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("gradcli.cli.batch:batch_command", "run every line of a file or pipe"),
     "check": ("gradcli.cli.check:check_command", "grade answer files (TOML)"),
     "diff": ("gradcli.cli.diff:diff_command", "the symbolic derivative, as text or LaTeX"),
+    "gen": ("gradcli.cli.gen:gen_command", "one variant of a problem set per student"),
     "graph": ("gradcli.cli.graph:graph_command", "draw the circuit (DOT, Mermaid, SVG, PNG, PDF)"),
     "key": ("gradcli.cli.check:key_command", "fill in a problem file's answers"),
     "verify": ("gradcli.cli.verify:verify_command", "check a hand-written backward pass"),

@@ -10,6 +10,7 @@ from gradcli.cli.options import (
     CONTEXT_SETTINGS,
     ExpressionCommand,
     file_option,
+    format_for,
     format_option,
     option,
     out_option,
@@ -26,7 +27,7 @@ from gradcli.render.diff import render
 @option("--wrt", metavar="NAME[,NAME...]",
               help="Only these inputs or named intermediates (default: every input).")
 @output_name_option
-@format_option(["text", "latex"], default="text")
+@format_option(["text", "latex"], help_="Output format (default: -o's extension, else text).")
 @out_option()
 def diff_command(words, file, wrt, output_name, format_, out):
     """Print ∂f/∂x as an expression for each input x, built by reverse
@@ -43,6 +44,7 @@ def diff_command(words, file, wrt, output_name, format_, out):
     Exit status: 0 ok; 2 bad input; 3 a derivative too large to write out;
     74 the output could not be written.
     """
+    format_ = format_for(out, format_, ("text", "latex"), "text", "gradcli diff")
     text, filename, tokens = split_program(file, words)
     if tokens:
         raise InputError(f"gradcli diff takes no values ({tokens[0]!r}): the derivative is "

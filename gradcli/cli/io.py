@@ -39,6 +39,33 @@ def read_document(path, what: str) -> tuple[str, str]:
         return f.read(), source
 
 
+def class_files(paths, suffixes: tuple[str, ...], what: str, skip=()) -> list[str]:
+    """The files a class command reads: each path given, and for a folder every file in it
+    (and below it) whose name ends in one of `suffixes`, in name order, hidden ones left
+    out, and `skip` (the TA's own file, when it sits among the submissions). A path that
+    does not exist, or a folder with no such file, is a usage error (exit 2)."""
+    skipped = {os.path.realpath(path) for path in skip if path is not None}
+    found = []
+    for path in paths:
+        path = str(path)
+        if os.path.isdir(path):
+            inside = []
+            for folder, folders, names in os.walk(path):
+                folders[:] = sorted(name for name in folders if not name.startswith("."))
+                inside += [os.path.join(folder, name) for name in names
+                           if name.endswith(suffixes) and not name.startswith(".")]
+            inside = [name for name in sorted(inside) if os.path.realpath(name) not in skipped]
+            if not inside:
+                raise InputError(f"{path} holds no {' or '.join(suffixes)} file: no {what} to "
+                                 "read")
+            found += inside
+        elif not os.path.exists(path) and path != "-":
+            raise InputError(f"no such file: {path}")
+        else:
+            found.append(path)
+    return found
+
+
 def open_lines(path: str, what: str):
     """A file (or standard input for '-') to read line by line, as bytes where it can."""
     if path == "-":
@@ -120,7 +147,21 @@ def _plain(console, rendered) -> str:
 def write(rendered, out: str | None = None, *, kind: str = "text", color: str = "never",
           append: bool = False) -> None:
     """Write a result to standard output or to the file `out`: text as it is, a Rich
-    renderable printed on a console (coloured on a terminal, plain anywhere else)."""
+    renderable printed on a console (coloured on a terminal, plain anywhere else), or
+    "styled" text (render.style.Styled: PASS green, FAIL red, as pytest does) coloured by
+    the same rule."""
+    if kind == "styled":
+        # Rich is imported only when colour may be shown: a pipe never pays for it.
+        if (out is None or out == "-") and (color == "always" or (
+                color == "auto" and sys.stdout.isatty())):
+            console = make_console(color)
+            if console.is_terminal and not console.no_color:
+                from rich.text import Text
+
+                console.print(Text.assemble(*rendered), soft_wrap=True, end="")
+                sys.stdout.flush()
+                return
+        rendered, kind = rendered.plain, "text"
     if out is None or out == "-":
         if kind == "renderable":
             console = _wide_enough(make_console(color), rendered)

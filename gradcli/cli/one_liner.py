@@ -4,7 +4,6 @@ command's name."""
 from __future__ import annotations
 
 import inspect
-import os
 
 import click
 
@@ -13,11 +12,13 @@ from gradcli.cli.commands import close_command
 from gradcli.cli.io import run_graphviz, write
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
+    PICTURES,
     ExpressionCommand,
     all_option,
     checks_options,
     color_option,
     file_option,
+    format_for,
     format_option,
     option,
     out_option,
@@ -52,11 +53,6 @@ Examples:
 # --expect, --gradcheck and --at-file, loaded only when one of them is given.
 CHECKING = "gradcli.cli.checking:run_with_checks"
 
-# What a file name's extension promises; -o refuses a --format that would break the promise.
-EXTENSION_FORMATS = {".svg": "dot", ".png": "dot", ".pdf": "dot", ".dot": "dot", ".gv": "dot",
-                     ".mmd": "mermaid", ".json": "json", ".csv": "csv", ".md": "markdown",
-                     ".tex": "latex", ".py": "python"}
-PICTURES = (".svg", ".png", ".pdf")
 
 
 class OneLinerContext(click.Context):
@@ -71,7 +67,8 @@ class OneLinerContext(click.Context):
                context_settings={**CONTEXT_SETTINGS, "auto_envvar_prefix": "GRADCLI"})
 @click.argument("words", nargs=-1, metavar="[EXPR] [NAME=VALUE]...")
 @file_option
-@format_option(FORMATS)
+@format_option(FORMATS, help_="Output format (default: the one -o's extension names, else "
+                              "table).")
 @option("--wrt", metavar="NAME[,NAME...]",
               help="List only these gradients under the table (JSON always has every input).")
 @output_name_option
@@ -103,9 +100,11 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     -f, or with a program piped to standard input, every argument is a binding.
     An expression that could be read as an option goes after '--' (see below).
     """
+    # --explain writes prose whatever the file is called.
+    format_ = "table" if explain and format_ is None else \
+        format_for(None if explain else out, format_, FORMATS, "table")
     _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
                         exact)
-    _check_out_extension(out, format_, explain)
     text, filename, tokens = split_program(file, words)
     try:
         bindings = parse_bindings(tokens)
@@ -171,18 +170,6 @@ def _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet
     if quiet and not (expect or gradcheck or at_file):
         raise InputError("--quiet needs --expect, --gradcheck or --at-file: it prints nothing and "
                          "only sets their exit status")
-
-
-def _check_out_extension(out: str | None, format_: str, explain: bool) -> None:
-    if out is None or explain:
-        return
-    extension = os.path.splitext(out)[1].lower()
-    wanted = EXTENSION_FORMATS.get(extension)
-    if wanted is not None and wanted != format_:
-        picture = " (a picture is drawn from --format dot, or by gradcli graph)" \
-            if extension in PICTURES else ""
-        raise InputError(f"-o {out}: a {extension} file needs --format {wanted}, not "
-                         f"--format {format_}{picture}")
 
 
 # cleandoc first: appended unindented text would stop click from dedenting the docstring.

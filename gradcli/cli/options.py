@@ -49,9 +49,44 @@ def _stack(*decorators):
     return decorate
 
 
-def format_option(formats, default: str | None = "table", help_: str = "Output format."):
+def format_option(formats, default: str | None = None, help_: str = "Output format."):
+    """--format; left out, the format follows -o's extension (see format_for)."""
     return option("--format", "format_", type=click.Choice(formats), default=default,
                         show_default=default is not None, help=help_)
+
+
+# What a file name's extension promises, for every command's -o: without --format the
+# extension picks the format (the first the command writes), and a --format that would
+# break the promise is refused.
+EXTENSION_FORMATS = {".svg": ("dot",), ".png": ("dot",), ".pdf": ("dot",), ".dot": ("dot",),
+                     ".gv": ("dot",), ".mmd": ("mermaid",), ".json": ("json", "gradescope"),
+                     ".csv": ("csv",), ".md": ("markdown",), ".tex": ("latex",),
+                     ".py": ("python",)}
+PICTURES = (".svg", ".png", ".pdf")
+
+
+def format_for(out: str | None, given: str | None, formats, default: str,
+               command: str = "gradcli") -> str:
+    """The format a command writes: --format when given, else the one -o's extension names,
+    else `default`; a --format, or a command, that cannot keep the extension's promise is
+    an error naming both."""
+    extension = os.path.splitext(out)[1].lower() if out not in (None, "-") else ""
+    wanted = EXTENSION_FORMATS.get(extension)
+    if wanted is None:
+        return given or default
+    if given is not None:
+        if given not in wanted:
+            picture = " (a picture is drawn from --format dot, or by gradcli graph)" \
+                if extension in PICTURES else ""
+            raise InputError(f"-o {out}: a {extension} file needs --format {wanted[0]}, not "
+                             f"--format {given}{picture}")
+        return given
+    for name in wanted:
+        if name in formats:
+            return name
+    raise InputError(f"-o {out}: a {extension} file holds {wanted[0]}, which {command} does "
+                     f"not write (it writes {', '.join(formats)}); name the file for one of "
+                     "those, or leave out -o")
 
 
 def file_option(f):

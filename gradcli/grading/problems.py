@@ -8,6 +8,11 @@ InputError with a caret under the key at fault.
     at = {x = -2, y = 5, z = -4}
     expect = {value = -12, "d/dx" = -4}
     marks = 2                       # default 1, shared equally by the problem's items
+
+A problem file for `gradcli gen` may give its inputs as ranges or choices and constraints on
+the variants it draws (grading/variants.py reads those); a student's submission may write
+answers as strings ("-1/3") and top-level `student = "id"`. A byte order mark and CRLF line
+ends are fine.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ import re
 
 from gradcli.errors import GradcliError, InputError, Span
 
-PROBLEM_KEYS = ("id", "program", "at", "expect", "marks", "rtol", "atol", "gradcheck", "ask",
-                "output")
+PROBLEM_KEYS = ("id", "program", "at", "expect", "marks", "rtol", "atol", "sigfigs", "gradcheck",
+                "ask", "output")
+# What `gradcli gen` reads besides: constraints on the variants it draws.
+VARIANT_KEYS = ("fork", "no_kinks", "margin", "nice")
+SETTINGS = ("marks", "rtol", "atol", "sigfigs", "gradcheck")
 
 
 _TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\Z")
@@ -56,11 +64,15 @@ def _id_span(text: str, pid: str, occurrence: int):
     return Span(start, match.start() + len(match.group().split("#")[0].rstrip()))
 
 
-def load(text: str, source: str, *, answers_only: bool = False) -> dict:
+def load(text: str, source: str, *, answers_only: bool = False, template: bool = False,
+         notes: list | None = None) -> dict:
     """A checked problem file. `answers_only`: a submission graded with --problems, whose
-    problems need only an id and their answers (program and point come from the key)."""
+    problems need only an id and their answers (program and point come from the key); a key
+    it does not know is then a note in `notes`, not an error. `template`: a file for `gradcli
+    gen`, whose points are ranges and choices (checked there)."""
+    text = text.removeprefix("\ufeff")
     try:
-        return _load(text, source, answers_only)
+        return _load(text, source, answers_only, template, notes)
     except GradcliError as error:
         raise error.with_source(text, source)
 
@@ -89,16 +101,20 @@ def _key_span(text: str, index: int, name: str, table: str = ""):
 
 
 def _bad_setting(key: str, value) -> str | None:
-    """Why a marks/rtol/atol/gradcheck value cannot be used, or None."""
-    if key == "gradcheck":
+    """Why a marks/rtol/atol/sigfigs/gradcheck value cannot be used, or None."""
+    if key in ("gradcheck", "fork", "no_kinks", "nice"):
         return None if isinstance(value, bool) else "must be true or false"
+    if key == "sigfigs":
+        return None if isinstance(value, int) and not isinstance(value, bool) \
+            and 1 <= value <= 17 else "must be a whole number from 1 to 17"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
             or not math.isfinite(value):
         return "must be a number >= 0"
     return None
 
 
-def _load(text: str, source: str, answers_only: bool = False) -> dict:
+def _load(text: str, source: str, answers_only: bool = False, template: bool = False,
+          notes: list | None = None) -> dict:
     import tomllib
 
     try:
@@ -111,7 +127,7 @@ def _load(text: str, source: str, answers_only: bool = False) -> dict:
     if not isinstance(problems, list) or not problems:
         raise InputError(f"{source} has no problems: each is a [[problem]] table with an id "
                          "and a program")
-    for key in ("marks", "rtol", "atol", "gradcheck"):
+    for key in SETTINGS:
         if key in data and (fault := _bad_setting(key, data[key])) is not None:
             raise InputError(f"{source}: {key} {fault}, not {data[key]!r}",
                              _key_span(text, 0, key))
@@ -126,9 +142,15 @@ def _load(text: str, source: str, answers_only: bool = False) -> dict:
                              _key_span(text, index, "id"))
         problem["id"] = str(pid)
         where = f"{source}: problem {problem['id']!r}"
-        for key in problem:
-            if key not in PROBLEM_KEYS:
-                raise InputError(f"{where}: unknown key {key!r} (known: {', '.join(PROBLEM_KEYS)})",
+        known = PROBLEM_KEYS + VARIANT_KEYS if template else PROBLEM_KEYS
+        for key in list(problem):
+            if key not in known:
+                if answers_only and notes is not None:
+                    notes.append(f"problem {problem['id']!r}: {key!r} is not a key of a problem "
+                                 "(answers go in its expect table): not graded")
+                    del problem[key]
+                    continue
+                raise InputError(f"{where}: unknown key {key!r} (known: {', '.join(known)})",
                                  _key_span(text, index, key))
         if problem["id"] in seen:
             raise InputError(f"{where} is defined twice: each problem needs its own id",
@@ -145,12 +167,14 @@ def _load(text: str, source: str, answers_only: bool = False) -> dict:
             if not isinstance(table, dict):
                 raise InputError(f"{where}: {key} must be a table, like {key} = {{x = 1}}",
                                  _key_span(text, index, key))
+            if key == "expect" or template:
+                continue        # answers are read item by item when graded; ranges by gen
             for name, value in table.items():
                 fault = _array_fault(value)
                 if fault is not None:
                     raise InputError(f"{where}: {key}.{name} {fault}, not {value!r}",
                                      _key_span(text, index, name, key))
-        for key in ("marks", "rtol", "atol", "gradcheck"):
+        for key in SETTINGS + (VARIANT_KEYS if template else ()):
             if key in problem and (fault := _bad_setting(key, problem[key])) is not None:
                 raise InputError(f"{where}: {key} {fault}, not {problem[key]!r}",
                                  _key_span(text, index, key))

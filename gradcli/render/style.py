@@ -5,3 +5,21 @@ VALUE = "green"
 GRAD = "red"
 DIM = "dim"
 WARN = "bold yellow"
+
+PASS = "green"
+FAIL = "red"
+ERROR = "bold red"
+
+
+class Styled(list):
+    """Text as (piece, style) segments: the CLI prints it coloured on a terminal and plain
+    everywhere else (cli/io.write, kind "styled"), so a renderer never decides which."""
+
+    def add(self, text: str, style: str | None = None) -> "Styled":
+        if text:
+            self.append((text, style))
+        return self
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in self)
