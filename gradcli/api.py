@@ -10,13 +10,15 @@ Errors are gradcli.GradcliError exceptions carrying a message, a source span and
 
 from __future__ import annotations
 
+import os
+
 from gradcli.checks.expect import evaluate, expectations_from
 from gradcli.checks.gradcheck import gradcheck as run_gradcheck
 from gradcli.checks.verify import verify as run_verify
-from gradcli.cli.io import read_document
+from gradcli.cli.io import class_files, read_document
 from gradcli.compute import compute
 from gradcli.errors import GradcliError, InputError
-from gradcli.grading.grade import grade_files, load_problems
+from gradcli.grading.grade import KeyFolder, grade_files, load_problems
 from gradcli.program.bindings import reword_missing
 from gradcli.records.lines import batch as run_batch
 
@@ -76,16 +78,21 @@ def batch(lines, /, bindings: dict[str, float] | None = None, **options):
 
 
 def check(*paths, problems=None, **options):
-    """Grade answer files (TOML); returns one FileResult per file (.score, .passed, .failed).
+    """Grade answer files (TOML) or folders of them; returns one FileResult per file
+    (.score, .passed, .failed, .student, .error for a file that could not be read).
 
-    `problems`: the path of the TA's problem file; programs, points, marks and tolerances
-    then come from it and only the answers from each file. Options: hide_answers=,
-    gradcheck=, rtol=, atol=."""
-    key = load_problems(*read_document(problems, "a TOML file of problems")) \
-        if problems is not None else None
+    `problems`: the path of the TA's problem file, or of the folder of per-student keys
+    `gradcli gen` writes; programs, points, marks and tolerances then come from it and only
+    the answers from each file. Options: hide_answers=, gradcheck=, rtol=, atol=."""
+    if problems is None:
+        key = None
+    elif os.path.isdir(problems):
+        key = KeyFolder(str(problems))
+    else:
+        key = load_problems(*read_document(problems, "a TOML file of problems"))
 
     def sources():
-        for path in paths:
+        for path in class_files(paths, (".toml",), "answers", skip=[problems]):
             try:
                 yield read_document(path, "a TOML file of answers")
             except GradcliError as error:

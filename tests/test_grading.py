@@ -448,3 +448,187 @@ def test_toml_writer_special_floats_and_strings():
     back = tomllib.loads(dumps(data))
     assert back == data
     assert math.isnan(tomllib.loads(dumps({"problem": [{"v": math.nan}]}))["problem"][0]["v"])
+
+
+# ------------------------------------------------------------------ answers as students write them
+
+ONE = '[[problem]]\nid = "1"\nprogram = "q = x*y; f = q + x"\nat = {x = 3, y = -2}\n'
+
+
+@pytest.mark.parametrize("key", ["d/dx", "dx", "df/dx", "dfdx", "grad_x", "∂f/∂x", " dx "])
+def test_every_spelling_of_a_gradient_is_the_same_item(key):
+    result = grade(ONE + f'expect = {{value = -3, "{key}" = -1, dq = 1}}\n', "a.toml")
+    assert [(i.item, i.passed) for i in result.items] == [("value", True), ("d/dx", True),
+                                                          ("d/dq", True)]
+    assert result.notes == []
+
+
+def test_the_outputs_name_is_its_value_and_unknown_keys_are_notes():
+    result = grade(ONE + 'expect = {f = -3, "d/dX" = -1, dz = 2, dx = -1, "d/dx" = 5}\n', "a")
+    assert [(i.item, i.passed) for i in result.items] == [("value", True), ("d/dx", True)]
+    notes = " | ".join(result.notes)
+    assert "the answer 'd/dX' is not an item of this problem (its items: value, d/dx, d/dy, " \
+        "d/dq): not graded" in notes and "'dz' is not an item" in notes
+    assert "'dx' and 'd/dx' both answer d/dx: the first is graded" in notes
+
+
+@pytest.mark.parametrize("answer, passed, shown", [
+    ('"-1/3"', True, "answered -1/3"),
+    ('"-2/6 + 0"', True, "answered -2/6 + 0"),
+    ('"1/(3 - 6)"', True, "answered 1/(3 - 6)"),
+    ('"-0.333"', False, "answered -0.333, correct -0.333333, accepted [-0.33336, -0.3333]\n"),
+    ('"minus a third"', False, "answered minus a third (cannot read 'minus a third'"),
+    ('""', False, "(no answer)"),
+    ("true", False, "(true is not a number)"),
+    ("[1, 2]", False, "the shapes differ"),
+])
+def test_answers_may_be_fractions_and_constant_expressions(tmp_path, answer, passed, shown):
+    path = tmp_path / "a.toml"
+    path.write_text('[[problem]]\nid = "1"\nprogram = "x/y"\nat = {x = 1, y = -3}\n'
+                    f"expect = {{value = {answer}}}\n")
+    [result] = gradcli.check(path)
+    assert result.items[0].passed is passed
+    r = run_cli("check", str(path))
+    assert r.code == (0 if passed else 1) and shown in r.out, r.out
+
+
+def test_sigfigs_accepts_rounded_answers_and_the_default_gives_a_hint(tmp_path):
+    text = ('[[problem]]\nid = "1b"\nprogram = "sigmoid(x)"\nat = {x = -5}\n'
+            "expect = {value = 0.00669}\n")
+    result = grade(text, "a")
+    [item] = result.items
+    assert not item.passed
+    assert item.hint == ("looks rounded to 3 significant figures: give 4 or more, or the "
+                         "problem may set sigfigs = 3")
+    r = run_cli("check", _write(tmp_path, "a.toml", text))
+    assert "FAIL  1b  value  answered 0.00669, correct 0.00669285, accepted [0.0066922, " \
+           "0.0066935] (looks rounded to 3 significant figures" in r.out
+    assert grade(text + "sigfigs = 3\n", "a").passed
+    assert not grade(text.replace("0.00669", "0.0067") + "sigfigs = 3\n", "a").passed
+    assert grade(text.replace("0.00669", "0.0067") + "sigfigs = 2\n", "a").passed
+    assert grade("sigfigs = 3\n" + text, "a").passed        # a default for every problem
+    assert grade(text.replace("0.00669", "0.0066928"), "a").items[0].hint == ""
+    hidden = run_cli("check", _write(tmp_path, "b.toml", text), "--hide-answers").out
+    assert "accepted" not in hidden and "correct" not in hidden and "answered 0.00669" in hidden
+
+
+@pytest.mark.parametrize("value", ["0", "18", "2.5", "true"])
+def test_sigfigs_must_be_a_whole_number_of_figures(value):
+    result = grade(ONE + f"expect = {{value = -3}}\nsigfigs = {value}\n", "a")
+    assert result.error is not None and "sigfigs must be a whole number from 1 to 17" in \
+        result.error.message
+
+
+def test_bom_and_crlf_are_fine_in_every_toml_file(tmp_path, key):
+    crlf = b"\xef\xbb\xbf" + key.read_bytes().replace(b"\n", b"\r\n")
+    path = tmp_path / "crlf.toml"
+    path.write_bytes(crlf)
+    assert run_cli("check", str(path)).code == 0
+    assert run_cli("check", "--problems", str(path), str(path)).code == 0
+    r = run_cli("key", str(path), "-o", str(tmp_path / "again.toml"))
+    assert r.code == 0 and (tmp_path / "again.toml").read_bytes() == crlf
+
+
+COMMENTED = '''\
+# Week 3 -- the TA's notes stay where they are
+rtol = 1e-3   # generous this week
+
+[[problem]]
+id = "1a"     # the note's first circuit
+program = "(x+y)*z"
+at = {x = -2, y = 5, z = -4}
+ask = ["value", "d/dx"]
+marks = 3
+
+[[problem]]
+id = "1b"
+program = """
+q = w*x + b
+f = sigmoid(q)
+"""
+at = {w = 2, x = -1, b = -3}
+expect = {value = 1, "d/dw" = 0}   # filled in by gradcli key
+'''
+
+
+def test_key_keeps_ask_comments_and_layout_and_is_idempotent(tmp_path):
+    once = make_key(COMMENTED, "p.toml")
+    assert once.startswith(COMMENTED.split("[[problem]]")[0])
+    assert 'id = "1a"     # the note\'s first circuit' in once
+    assert 'ask = ["value", "d/dx"]\nmarks = 3\nexpect = {value = -12.0, "d/dx" = -4.0}' in once
+    assert 'expect = {value = 0.0066928509242848554, "d/dw" = -0.0066480566707901555}   # ' \
+           "filled in by gradcli key" in once or "0.006692850924284856" in once
+    assert make_key(once, "k.toml") == once
+    (tmp_path / "k.toml").write_text(once)
+    r = run_cli("key", str(tmp_path / "k.toml"))
+    assert r.code == 0 and r.out == once
+    # Graded against the key, the items are those asked.
+    data = tomllib.loads(once)
+    assert list(data["problem"][1]["expect"]) == ["value", "d/dw"]
+
+
+def test_key_of_a_gen_key_is_the_same_file(tmp_path):
+    from gradcli.grading.variants import Student, generate, key_file
+
+    data, variants = generate(KEY_PROBLEMS, "p.toml", [Student("ann")], 1)
+    text = key_file(data, Student("ann"), variants["ann"], 1)
+    assert make_key(text, "ann.toml") == text
+
+
+# ------------------------------------------------------------------ the gradebook and formats
+
+def test_the_gradebook_has_one_line_per_file_and_a_class_line(files):
+    r = run_cli("check", "--problems", str(files / "problems.toml"), str(files / "honest.toml"),
+                str(files / "cheat.toml"))
+    lines = r.out.splitlines()
+    assert lines[0].split() == ["file", "student", "marks", "score", "result"]
+    assert lines[1].split()[1:] == ["honest", "5/5", "100%", "PASS"]
+    assert "cheat" in lines[2] and lines[2].endswith("FAIL 1a value, 1a d/dx, 1a d/dy, 1a d/dz, "
+                                                     "+2 more")
+    assert lines[3] == "class: 2 files, 1 pass every item; mean 50%, median 50%"
+    md = run_cli("check", "--problems", str(files / "problems.toml"), str(files / "honest.toml"),
+                 str(files / "cheat.toml"), "--format", "markdown").out
+    assert md.splitlines()[0] == "| file | student | earned | possible | percent | failed | " \
+                                 "error |"
+    assert "| honest | 5 | 5 | 100 |  |  |" in md
+
+
+def test_check_takes_a_folder_and_skips_the_problem_file_in_it(files):
+    r = run_cli("check", "--problems", str(files / "problems.toml"), str(files), "--format",
+                "csv")
+    students = [line.split(",")[1] for line in r.out.splitlines()[1:]]
+    assert students == ["cheat", "honest"]
+
+
+@pytest.mark.parametrize("out, given, expected", [
+    ("grades.csv", None, "csv"), ("grades.json", None, "json"), ("grades.md", None, "markdown"),
+    ("results.json", "gradescope", "gradescope"), ("grades.txt", None, "table"),
+    (None, None, "table"), ("-", "json", "json"),
+])
+def test_the_format_follows_the_extension(out, given, expected):
+    from gradcli.cli.options import format_for
+
+    assert format_for(out, given, ("table", "json", "csv", "markdown", "gradescope"),
+                      "table") == expected
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["check", "a.toml", "--format", "csv", "-o", "g.json"], "a .json file needs --format json"),
+    (["check", "a.toml", "-o", "g.svg"], "holds dot, which gradcli check does not write"),
+    (["verify", "a.py", "-o", "v.tex"], "holds latex, which gradcli verify does not write"),
+    (["x", "x=1", "--format", "csv", "-o", "n.md"], "a .md file needs --format markdown"),
+    (["diff", "x*x", "-o", "d.csv"], "holds csv, which gradcli diff does not write"),
+    (["batch", "-", "-o", "r.md"], "holds markdown, which gradcli batch does not write"),
+])
+def test_a_mismatched_extension_is_refused_by_every_command(argv, message):
+    r = run_cli(*argv, stdin="x\n")
+    assert r.code == 2 and message in r.err, r.err
+
+
+def test_the_one_liner_and_batch_write_what_the_extension_names(tmp_path):
+    assert run_cli("x*2", "x=3", "-o", str(tmp_path / "r.json")).code == 0
+    assert json.loads((tmp_path / "r.json").read_text())["value"] == 6.0
+    assert run_cli("batch", "-", "-o", str(tmp_path / "r.csv"), stdin="x*2\n", ).code == 2 \
+        or (tmp_path / "r.csv").read_text().startswith("line,")
+    assert run_cli("diff", "x*x", "-o", str(tmp_path / "d.tex")).code == 0
+    assert "\\" in (tmp_path / "d.tex").read_text() or "x" in (tmp_path / "d.tex").read_text()

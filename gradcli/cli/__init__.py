@@ -14,7 +14,7 @@ import click
 from click.core import ParameterSource
 
 from gradcli.cli.commands import COMMANDS
-from gradcli.cli.io import output_error
+from gradcli.cli.io import error_text, output_error
 from gradcli.cli.options import CONTEXT_SETTINGS, envvar_name, option, option_arity
 from gradcli.errors import ExitStatus, GradcliError, InternalError
 from gradcli.lazy import load
@@ -139,7 +139,7 @@ def report_error(error: GradcliError, as_json: bool) -> int:
             pass    # the human message below still says what went wrong
     if sys.stderr is not None:
         try:
-            sys.stderr.write(error.render() + "\n")
+            sys.stderr.write(error_text(error) + "\n")
             sys.stderr.flush()
         except OSError:
             pass

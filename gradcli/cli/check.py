@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from gradcli.cli.io import class_files, read_document, read_program, write
+from gradcli.cli.io import class_files, error_text, read_document, read_program, write
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
     color_option,
@@ -112,7 +112,7 @@ def check_command(files, format_, hide_answers, gradcheck, rtol, atol, details, 
     for result in results:
         for error in [result.error] + result.problem_errors:
             if error is not None and not quiet:
-                sys.stderr.write(error.render() + "\n")
+                sys.stderr.write(error_text(error) + "\n")
     if quiet:
         return status
     if format_ == "json":

@@ -11,7 +11,7 @@ from gradcli.program.split import forward_part
 from gradcli.records.lines import Checks, Tally, run_checks
 from gradcli.records.points import at_points
 from gradcli.render import Settings, render
-from gradcli.render.checks import checks_csv, checks_json
+from gradcli.render.checks import checks_csv, checks_json, checks_text
 
 
 def make_checks(expect, rtol, atol, hide_answers, gradcheck, step, sample_seed) -> Checks:
@@ -46,20 +46,16 @@ def run_with_checks(text, filename, bindings, output_name, format_, out, precisi
     elif format_ == "csv":
         write(checks_csv(expected, numeric, hide), out)
     else:
-        pieces = []
         append = False
         if expected is None and not hide:
             rendered, kind = render(report, format_, Settings(precision=precision))
             write(rendered, out, kind=kind, color=color)
             append = True
-            pieces.append("")
-        if expected is not None:
-            pieces += expected.lines(hide, precision)
-        if numeric is not None:
-            pieces += ([""] if pieces else []) + numeric.lines(hide, precision)
+        text = checks_text(expected, numeric, hide, precision, gap=append)
         if format_ == "markdown":
-            pieces = ["```"] + pieces + ["```"]
-        write("\n".join(pieces) + "\n", out, append=append)
+            write("```\n" + text.plain + "```\n", out, append=append)
+        else:
+            write(text, out, kind="styled", color=color, append=append)
     return status
 
 

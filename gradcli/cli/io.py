@@ -107,6 +107,22 @@ def stdin_is_piped() -> bool:
 
 # ------------------------------------------------------------------ writing
 
+def error_text(error: GradcliError, stream=None) -> str:
+    """An error's paragraph for standard error: its `error:` in red on a terminal (not when
+    NO_COLOR is set or TERM is dumb, as the console's rules go), plain anywhere else. Plain
+    ANSI, so reporting an error never loads Rich."""
+    text = error.render()
+    stream = sys.stderr if stream is None else stream
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        terminal = False
+    if terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb" \
+            and text.startswith("error:"):
+        text = "\x1b[1;31merror:\x1b[0m" + text[len("error:"):]
+    return text
+
+
 def output_error(target: str | None, error: OSError) -> GradcliError:
     where = target if target is not None else "the output"
     return GradcliError(f"cannot write {where}: {error.strerror or error}",

@@ -10,7 +10,7 @@ import click
 
 from gradcli.checks.verify import verify, verify_files
 from gradcli.cli.bindings import BINDING, parse_bindings
-from gradcli.cli.io import class_files, read_program, write
+from gradcli.cli.io import class_files, error_text, read_program, write
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
     color_option,
@@ -109,7 +109,7 @@ def _class(entries, format_, show_values, quiet, out, color) -> int:
         return status
     for entry in entries:
         if entry.error is not None:
-            sys.stderr.write(entry.error.render() + "\n")
+            sys.stderr.write(error_text(entry.error) + "\n")
     if format_ == "json":
         write(verify_json(entries, show_values), out)
     elif format_ == "csv":

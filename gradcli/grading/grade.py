@@ -19,12 +19,19 @@ from dataclasses import dataclass, field
 from gradcli.checks.expect import check_item
 from gradcli.checks.gradcheck import gradcheck as numeric_check
 from gradcli.checks.results import judge, rounding_hint
-from gradcli.compute import as_array, compute, parse_binding_value
+from gradcli.compute import (
+    as_array,
+    compute,
+    compute_statements,
+    parse_binding_value,
+    parse_program,
+)
 from gradcli.defaults import ATOL, RTOL
 from gradcli.errors import ExitStatus, GradcliError, InputError, reading
 from gradcli.grading.problems import load
 from gradcli.numbers import is_array, json_number, json_value
 from gradcli.program.bindings import reword_missing
+from gradcli.program.split import forward_part
 
 # The spellings of one item, for an output f and an input x (docs/grading.md lists them):
 ALIASES = ("d/dx", "dx", "df/dx", "dfdx", "grad_x", "∂f/∂x")
@@ -123,12 +130,27 @@ def _at_hint(error) -> None:
                    lambda names: "at = {" + ", ".join(f"{n} = 1" for n in names) + "}")
 
 
-def problem_report(problem: dict, source: str):
-    """The report of a problem's program at its point `at`."""
-    return compute(problem["program"],
-                   {k: v if isinstance(v, list) else float(v)
-                    for k, v in problem.get("at", {}).items()},
-                   output=problem.get("output"), filename=f"{source} [{problem['id']}]")
+def problem_report(problem: dict, source: str, statements=None):
+    """The report of a problem's program at its point `at`; `statements`: the program
+    already parsed (parse_problem), for a program computed at many points."""
+    bindings = {k: v if isinstance(v, list) else float(v)
+                for k, v in problem.get("at", {}).items()}
+    filename = f"{source} [{problem['id']}]"
+    if statements is not None:
+        return compute_statements(statements, problem["program"], bindings,
+                                  output=problem.get("output"), filename=filename)
+    return compute(problem["program"], bindings, output=problem.get("output"),
+                   filename=filename)
+
+
+def parse_problem(problem: dict, source: str):
+    """A problem's program parsed once, its pasted backward pass refused as compute does."""
+    filename = f"{source} [{problem['id']}]"
+    statements = parse_program(problem["program"], filename)
+    try:
+        return forward_part(statements, problem.get("output"), filename, False)
+    except GradcliError as error:
+        raise error.with_source(problem["program"], filename)
 
 
 # ------------------------------------------------------------------ the items and their names
@@ -136,7 +158,8 @@ def problem_report(problem: dict, source: str):
 def gradient_names(report) -> list[str]:
     """The names a gradient may be asked of: the inputs and the named values."""
     names = []
-    for name in dict.fromkeys(n for n in report.graph.names if n is not None):
+    output = report.graph.names[report.graph.output]
+    for name in dict.fromkeys(n for n in report.graph.names if n not in (None, output)):
         try:
             report.gradient(name)
         except KeyError:

@@ -125,8 +125,10 @@ def _load(text: str, source: str, answers_only: bool = False, template: bool = F
         raise InputError(f"{source} nests arrays or tables too deeply") from None
     problems = data.get("problem")
     if not isinstance(problems, list) or not problems:
+        if not text.strip():
+            raise InputError(f"{source} is empty")
         raise InputError(f"{source} has no problems: each is a [[problem]] table with an id "
-                         "and a program")
+                         + ("and its answers (expect)" if answers_only else "and a program"))
     for key in SETTINGS:
         if key in data and (fault := _bad_setting(key, data[key])) is not None:
             raise InputError(f"{source}: {key} {fault}, not {data[key]!r}",

@@ -32,7 +32,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from gradcli.errors import GradcliError, InputError, MathError
-from gradcli.grading.grade import asked_items, problem_report
+from gradcli.grading.grade import asked_items, parse_problem, problem_report
 from gradcli.grading.problems import load
 from gradcli.grading.toml import dumps, toml_string
 
@@ -142,6 +142,7 @@ class Template:
     problem: dict
     choices: dict[str, list]
     where: str
+    statements: list | None = None      # the program, parsed once for all its draws
 
     def draw(self, stream: Stream) -> dict:
         return {name: values[stream.below(len(values))] if len(values) > 1 else values[0]
@@ -192,7 +193,7 @@ def violations(problem: dict, report, asked) -> list[str]:
     """The constraints a variant's report breaks (empty: a good variant)."""
     broken = []
     if report.warnings:
-        broken.append("warnings")
+        broken.append("a warning (a kink, a tie, an infinite derivative)")
     if problem.get("fork") and not _forks(report):
         broken.append("fork")
     if problem.get("no_kinks") and _kinks_near(report, float(problem.get("margin", MARGIN))):
@@ -225,7 +226,7 @@ def load_templates(text: str, source: str) -> tuple[dict, list[Template]]:
                    for name, spec in problem.get("at", {}).items()}
         if any(isinstance(v, list) for values in choices.values() for v in values):
             raise InputError(f"{where}: gen draws numbers; array inputs are not drawn")
-        templates.append(Template(problem, choices, where))
+        templates.append(Template(problem, choices, where, parse_problem(problem, source)))
     return data, templates
 
 
@@ -244,7 +245,7 @@ def make_variant(template: Template, stream: Stream, taken: set, source: str,
             continue
         drawn = {**problem, "at": point}
         try:
-            report = problem_report(drawn, source)
+            report = problem_report(drawn, source, template.statements)
             asked = asked_items(drawn, report, source)
         except MathError:
             reasons["outside an op's domain"] = reasons.get("outside an op's domain", 0) + 1
@@ -267,9 +268,6 @@ def make_variant(template: Template, stream: Stream, taken: set, source: str,
 def generate(text: str, source: str, students: list[Student], seed: int):
     """(the file's settings, {student id: [Variant per problem]}), students in id order."""
     data, templates = load_templates(text, source)
-    for template in templates:      # the program itself must parse and run somewhere
-        if not template.choices and not template.problem.get("program"):
-            raise InputError(f"{template.where} has no program")
     taken: dict[str, set] = {t.problem["id"]: set() for t in templates}
     out = {}
     for student in sorted(students, key=lambda s: s.id):

@@ -192,6 +192,22 @@ def gradescope_json(result, hide_answers: bool) -> str:
                   "stdout_visibility": "hidden", "tests": tests})
 
 
+def checks_text(expected, numeric, hide: bool, precision: int, gap: bool = False) -> Styled:
+    """The one-liner's --expect lines (PASS green, FAIL red on a terminal), then
+    --gradcheck's table; `gap`: a blank line first (after the report's own table)."""
+    out = Styled().add("\n" if gap else "")
+    if expected is not None:
+        for i, line in enumerate(expected.lines(hide, precision)):
+            if i < len(expected.items):
+                _verdict(out, expected.items[i].passed)
+                line = line[4:]
+            out.add(line + "\n")
+    if numeric is not None:
+        out.add("\n" if expected is not None or gap else "")
+        out.add("\n".join(numeric.lines(hide, precision)) + "\n")
+    return out
+
+
 def checks_json(report, expected, numeric, hide: bool) -> str:
     """The one-liner's JSON with the checks' results added (only those with --hide-answers)."""
     data = {} if hide else report.to_json()
