@@ -7,6 +7,8 @@ contribution, a wrong sign or local rule, a wrong shape or entry) and without re
 gradients; what verify reads and what it refuses (imports, unknown functions, lines it does not
 check); and random edits of a backward pass get a verdict or an input error, never a crash."""
 
+import csv
+import io
 import json
 
 import numpy as np
@@ -538,3 +540,56 @@ def test_any_backward_pass_gets_a_verdict_or_an_input_error_never_a_crash(body):
         return
     json.dumps(result.to_json(show_values=True))
     result.render(show_values=True)
+
+
+# ------------------------------------------------------------------ a class of backward passes
+
+@pytest.fixture
+def backprops(tmp_path):
+    folder = tmp_path / "backprop"
+    (folder / "late").mkdir(parents=True)
+    (folder / "ann.py").write_text(SIMPLE)
+    (folder / "bo.py").write_text(SIMPLE.replace("dfdx = 1.0 * dfdq", "dfdx = -1.0 * dfdq"))
+    (folder / "late" / "cy.py").write_text("x = = 1\n")
+    (folder / "notes.txt").write_text("not a backward pass")
+    return folder
+
+
+def test_verify_grades_a_folder_one_line_per_file(backprops):
+    r = run_cli("verify", str(backprops))
+    assert r.code == 1
+    lines = r.out.splitlines()
+    assert lines[0].split() == ["file", "student", "result"]
+    assert lines[1].split()[1:3] == ["ann", "PASS"]
+    assert lines[2].split()[1:4] == ["bo", "FAIL", "dfdx"]
+    assert "problem at line" in lines[2]
+    assert lines[3].split()[1:3] == ["cy", "not"] and "(line 1)" in lines[3]
+    assert lines[4] == "class: 3 files, 1 pass, 1 not read"
+    assert "cy.py" in r.err and "^" in r.err
+    assert run_cli("verify", str(backprops / "ann.py"), str(backprops / "ann.py")).code == 0
+
+
+def test_verify_for_a_class_writes_json_csv_markdown_and_gradescope(backprops, tmp_path):
+    data = json.loads(run_cli("verify", str(backprops), "--format", "json").out)
+    assert data["passed"] is False
+    assert data["class"] == {"files": 3, "passed": 1, "unreadable": 1}
+    ann, bo, cy = data["files"]
+    assert ann["ok"] and ann["student"] == "ann" and ann["error"] is None
+    assert not bo["ok"] and bo["findings"][0]["kind"] == "sign"
+    assert cy["error"]["line"] == 1 and "answer" not in json.dumps(bo["gradients"])
+    out = tmp_path / "v.csv"
+    assert run_cli("verify", str(backprops), "-o", str(out)).code == 1
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [(r["student"], r["ok"], r["wrong"]) for r in rows] == [
+        ("ann", "true", ""), ("bo", "false", "dfdx"), ("cy", "false", "")]
+    assert rows[2]["error"] and rows[1]["problems"] == "1"
+    md = run_cli("verify", str(backprops), "--format", "markdown").out
+    assert md.startswith("| file | student | ok | wrong | problems | error |")
+    r = run_cli("verify", str(backprops / "bo.py"), "--format", "gradescope")
+    results = json.loads(r.out)
+    assert r.code == 1 and results["score"] == 3
+    assert [(t["name"], t["score"], t["max_score"]) for t in results["tests"]] == [
+        ("dfdz", 1, 1), ("dfdq", 1, 1), ("dfdx", 0, 1), ("dfdy", 1, 1)]
+    assert "wrong sign" in results["tests"][2]["output"]
+    r = run_cli("verify", str(backprops), "--format", "gradescope")
+    assert r.code == 2 and "one submission" in r.err
