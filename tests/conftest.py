@@ -92,8 +92,8 @@ expect = { value = 11, "d/dw" = [3, 4], "d/dx" = [1, 2.5] }
 def array_folder(tmp_path, monkeypatch):
     """The working folder, holding the note's array blocks (neuron.py, matmul.py, and
     neuron_backprop.py with its backward pass), batch lines with array bindings (lines.txt), a
-    problem file and an answer file of array problems (problems.toml, answers.toml), and a
-    CSV of points (points.csv)."""
+    problem file and an answer file of array problems (problems.toml, answers.toml), a CSV of
+    points (points.csv) and a roster for gen (roster.csv)."""
     (tmp_path / "neuron.py").write_text(NEURON)
     (tmp_path / "matmul.py").write_text(MATMUL)
     (tmp_path / "neuron_backprop.py").write_text(NEURON_BACKPROP)
@@ -101,5 +101,6 @@ def array_folder(tmp_path, monkeypatch):
     (tmp_path / "problems.toml").write_text(ARRAY_PROBLEMS)
     (tmp_path / "answers.toml").write_text(ARRAY_ANSWERS)
     (tmp_path / "points.csv").write_text("w\n1\n2\n")
+    (tmp_path / "roster.csv").write_text("id\nann\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path

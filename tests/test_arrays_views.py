@@ -55,6 +55,8 @@ SUBCOMMAND_CASES = {
               ("batch", "lines.txt", "w=[1,2]", "y=3", "--expect", "value=5"),
               ("batch", "lines.txt", "w=[1,2]", "y=3", "--gradcheck")],
     "check": [("check", "answers.toml"), ("check", "answers.toml", "--format", "json")],
+    # gen draws numbers: array points are refused in one sentence.
+    "gen": [("gen", "problems.toml", "--roster", "roster.csv", "--seed", "1", "-o", "out")],
     "diff": [("diff", "-f", "neuron.py"), ("diff", "sum(w*2)"), ("diff", "-f", "matmul.py")],
     "graph": [("graph", "-f", "neuron.py"), ("graph", "-f", "matmul.py", "--format", "mermaid"),
               ("graph", "-f", "matmul.py", "--upstream", "randn"),

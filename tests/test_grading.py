@@ -632,3 +632,34 @@ def test_the_one_liner_and_batch_write_what_the_extension_names(tmp_path):
         or (tmp_path / "r.csv").read_text().startswith("line,")
     assert run_cli("diff", "x*x", "-o", str(tmp_path / "d.tex")).code == 0
     assert "\\" in (tmp_path / "d.tex").read_text() or "x" in (tmp_path / "d.tex").read_text()
+
+
+answers = st.dictionaries(
+    st.one_of(st.sampled_from(["value", "f", "dx", "d/dx", "df/dy", "grad_z", "dq", "d/dX"]),
+              keys),
+    st.one_of(scalars, st.floats(), st.lists(st.one_of(scalars, st.lists(scalars, max_size=2)),
+                                             max_size=3),
+              st.dictionaries(keys, scalars, max_size=2)),
+    max_size=6)
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(st.tuples(st.sampled_from(["1a", "1b", "2", "1a"]), answers), max_size=3),
+       st.one_of(st.none(), scalars))
+def test_no_submission_crashes_the_grading(problem_answers, student):
+    from gradcli.grading.grade import load_problems
+
+    key = load_problems(CLASS_PROBLEMS, "problems.toml")
+    data = {"problem": [{"id": pid, "expect": expect} for pid, expect in problem_answers]}
+    if student is not None:
+        data["student"] = student
+    result = grade(dumps(data), "s.toml", problems=key)
+    assert result.status in (0, 1)
+    assert result.possible == 5
+    assert (result.error is None) == (len(result.items) == 6)
+    json.dumps(result.to_json())
+    from gradcli.render.checks import files_csv, files_text, gradescope_json
+
+    files_text([result, result], False).plain
+    files_csv([result])
+    json.loads(gradescope_json(result, True))

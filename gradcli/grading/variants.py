@@ -35,6 +35,7 @@ from gradcli.errors import GradcliError, InputError, MathError
 from gradcli.grading.grade import asked_items, parse_problem, problem_report
 from gradcli.grading.problems import load
 from gradcli.grading.toml import dumps, toml_string
+from gradcli.program.scalar_only import refuse_arrays
 
 MAX_DRAWS = 200
 MARGIN = 0.5
@@ -193,7 +194,7 @@ def violations(problem: dict, report, asked) -> list[str]:
     """The constraints a variant's report breaks (empty: a good variant)."""
     broken = []
     if report.warnings:
-        broken.append("a warning (a kink, a tie, an infinite derivative)")
+        broken.append("a warning")
     if problem.get("fork") and not _forks(report):
         broken.append("fork")
     if problem.get("no_kinks") and _kinks_near(report, float(problem.get("margin", MARGIN))):
@@ -250,6 +251,10 @@ def make_variant(template: Template, stream: Stream, taken: set, source: str,
         except MathError:
             reasons["outside an op's domain"] = reasons.get("outside an op's domain", 0) + 1
             continue
+        if report.domain != "scalar":
+            error = refuse_arrays("gradcli gen", report)
+            error.message = f"{template.where}: {error.message}"
+            raise error
         broken = violations(problem, report, asked)
         if broken:
             for reason in broken:

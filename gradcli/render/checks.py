@@ -27,15 +27,17 @@ def _verdict(styled: Styled, passed: bool) -> Styled:
     return styled.add("PASS", PASS) if passed else styled.add("FAIL", FAIL)
 
 
-def _one_line_error(result) -> str:
-    """A file's error in a few words for its gradebook line (the caret is on stderr)."""
+def _one_line_error(result, width: int = 1000) -> str:
+    """A file's error in a few words for its gradebook line (the caret is on stderr), cut to
+    `width` characters."""
     message = " ".join(safe_text(result.error.message).split())
     for prefix in (f"{result.file}: ", f"{result.file} is ", f"{result.file} "):
         message = message.removeprefix(prefix)
     where = result.error.line_column
-    if where is not None:
-        message += f" (line {where[0]})"
-    return message
+    place = f" (line {where[0]})" if where is not None else ""
+    if len(message) + len(place) > width:
+        message = message[:max(width - len(place) - 1, 10)].rstrip() + "…"
+    return message + place
 
 
 def item_text(item, hide_answers: bool, precision: int = 6) -> str:
@@ -102,7 +104,8 @@ def _failed_items(result, limit: int = 4) -> str:
 
 def _class_line(results) -> str:
     summary = summarise(results)
-    line = (f"class: {summary.files} files, {summary.passed} pass every item")
+    line = f"class: {summary.files} file{'s' * (summary.files != 1)}, {summary.passed} pass " \
+        "every item"
     if summary.unreadable:
         line += f", {summary.unreadable} not read"
     return line + f"; mean {summary.mean:.0%}, median {summary.median:.0%}"
@@ -121,7 +124,7 @@ def gradebook(results) -> Styled:
         out.add(f"{cells[0]:<{widths[0]}}  {cells[1]:<{widths[1]}}  {cells[2]:>{widths[2]}}  "
                 f"{cells[3]:>{widths[3]}}  ")
         if result.error is not None:
-            out.add("not read", ERROR).add(f": {_one_line_error(result)}\n")
+            out.add("not read", ERROR).add(f": {_one_line_error(result, 48)}\n")
         elif result.passed:
             out.add("PASS", PASS).add("\n")
         else:
@@ -254,8 +257,10 @@ def _verify_result(entry) -> Styled:
     if entry.error is not None:
         message = " ".join(safe_text(entry.error.message).split())
         where = entry.error.line_column
-        return out.add("not read", ERROR).add(f": {message}"
-                                              + (f" (line {where[0]})" if where else ""))
+        place = f" (line {where[0]})" if where else ""
+        if len(message) + len(place) > 48:
+            message = message[:max(47 - len(place), 10)].rstrip() + "…"
+        return out.add("not read", ERROR).add(f": {message}{place}")
     result = entry.result
     if result.ok:
         return out.add("PASS", PASS).add(f" ({', '.join(g.variable for g in result.gradients)})")
@@ -270,7 +275,7 @@ def _verify_result(entry) -> Styled:
 def _verify_class_line(entries) -> str:
     passed = sum(1 for e in entries if e.ok)
     unreadable = sum(1 for e in entries if e.error is not None)
-    line = f"class: {len(entries)} files, {passed} pass"
+    line = f"class: {len(entries)} file{'s' * (len(entries) != 1)}, {passed} pass"
     return line + (f", {unreadable} not read" if unreadable else "")
 
 

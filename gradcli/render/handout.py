@@ -29,8 +29,10 @@ def markdown(data: dict, student, variants, title: str = "Backpropagation") -> s
              "its `\"\"`, as a number (`-0.25`) or a fraction in quotes (`\"-1/4\"`).", ""]
     for variant in variants:
         problem = variant.problem
-        lines += [f"## Problem {problem['id']} ({_marks(problem, data)})", "", "```python",
-                  problem["program"].strip(), "```", ""]
+        # An indented code block: a handout pasted into another Markdown file (inside a
+        # fence of its own) stays whole.
+        lines += [f"## Problem {problem['id']} ({_marks(problem, data)})", ""]
+        lines += ["    " + line for line in problem["program"].strip().splitlines()] + [""]
         point = ", ".join(f"{name} = {exact_text(float(value))}"
                           for name, value in problem["at"].items())
         if point:
