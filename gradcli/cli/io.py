@@ -42,8 +42,8 @@ def read_document(path, what: str) -> tuple[str, str]:
 def class_files(paths, suffixes: tuple[str, ...], what: str, skip=()) -> list[str]:
     """The files a class command reads: each path given, and for a folder every file in it
     (and below it) whose name ends in one of `suffixes`, in name order, hidden ones left
-    out, and `skip` (the TA's own file, when it sits among the submissions). A path that
-    does not exist, or a folder with no such file, is a usage error (exit 2)."""
+    out, and `skip` (the TA's own file or keys, when they sit among the submissions). A
+    path that does not exist, or a folder with no such file, is a usage error (exit 2)."""
     skipped = {os.path.realpath(path) for path in skip if path is not None}
     found = []
     for path in paths:
@@ -54,7 +54,7 @@ def class_files(paths, suffixes: tuple[str, ...], what: str, skip=()) -> list[st
                 folders[:] = sorted(name for name in folders if not name.startswith("."))
                 inside += [os.path.join(folder, name) for name in names
                            if name.endswith(suffixes) and not name.startswith(".")]
-            inside = [name for name in sorted(inside) if os.path.realpath(name) not in skipped]
+            inside = [name for name in sorted(inside) if not _under(name, skipped)]
             if not inside:
                 raise InputError(f"{path} holds no {' or '.join(suffixes)} file: no {what} to "
                                  "read")
@@ -64,6 +64,12 @@ def class_files(paths, suffixes: tuple[str, ...], what: str, skip=()) -> list[st
         else:
             found.append(path)
     return found
+
+
+def _under(path: str, skipped: set) -> bool:
+    """Whether a file is one of `skipped`, or inside a folder of them (the keys of gen)."""
+    real = os.path.realpath(path)
+    return any(real == skip or real.startswith(skip + os.sep) for skip in skipped)
 
 
 def open_lines(path: str, what: str):
