@@ -10,8 +10,10 @@ from gradcli.cli.bindings import parse_bindings, split_program, upstream_value
 from gradcli.cli.io import run_graphviz, write
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
+    PICTURES,
     ExpressionCommand,
     file_option,
+    format_for,
     format_option,
     max_nodes_option,
     option,
@@ -24,9 +26,9 @@ from gradcli.compute import compute
 from gradcli.errors import InputError
 from gradcli.render import Settings, render
 
-# extension -> (renderer, Graphviz output format or None when the text is written as it is)
-EXTENSIONS = {".dot": ("dot", None), ".gv": ("dot", None), ".mmd": ("mermaid", None),
-              ".svg": ("dot", "svg"), ".png": ("dot", "png"), ".pdf": ("dot", "pdf")}
+# The files graph writes: text for .dot, .gv and .mmd, a picture Graphviz draws for the rest.
+# Which format each holds is the one rule of cli/options.py (format_for).
+GRAPH_EXTENSIONS = (".dot", ".gv", ".mmd") + PICTURES
 
 
 @click.command(name="graph", cls=ExpressionCommand, context_settings=CONTEXT_SETTINGS)
@@ -56,17 +58,15 @@ def graph_command(words, file, out, format_, output_name, precision, max_nodes, 
     Exit status: 0 ok; 2 bad input; 3 the maths failed (domain error,
     overflow); 4 Graphviz's dot is needed (-o .png/.svg/.pdf) but missing.
     """
+    name = format_for(out, format_, ("dot", "mermaid"), "dot", "gradcli graph")
     graphviz_format = None
-    name = format_ or "dot"
     if out is not None:
         extension = os.path.splitext(out)[1].lower()
-        if extension not in EXTENSIONS:
-            known = ", ".join(EXTENSIONS)
+        if extension not in GRAPH_EXTENSIONS:
             raise InputError(f"-o {out}: unknown extension {extension or '(none)'!r}; "
-                             f"use one of {known}")
-        name, graphviz_format = EXTENSIONS[extension]
-        if format_ is not None and format_ != name:
-            raise InputError(f"--format {format_} does not match -o {out}")
+                             f"use one of {', '.join(GRAPH_EXTENSIONS)}")
+        if extension in PICTURES:
+            graphviz_format = extension[1:]
     text, filename, tokens = split_program(file, words)
     report = compute(text, parse_bindings(tokens), output=output_name, filename=filename,
                      seed=seed, upstream=upstream_value(upstream))
