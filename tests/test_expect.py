@@ -225,3 +225,15 @@ def test_claims_about_arrays_are_refused_with_a_reason():
     r = run_cli("w=[1,2]; sum(w*w)", "--expect", "d/dw=3")
     assert r.code == 2
     assert "an array of the shape (2,)" in r.err
+
+
+def test_a_hand_rounded_claim_gets_a_hint():
+    r = run_cli("sigmoid(x)", "x=-5", "--expect", "value=0.00669", "--expect", "d/dx=1/150")
+    assert r.code == 1
+    assert "FAIL  value  answered 0.00669, correct 0.006693, accepted [0.0066922, 0.0066935] " \
+           "(looks rounded to 3 significant figures: give 4 or more, or a larger --rtol)" in r.out
+    assert "FAIL  d/dx   answered 1/150, correct 0.006648, accepted [0.0066474, 0.0066487]\n" \
+        in r.out                      # a fraction is no hand-rounded decimal
+    data = json.loads(run_cli("sigmoid(x)", "x=-5", "--expect", "value=0.00669", "--format",
+                              "json").out)
+    assert data["expect"]["items"][0]["hint"].startswith("looks rounded to 3")

@@ -9,13 +9,17 @@ a name, so the spelling is unambiguous). It passes by the one rule of checks/res
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
-from gradcli.checks.results import ExpectItem, ExpectResult, judge
+from gradcli.checks.results import ExpectItem, ExpectResult, judge, rounding_hint
 from gradcli.compute import as_array, parse_binding_value
 from gradcli.defaults import ATOL, RTOL
 from gradcli.errors import GradcliError, InputError, did_you_mean
 from gradcli.numbers import is_array
+
+# A claim written as a plain decimal (not 1/3, not pi/2): the only kind a rounding hint fits.
+_PLAIN_DECIMAL = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
 
 @dataclass(frozen=True)
@@ -98,5 +102,10 @@ def evaluate(report, expectations, rtol: float = RTOL, atol: float = ATOL) -> Ex
         if hasattr(got, "ndim") and not is_array(got):        # an array program's number
             got = float(got)
         passed, interval = judge(claim.answer, got, rtol, atol)
-        items.append(ExpectItem(claim.item, claim.answer, got, passed, claim.typed, interval))
+        hint = ""
+        if not passed and not is_array(got) and _PLAIN_DECIMAL.fullmatch(claim.typed or "0"):
+            hint = rounding_hint(float(claim.answer), float(got), rtol, atol,
+                                 "a larger --rtol")
+        items.append(ExpectItem(claim.item, claim.answer, got, passed, claim.typed, interval,
+                                hint))
     return ExpectResult(tuple(items), rtol, atol)

@@ -92,9 +92,11 @@ def significant_digits(number: float) -> int:
     return max(len(digits), 1)
 
 
-def rounding_hint(answer: float, correct: float, rtol: float, atol: float) -> str:
+def rounding_hint(answer: float, correct: float, rtol: float, atol: float,
+                  looser: str = "the problem may set sigfigs = {figures}") -> str:
     """For a failed answer that is the correct value rounded by hand ("0.00669" for
-    0.0066928509), what to do about it; else ''."""
+    0.0066928509), what to do about it; else ''. `looser`: the other way out, where
+    {figures} is the answer's significant figures."""
     if not (math.isfinite(answer) and math.isfinite(correct)) or correct == 0 or answer == 0:
         return ""
     figures = significant_digits(answer)
@@ -107,7 +109,7 @@ def rounding_hint(answer: float, correct: float, rtol: float, atol: float) -> st
     if needed > 10:
         return ""       # a tolerance no hand-rounded answer is meant to meet
     return (f"looks rounded to {figures} significant figure{'s' * (figures != 1)}: give "
-            f"{needed} or more, or the problem may set sigfigs = {figures}")
+            f"{needed} or more, or " + looser.format(figures=figures))
 
 
 def array_error(answer, correct) -> float:
@@ -153,6 +155,7 @@ class ExpectItem:
     passed: bool
     typed: str = ""
     accepted: tuple[float, float] | None = None
+    hint: str = ""            # for a failed answer that looks rounded by hand
 
     def texts(self, precision: int, number=None) -> tuple[str, str]:
         """The answer as typed and the correct value, as claim_texts spells them."""
@@ -171,6 +174,8 @@ class ExpectItem:
             out["accepted"] = None if self.accepted is None else \
                 [json_number(end) for end in self.accepted]
             out["error"] = json_value(self.error)
+        if self.hint:
+            out["hint"] = self.hint
         return out
 
 
@@ -219,7 +224,7 @@ class ExpectResult:
                 correct += ", the shapes differ"
             out.append(f"{verdict}  {item.item:<{width}}  "
                        + verdict_line(item.passed, answer, None if hide_answers else correct,
-                                      item.accepted))
+                                      item.accepted, item.hint))
         if not self.passed:
             out.append(f"{len(self.failed)} of {len(self.items)} failed (rtol {self.rtol:g}, "
                        f"atol {self.atol:g}; an answer passes when")
