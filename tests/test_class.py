@@ -358,3 +358,15 @@ def test_the_handouts_ask_the_students_variant_and_never_give_the_answers(week):
     for problem in key["problem"]:
         for name, value in problem["at"].items():
             assert f"{name} = {value:g}" in markdown
+
+
+def test_the_python_api_grades_the_same_class(week):
+    import gradcli
+
+    folder, keys = week
+    results = gradcli.check(folder / "submissions", problems=folder / "week" / "keys")
+    assert [r.student for r in results] == STUDENTS
+    for result in results:
+        earned, possible, _ = expected_grade(keys[result.student], kind_of(result.student))
+        assert (result.earned, result.possible) == (pytest.approx(earned), possible)
+        assert (result.error is not None) == (kind_of(result.student) in UNREADABLE)
