@@ -53,8 +53,8 @@ def gen_command(problems, roster, seed, out, only, title):
     again).
 
     Exit status: 0 written; 2 a problem file, roster or option is wrong, or a
-    problem has no variant meeting its constraints; 3 a problem's maths fails
-    everywhere; 74 a file could not be written.
+    problem has no variant meeting its constraints (its maths failing at every
+    draw included); 74 a file could not be written.
     """
     students = read_roster(*read_document(roster, "a CSV roster"))
     if only is not None and only not in {s.id for s in students}:
