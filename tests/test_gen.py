@@ -179,3 +179,17 @@ def test_gen_refuses_a_file_for_a_folder_and_an_unknown_student(tmp_path):
     assert result.code == 2 and "is a file" in result.err
     result = _gen(tmp_path, "out", BIG, ("ann",), "7", "--student", "zed")
     assert result.code == 2 and "'zed' is not in" in result.err
+
+
+def test_the_latex_handout_compiles(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex (a TeX distribution) to compile the handout")
+    assert _gen(tmp_path, "out", BIG, ("ann_b",)).code == 0
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                           str(tmp_path / "out" / "handouts" / "ann_b.tex")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "ann_b.pdf").is_file()
