@@ -228,14 +228,21 @@ def _marks(problem: dict, defaults: dict) -> float:
     return float(problem.get("marks", defaults.get("marks", 1)))
 
 
-def load_problems(text: str, source: str) -> ProblemSet:
+def load_problems(text: str, source: str, parsed: dict | None = None) -> ProblemSet:
     """The TA's problem file for `check --problems`; any fault in it is an error (exit 2),
-    including a program that does not parse or run at its point."""
+    including a program that does not parse or run at its point. `parsed`: programs already
+    parsed, by their text (the keys of one class share their programs)."""
     data = load(text, source)
     reports, asked = {}, {}
     for problem in data["problem"]:
         try:
-            report = problem_report(problem, source)
+            statements = None
+            if parsed is not None:
+                program = (problem["program"], problem.get("output"))
+                if program not in parsed:
+                    parsed[program] = parse_problem(problem, source)
+                statements = parsed[program]
+            report = problem_report(problem, source, statements)
         except GradcliError as error:
             _at_hint(error)
             error.message = f"{source}: problem {problem['id']!r}: {error.message}"
@@ -252,6 +259,7 @@ class KeyFolder:
     def __init__(self, folder: str):
         self.folder = folder
         self.loaded: dict[str, ProblemSet | None] = {}
+        self.parsed: dict = {}
 
     def for_student(self, student: str) -> ProblemSet | None:
         if student not in self.loaded:
@@ -263,7 +271,7 @@ class KeyFolder:
                 with reading(path, "a TOML file of problems"), \
                         open(path, encoding="utf-8", newline="") as f:
                     text = f.read()
-                self.loaded[student] = load_problems(text, path)
+                self.loaded[student] = load_problems(text, path, self.parsed)
         return self.loaded[student]
 
 
