@@ -36,6 +36,10 @@ ENGINES = {
     "array file": "gradcli.engine.arrays.values:read_array",
     "array value": "gradcli.engine.arrays.values:check_array",
     "points": "gradcli.engine.points:sweep_rows",
+    "hessian": "gradcli.engine.second:hessian",
+    "hvp": "gradcli.engine.second:hvp",
+    "second columns": "gradcli.engine.second:mixed_columns",
+    "second warnings": "gradcli.engine.second:second_warnings",
 }
 
 # The grammar's NUMBER with an optional sign: float() reads exactly these the same way.
@@ -214,6 +218,87 @@ def compute_tangents(report: Report, names) -> TangentResult:
         raise InputError("--mode forward needs --wrt NAME: the input whose tangent is pushed "
                          "forward (e.g. --mode forward --wrt x)")
     return TangentResult(report, load(ENGINES["tangent"])(report, names))
+
+
+# ------------------------------------------------------------------ second order
+
+class HessianResult:
+    """--hessian: ∂²f/∂x∂y for every pair of the inputs asked for (rows and columns in order)."""
+
+    domain = "hessian"
+
+    def __init__(self, report: Report, names: list[str], matrix: list, warnings: list):
+        self.report = report
+        self.names = names
+        self.matrix = matrix
+        self.warnings = tuple(warnings)
+
+
+class HvpResult:
+    """--hvp: the Hessian-vector product H·v, one forward-over-reverse sweep."""
+
+    domain = "hvp"
+
+    def __init__(self, report: Report, direction: dict, product: dict, warnings: list):
+        self.report = report
+        self.direction = direction
+        self.product = product
+        self.warnings = tuple(warnings)
+
+
+class SecondOrderResult:
+    """--order 2 --wrt x: ∂²f/∂x∂node for every node, beside the first-order ∂f/∂node."""
+
+    domain = "second"
+
+    def __init__(self, report: Report, columns: dict, warnings: list):
+        self.report = report
+        self.columns = columns
+        self.warnings = tuple(warnings)
+
+
+def _second_inputs(report: Report, names, feature: str) -> list[str]:
+    if report.domain != "scalar":
+        raise refuse_arrays(feature, report)
+    graph = report.graph
+    names = list(names) if names else list(graph.inputs)
+    for name in names:
+        if name not in graph.inputs:
+            known = ", ".join(graph.inputs) or "none"
+            raise InputError(f"{feature}: {name!r} is not an input of the program (the inputs "
+                             f"are: {known}); second derivatives are taken with respect to "
+                             "inputs")
+    return names
+
+
+def compute_hessian(report: Report, names=None) -> HessianResult:
+    """The Hessian at the report's point, by one Hessian-vector product per input."""
+    names = _second_inputs(report, names, "--hessian")
+    matrix = load(ENGINES["hessian"])(report, names)
+    warnings = load(ENGINES["second warnings"])(report, names, matrix)
+    return HessianResult(report, names, matrix, warnings)
+
+
+def compute_hvp(report: Report, direction: dict) -> HvpResult:
+    """H·v for a direction {input: component} (inputs not named have component 0)."""
+    _second_inputs(report, list(direction), "--hvp")
+    full = {name: float(direction.get(name, 0.0)) for name in report.graph.inputs}
+    product = load(ENGINES["hvp"])(report, full)
+    names = list(report.graph.inputs)
+    warnings = load(ENGINES["second warnings"])(report, names, [[product[n]] for n in names])
+    return HvpResult(report, full, product, warnings)
+
+
+def compute_second(report: Report, names) -> SecondOrderResult:
+    if not names:
+        raise InputError("--order 2 needs --wrt NAME: the input x of the column ∂²f/∂x∂node "
+                         "(e.g. --order 2 --wrt x); --hessian gives every pair of inputs")
+    names = _second_inputs(report, names, "--order 2")
+    columns = load(ENGINES["second columns"])(report, names)
+    graph = report.graph
+    rows = [[columns[n][graph.inputs[m]] for n in names] for m in names]
+    warnings = load(ENGINES["second warnings"])(report, names, rows)
+    return SecondOrderResult(report, columns, warnings)
 
 
 class Derivation:
