@@ -31,6 +31,7 @@ ENGINES = {
     "exact": "gradcli.engine.exact:run_exact",
     "tangent": "gradcli.engine.tangent:columns",
     "symbolic": "gradcli.engine.symbolic:derive",
+    "symbolic higher": "gradcli.engine.symbolic:higher",
     "arrays": "gradcli.engine.arrays.report:compute_arrays",
     "array constant": "gradcli.engine.arrays.values:constant_array",
     "array file": "gradcli.engine.arrays.values:read_array",
@@ -305,15 +306,19 @@ class Derivation:
     """gradcli diff: the output and its derivatives as expressions, and the named
     intermediates those are written in (each with its own definition)."""
 
-    def __init__(self, graph: Graph, output: Expr, derivatives: dict, intermediates: list):
+    def __init__(self, graph: Graph, output: Expr, derivatives: dict, intermediates: list,
+                 order: int = 1):
         self.graph = graph
         self.output = output
+        # {name: ∂f/∂name}; with order N > 1, {(x, y, ...): ∂ⁿf/∂x∂y...}
         self.derivatives = derivatives
         self.intermediates = intermediates
+        self.order = order
 
 
 def compute_derivatives(program: str, *, filename: str | None = None,
-                        output: str | None = None, wrt: list[str] | None = None) -> Derivation:
+                        output: str | None = None, wrt: list[str] | None = None,
+                        order: int = 1) -> Derivation:
     """Symbolic derivatives of the output with respect to `wrt` (default: every input):
     written in the inputs for an input, and in the named intermediates for an intermediate,
     since ∂f/∂q holds the rest of the program fixed at q's value."""
@@ -325,6 +330,9 @@ def compute_derivatives(program: str, *, filename: str | None = None,
     except GradcliError as error:
         raise error.with_source(program, filename)
     try:
+        if order > 1:
+            out, derivatives = load(ENGINES["symbolic higher"])(graph, wrt, order)
+            return Derivation(graph, out, derivatives, [], order)
         out, derivatives, used = load(ENGINES["symbolic"])(graph, wrt)
     except GradcliError as error:
         raise error.with_source(program, filename)
