@@ -19,7 +19,7 @@ from gradcli.lang.resolve import evaluate_constant, variables
 from gradcli.lang.syntax import Statement, parse
 from gradcli.lazy import load
 from gradcli.program.bindings import check_bindings, is_array_value
-from gradcli.program.graph import Graph
+from gradcli.program.graph import Graph, node_text
 from gradcli.program.lower import lower
 from gradcli.program.report import Report
 from gradcli.program.scalar_only import refuse_arrays
@@ -41,6 +41,7 @@ ENGINES = {
     "hvp": "gradcli.engine.second:hvp",
     "second columns": "gradcli.engine.second:mixed_columns",
     "second warnings": "gradcli.engine.second:second_warnings",
+    "plot": "gradcli.engine.plot:sample",
 }
 
 # The grammar's NUMBER with an optional sign: float() reads exactly these the same way.
@@ -300,6 +301,51 @@ def compute_second(report: Report, names) -> SecondOrderResult:
     rows = [[columns[n][graph.inputs[m]] for n in names] for m in names]
     warnings = load(ENGINES["second warnings"])(report, names, rows)
     return SecondOrderResult(report, columns, warnings)
+
+
+class PlotResult:
+    """gradcli plot: f, ∂f/∂x (and ∂²f/∂x² with `second`) sampled along one input, the
+    kinks found between the samples, and the tangent line asked for."""
+
+    domain = "plot"
+
+    def __init__(self, data, title: str, second: bool):
+        self.data = data
+        self.title = title
+        self.second = second
+
+
+def compute_plot(program: str, bindings: dict, name: str, lo: float, hi: float, *,
+                 count: int = 200, at: float | None = None, second: bool = False,
+                 output: str | None = None, filename: str | None = None) -> PlotResult:
+    """Sample the program along the input `name` over [lo, hi]; the other inputs are held at
+    their bindings (or defaults)."""
+    statements = parse_program(program, filename)
+    try:
+        statements = forward_part(statements, output, filename, reject=True)
+        graph = lower(statements, program, filename, output)
+    except NeedsArrays as needs:
+        raise refuse_arrays("gradcli plot", source=program, span=needs.span) from None
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+    if name not in graph.inputs:
+        known = ", ".join(graph.inputs) or "none"
+        raise InputError(f"--wrt {name}: the plotted variable must be an input of the program "
+                         f"(the inputs are: {known})")
+    if name in bindings:
+        raise InputError(f"{name} is the plotted variable (--wrt {name}=LO:HI): give it no value")
+    array_bindings = [k for k, v in bindings.items() if is_array_value(v)]
+    if array_bindings:
+        raise refuse_arrays("gradcli plot", binding=array_bindings[0])
+    try:
+        bound = check_bindings(graph, {**bindings, name: lo})
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+    point = array("d", graph.leaf_values)
+    for key, value in bound.items():
+        point[graph.inputs[key]] = value
+    data = load(ENGINES["plot"])(graph, name, lo, hi, count, point, at)
+    return PlotResult(data, node_text(graph, graph.output, limit=60), second)
 
 
 class Derivation:

@@ -10,6 +10,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("gradcli.cli.diff:diff_command", "the symbolic derivative, as text or LaTeX"),
     "graph": ("gradcli.cli.graph:graph_command", "draw the circuit (DOT, Mermaid, SVG, PNG, PDF)"),
     "key": ("gradcli.cli.check:key_command", "fill in a problem file's answers"),
+    "plot": ("gradcli.cli.plot:plot_command", "draw f and its derivative over a range"),
     "verify": ("gradcli.cli.verify:verify_command", "check a hand-written backward pass"),
 }
 

@@ -153,6 +153,10 @@ def _compile(rule: Expr, slots: dict, first_free: int):
 
 # ------------------------------------------------------------------ the domain
 
+# Each op's rule compiled once per arity, for every sweep of the process.
+_COMPILED: dict = {}
+
+
 class DualDomain(Domain):
     """Duals through the one reverse sweep: the value part is the first-order sweep, the
     tangent part its derivative along the inputs' tangents."""
@@ -161,14 +165,11 @@ class DualDomain(Domain):
     one = ONE
     failures = FAILURES
 
-    def __init__(self):
-        self.compiled: dict = {}
-
     def rule(self, op: Op, arity: int) -> CompiledRule:
         key = (op, arity)
-        compiled = self.compiled.get(key)
+        compiled = _COMPILED.get(key)
         if compiled is None:
-            compiled = self.compiled[key] = CompiledRule(op, arity)
+            compiled = _COMPILED[key] = CompiledRule(op, arity)
         return compiled
 
     def kernel(self, op):
@@ -208,6 +209,9 @@ class DualDomain(Domain):
         return math_failure(graph.ops[node], args, exc, graph.span(node), where)
 
 
+DUAL = DualDomain()
+
+
 def has_second_order(op: Op) -> bool:
     """Whether the sweep can differentiate this op's partials (every scalar op with a rule)."""
     if op.syntax == "leaf":
@@ -223,7 +227,7 @@ def has_second_order(op: Op) -> bool:
 def sweep(graph, point, direction) -> tuple[list, list]:
     """(values, adjoints) as duals: forward with the inputs' tangents `direction`
     ({node: tangent}), backward from the output. `point` holds every leaf's float value."""
-    domain = DualDomain()
+    domain = DUAL
     values = [Dual(v) for v in point]
     for node, tangent in direction.items():
         values[node] = Dual(point[node], tangent)

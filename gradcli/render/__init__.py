@@ -57,6 +57,10 @@ RENDERERS: dict[tuple[str, str], tuple[str, str]] = {
     ("table", "second"): ("gradcli.render.second:second_table", "renderable"),
     ("json", "second"): ("gradcli.render.second:second_json", "text"),
     ("csv", "second"): ("gradcli.render.second:second_csv", "text"),
+
+    ("text", "plot"): ("gradcli.render.plot:render_terminal", "renderable"),
+    ("svg", "plot"): ("gradcli.render.plot:render_svg", "text"),
+    ("json", "plot"): ("gradcli.render.plot:render_json", "text"),
 }
 
 # The --format choices, in the order help lists them.
@@ -64,7 +68,7 @@ FORMATS = tuple(dict.fromkeys(name for name, domain in RENDERERS if domain == "s
 
 # How the refusal names a view that makes its own report, and the formats it writes.
 _VIEWS = {"exact": "--exact", "tangent": "--mode forward", "hessian": "--hessian",
-          "hvp": "--hvp", "second": "--order 2"}
+          "hvp": "--hvp", "second": "--order 2", "plot": "gradcli plot"}
 _WORDS = {"table": "a table", "json": "JSON"}
 
 
