@@ -90,7 +90,7 @@ class Lowering:
         meaning in a forward pass, which assigns each name once."""
         name = statement.name
         span = Span(statement.name_start, statement.name_end)
-        if name not in self.assigned or name not in self.env:
+        if name not in self.assigned or name not in self.env or name in self.graph.inputs:
             raise InputError(f"'{statement.op}' belongs in a backward pass (check one with "
                              "'gradcli verify'); a forward pass assigns each name once", span)
         term = self.lower_expr(statement.expr)
