@@ -11,6 +11,7 @@ terminal); nothing here needs a plotting library.
 from __future__ import annotations
 
 import math
+import textwrap
 
 from gradcli.numbers import format_number, json_number
 from gradcli.render.machine import dumps
@@ -197,16 +198,25 @@ class TerminalPlot:
         cols = max(10, width - label_width - 2)
         out = []
         held = " ".join(f"{k}={_num(v)}" for k, v in data.held.items())
-        out.append(([(f"{made[0].title}", "bold"),
-                     (f"   {data.name} from {_num(data.lo)} to {_num(data.hi)}"
-                      + (f", {held}" if held else ""), "dim")], ""))
+        title = made[0].title
+        where = f"{data.name} from {_num(data.lo)} to {_num(data.hi)}" + \
+            (f", {held}" if held else "")
+        if len(title) + 3 + len(where) <= width:
+            out.append(([(title, "bold"), ("   " + where, "dim")], ""))
+        else:
+            out.append(([(title if len(title) <= width else title[:width - 1] + "…",
+                          "bold")], ""))
+            out.append(([(where[:width], "dim")], ""))
         for curve, y_span in zip(made, ranges):
             if curve is not made[0]:
                 out.append(([(curve.title, "bold")], ""))
             out.extend(self._panel(curve, y_span, cols, rows, label_width))
         for text, kind in legend(result):
             style = {"tangent": TANGENT_STYLE, "mark": MARK_STYLE}.get(kind, "dim")
-            out.append(([(text, style)], ""))
+            indent = " " * (len(text) - len(text.lstrip()) + 2)
+            for piece in textwrap.wrap(text, width, subsequent_indent=indent,
+                                       break_on_hyphens=False):
+                out.append(([(piece, style)], ""))
         return out
 
     @staticmethod
@@ -233,15 +243,19 @@ class TerminalPlot:
             return math.isfinite(y) and y_lo - 1e-9 * abs(y_hi - y_lo) <= y <= \
                 y_hi + 1e-9 * abs(y_hi - y_lo)
 
-        if y_lo < 0 < y_hi:       # the x axis, faint, under the curves
-            canvas.line(0, py(0.0), 2 * cols - 1, py(0.0), "dim", 0, every=3)
         if curve.key == "f" and data.tangent is not None:
+            # Dotted (every other dot), and the cell where it touches f filled in.
             a, fa, slope = data.tangent
-            points = [(x, fa + slope * (x - a)) for x in (lo + (hi - lo) * k / (4 * cols)
-                                                          for k in range(4 * cols + 1))]
-            for x, y in points:
+            for k in range(0, 2 * cols, 2):
+                x = lo + (hi - lo) * k / (2 * cols - 1)
+                y = fa + slope * (x - a)
                 if inside(y):
-                    canvas.dot(px(x), py(y), TANGENT_STYLE, 1)
+                    canvas.dot(k, py(y), TANGENT_STYLE, 1)
+            if inside(fa):
+                cell_x, cell_y = px(a) // 2 * 2, py(fa) // 4 * 4
+                for dx in (0, 1):
+                    for dy in range(4):
+                        canvas.dot(cell_x + dx, cell_y + dy, TANGENT_STYLE, 3)
         xs = [s.x for s in data.samples]
         ys = curve.ys
         for k in range(len(xs)):
