@@ -12,10 +12,13 @@ from gradcli.lang.ops import CONST
 from gradcli.lang.printer import latex_name, latex_number
 from gradcli.numbers import format_number, json_number
 from gradcli.program.graph import column_label
-from gradcli.render.forward import GAP, NODE_MAX, NODE_MIN, column_groups
+from gradcli.render.forward import GAP, NODE_MAX, column_groups
 from gradcli.render.machine import csv_writer, dumps
 from gradcli.render.rows import warning_lines
 from gradcli.render.style import DIM, GRAD, VALUE
+
+# The label column gives way first, down to this width, before a table splits or widens.
+LABEL_MIN = 8
 
 HESSIAN_NOTE = "row x, column y: ∂²{out}/∂x∂y (one Hessian-vector product per column)."
 HVP_NOTE = "H·v: the gradient's derivative along v, by one forward-over-reverse sweep."
@@ -64,7 +67,7 @@ class Columns:
 
     def min_width(self) -> int:
         label, fixed, numbers = self._widths()
-        return min(label, NODE_MIN) + sum(GAP + w for w in fixed) + GAP + max(numbers + [0])
+        return min(label, LABEL_MIN) + sum(GAP + w for w in fixed) + GAP + max(numbers + [0])
 
     def __rich_console__(self, console, options):
         from rich import box
@@ -77,7 +80,7 @@ class Columns:
         rest = sum(GAP + w for w in fixed)
         need = label + rest + sum(GAP + w for w in numbers)
         if need > budget:
-            label = max(min(label, NODE_MIN), label - (need - budget))
+            label = max(min(label, LABEL_MIN), label - (need - budget))
         groups = column_groups(label + rest, numbers, budget) if numbers else [[]]
         for number, group in enumerate(groups):
             table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1),
