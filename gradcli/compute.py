@@ -19,7 +19,7 @@ from gradcli.lang.resolve import evaluate_constant, variables
 from gradcli.lang.syntax import Statement, parse
 from gradcli.lazy import load
 from gradcli.program.bindings import check_bindings, is_array_value
-from gradcli.program.graph import Graph
+from gradcli.program.graph import Graph, node_text
 from gradcli.program.lower import lower
 from gradcli.program.report import Report
 from gradcli.program.scalar_only import refuse_arrays
@@ -31,11 +31,17 @@ ENGINES = {
     "exact": "gradcli.engine.exact:run_exact",
     "tangent": "gradcli.engine.tangent:columns",
     "symbolic": "gradcli.engine.symbolic:derive",
+    "symbolic higher": "gradcli.engine.symbolic:higher",
     "arrays": "gradcli.engine.arrays.report:compute_arrays",
     "array constant": "gradcli.engine.arrays.values:constant_array",
     "array file": "gradcli.engine.arrays.values:read_array",
     "array value": "gradcli.engine.arrays.values:check_array",
     "points": "gradcli.engine.points:sweep_rows",
+    "hessian": "gradcli.engine.second:hessian",
+    "hvp": "gradcli.engine.second:hvp",
+    "second columns": "gradcli.engine.second:mixed_columns",
+    "second warnings": "gradcli.engine.second:second_warnings",
+    "plot": "gradcli.engine.plot:sample",
 }
 
 # The grammar's NUMBER with an optional sign: float() reads exactly these the same way.
@@ -216,19 +222,149 @@ def compute_tangents(report: Report, names) -> TangentResult:
     return TangentResult(report, load(ENGINES["tangent"])(report, names))
 
 
+# ------------------------------------------------------------------ second order
+
+class HessianResult:
+    """--hessian: ∂²f/∂x∂y for every pair of the inputs asked for (rows and columns in order)."""
+
+    domain = "hessian"
+
+    def __init__(self, report: Report, names: list[str], matrix: list, warnings: list):
+        self.report = report
+        self.names = names
+        self.matrix = matrix
+        self.warnings = tuple(warnings)
+
+
+class HvpResult:
+    """--hvp: the Hessian-vector product H·v, one forward-over-reverse sweep."""
+
+    domain = "hvp"
+
+    def __init__(self, report: Report, direction: dict, product: dict, warnings: list):
+        self.report = report
+        self.direction = direction
+        self.product = product
+        self.warnings = tuple(warnings)
+
+
+class SecondOrderResult:
+    """--order 2 --wrt x: ∂²f/∂x∂node for every node, beside the first-order ∂f/∂node."""
+
+    domain = "second"
+
+    def __init__(self, report: Report, columns: dict, warnings: list):
+        self.report = report
+        self.columns = columns
+        self.warnings = tuple(warnings)
+
+
+def _second_inputs(report: Report, names, feature: str) -> list[str]:
+    if report.domain != "scalar":
+        raise refuse_arrays(feature, report)
+    graph = report.graph
+    names = list(names) if names else list(graph.inputs)
+    for name in names:
+        if name not in graph.inputs:
+            known = ", ".join(graph.inputs) or "none"
+            raise InputError(f"{feature}: {name!r} is not an input of the program (the inputs "
+                             f"are: {known}); second derivatives are taken with respect to "
+                             "inputs")
+    return names
+
+
+def compute_hessian(report: Report, names=None) -> HessianResult:
+    """The Hessian at the report's point, by one Hessian-vector product per input."""
+    names = _second_inputs(report, names, "--hessian")
+    matrix = load(ENGINES["hessian"])(report, names)
+    warnings = load(ENGINES["second warnings"])(report, names, matrix)
+    return HessianResult(report, names, matrix, warnings)
+
+
+def compute_hvp(report: Report, direction: dict) -> HvpResult:
+    """H·v for a direction {input: component} (inputs not named have component 0)."""
+    _second_inputs(report, list(direction), "--hvp")
+    full = {name: float(direction.get(name, 0.0)) for name in report.graph.inputs}
+    product = load(ENGINES["hvp"])(report, full)
+    names = list(report.graph.inputs)
+    warnings = load(ENGINES["second warnings"])(report, names, [[product[n]] for n in names])
+    return HvpResult(report, full, product, warnings)
+
+
+def compute_second(report: Report, names) -> SecondOrderResult:
+    if not names:
+        raise InputError("--order 2 needs --wrt NAME: the input x of the column ∂²f/∂x∂node "
+                         "(e.g. --order 2 --wrt x); --hessian gives every pair of inputs")
+    names = _second_inputs(report, names, "--order 2")
+    columns = load(ENGINES["second columns"])(report, names)
+    graph = report.graph
+    rows = [[columns[n][graph.inputs[m]] for n in names] for m in names]
+    warnings = load(ENGINES["second warnings"])(report, names, rows)
+    return SecondOrderResult(report, columns, warnings)
+
+
+class PlotResult:
+    """gradcli plot: f, ∂f/∂x (and ∂²f/∂x² with `second`) sampled along one input, the
+    kinks found between the samples, and the tangent line asked for."""
+
+    domain = "plot"
+
+    def __init__(self, data, title: str, second: bool):
+        self.data = data
+        self.title = title
+        self.second = second
+
+
+def compute_plot(program: str, bindings: dict, name: str, lo: float, hi: float, *,
+                 count: int = 200, at: float | None = None, second: bool = False,
+                 output: str | None = None, filename: str | None = None) -> PlotResult:
+    """Sample the program along the input `name` over [lo, hi]; the other inputs are held at
+    their bindings (or defaults)."""
+    statements = parse_program(program, filename)
+    try:
+        statements = forward_part(statements, output, filename, reject=True)
+        graph = lower(statements, program, filename, output)
+    except NeedsArrays as needs:
+        raise refuse_arrays("gradcli plot", source=program, span=needs.span) from None
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+    if name not in graph.inputs:
+        known = ", ".join(graph.inputs) or "none"
+        raise InputError(f"--wrt {name}: the plotted variable must be an input of the program "
+                         f"(the inputs are: {known})")
+    if name in bindings:
+        raise InputError(f"{name} is the plotted variable (--wrt {name}=LO:HI): give it no value")
+    array_bindings = [k for k, v in bindings.items() if is_array_value(v)]
+    if array_bindings:
+        raise refuse_arrays("gradcli plot", binding=array_bindings[0])
+    try:
+        bound = check_bindings(graph, {**bindings, name: lo})
+    except GradcliError as error:
+        raise error.with_source(program, filename)
+    point = array("d", graph.leaf_values)
+    for key, value in bound.items():
+        point[graph.inputs[key]] = value
+    data = load(ENGINES["plot"])(graph, name, lo, hi, count, point, at)
+    return PlotResult(data, node_text(graph, graph.output, limit=60), second)
+
+
 class Derivation:
     """gradcli diff: the output and its derivatives as expressions, and the named
     intermediates those are written in (each with its own definition)."""
 
-    def __init__(self, graph: Graph, output: Expr, derivatives: dict, intermediates: list):
+    def __init__(self, graph: Graph, output: Expr, derivatives: dict, intermediates: list,
+                 order: int = 1):
         self.graph = graph
         self.output = output
+        # {name: ∂f/∂name}; with order N > 1, {(x, y, ...): ∂ⁿf/∂x∂y...}
         self.derivatives = derivatives
         self.intermediates = intermediates
+        self.order = order
 
 
 def compute_derivatives(program: str, *, filename: str | None = None,
-                        output: str | None = None, wrt: list[str] | None = None) -> Derivation:
+                        output: str | None = None, wrt: list[str] | None = None,
+                        order: int = 1) -> Derivation:
     """Symbolic derivatives of the output with respect to `wrt` (default: every input):
     written in the inputs for an input, and in the named intermediates for an intermediate,
     since ∂f/∂q holds the rest of the program fixed at q's value."""
@@ -240,6 +376,9 @@ def compute_derivatives(program: str, *, filename: str | None = None,
     except GradcliError as error:
         raise error.with_source(program, filename)
     try:
+        if order > 1:
+            out, derivatives = load(ENGINES["symbolic higher"])(graph, wrt, order)
+            return Derivation(graph, out, derivatives, [], order)
         out, derivatives, used = load(ENGINES["symbolic"])(graph, wrt)
     except GradcliError as error:
         raise error.with_source(program, filename)

@@ -46,6 +46,10 @@ MODES = {
     "output": ("--output", "dot"),
     "at-file": ("--at-file", "points.csv"),
     "at-file-json": ("--at-file", "points.csv", "--format", "json"),
+    "hessian": ("--hessian",),
+    "hvp": ("--hvp", "w=1"),
+    "order-2": ("--order", "2", "--wrt", "w"),
+    "gradcheck-order-2": ("--gradcheck", "--order", "2"),
 }
 
 # Per subcommand, invocations on array programs (files are written by the fixture).
@@ -62,6 +66,8 @@ SUBCOMMAND_CASES = {
               ("graph", "-f", "matmul.py", "--upstream", "randn"),
               ("graph", "sum(w*x)", "w=[1,2]", "x=[3,4]", "-o", "picture.mmd")],
     "key": [("key", "problems.toml")],
+    "plot": [("plot", "-f", "neuron.py", "--wrt", "x=-1:1"), ("plot", "sum(w*x)", "w=[1,2]",
+                                                              "--wrt", "x=0:1")],
     "verify": [("verify", "neuron_backprop.py"), ("verify", "neuron.py"),
                ("verify", "matmul.py")],
 }

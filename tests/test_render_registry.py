@@ -21,9 +21,12 @@ def test_every_renderer_is_registered_and_loads():
 
 def test_every_registered_renderer_is_a_format(capsys):
     from gradcli.cli.one_liner import one_liner
+    from gradcli.cli.plot import plot_command
     from gradcli.render import RENDERERS
 
     [choice] = [p.type.choices for p in one_liner.params if p.name == "format_"]
-    assert {name for name, _ in RENDERERS} <= set(choice)
+    [plot_choice] = [p.type.choices for p in plot_command.params if p.name == "format_"]
+    assert {name for name, domain in RENDERERS if domain != "plot"} <= set(choice)
+    assert {name for name, domain in RENDERERS if domain == "plot"} == set(plot_choice)
     status, out, _ = run(["(x+y)*z", "x=-2", "y=5", "z=-4", "--format", "explain"], capsys)
     assert status == 0 and out == render(report("add_mul"), Settings())

@@ -20,13 +20,15 @@ import random
 from array import array
 
 from gradcli.checks.results import GradcheckItem, GradcheckResult, relative_error, verdict_for
+from gradcli.compute import compute_hessian
 from gradcli.defaults import SAMPLE_LIMIT, SEED, STEP
 from gradcli.engine.scalar import FLOAT
-from gradcli.engine.sweep import forward
+from gradcli.engine.sweep import forward, reverse
 from gradcli.errors import InputError, MathError
 from gradcli.lang.ops import CONST, INPUT
 from gradcli.lazy import load
 from gradcli.program.graph import label, shown_label
+from gradcli.program.scalar_only import refuse_arrays
 
 # Checks of the other value domains, loaded with the engine they check.
 BY_DOMAIN = {"array": "gradcli.checks.gradcheck_arrays:gradcheck_arrays"}
@@ -114,3 +116,59 @@ class _Checker:
             if before != after:
                 return shown_label(graph, i)
         return None
+
+
+def second_order_check(report, step: float = STEP) -> GradcheckResult:
+    """--gradcheck --order 2: each second derivative ∂²f/∂x∂y (y at or after x) against
+    (∂f/∂x at y+h - ∂f/∂x at y-h) / 2h, the analytic gradient differenced."""
+    if not (math.isfinite(step) and step > 0):
+        raise InputError("--step must be a positive number, like 1e-5")
+    if report.domain != "scalar":
+        raise refuse_arrays("--gradcheck --order 2", report)
+    hessian = compute_hessian(report)
+    graph = report.graph
+    names = hessian.names
+    checker = _Checker(report, step)
+    out = graph.output_name
+    items = []
+    for j, column in enumerate(names):
+        node = graph.inputs[column]
+        center = report.values[node]
+        try:
+            plus = checker._perturbed(node, center + step)
+            minus = checker._perturbed(node, center - step)
+            up = reverse(graph, FLOAT, plus)[0]
+            down = reverse(graph, FLOAT, minus)[0]
+        except (MathError, ArithmeticError, ValueError):
+            plus = None
+        crossed = None if plus is None else checker._kink_between(minus, plus, node)
+        for i in range(j + 1):
+            row = names[i]
+            name = f"∂²{out}/∂{row}∂{column}" if row != column else f"∂²{out}/∂{row}²"
+            analytic = hessian.matrix[i][j]
+            if plus is None:
+                items.append(GradcheckItem(node, name, "second", analytic, None, None,
+                                           "undefined", f"{column} ± h leaves the function's "
+                                           "domain", name))
+                continue
+            target = graph.inputs[row]
+            numeric = (up[target] - down[target]) / (2 * step)
+            if not (math.isfinite(numeric) and math.isfinite(analytic)):
+                items.append(GradcheckItem(node, name, "second", analytic, numeric, None,
+                                           "undefined", "the second derivative is not a finite "
+                                           "number here", name))
+                continue
+            error = relative_error(analytic, numeric)
+            verdict = verdict_for(error)
+            if crossed is not None and verdict != "good":
+                items.append(GradcheckItem(node, name, "second", analytic, numeric, error,
+                                           "kink", f"{crossed} switches branch between "
+                                           f"{column}-h and {column}+h: a kink, not a wrong "
+                                           "derivative", name))
+                continue
+            items.append(GradcheckItem(node, name, "second", analytic, numeric, error, verdict,
+                                       shown=name))
+    count = len(items)
+    scope = (f"the {count} second derivative{'s' * (count != 1)} of {len(names)} "
+             f"input{'s' * (len(names) != 1)} (the Hessian is symmetric)")
+    return GradcheckResult(tuple(items), step, 0, 0, None, scope=scope, order=2)

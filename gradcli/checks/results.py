@@ -320,6 +320,7 @@ class GradcheckResult:
     checked: int              # how many of them were checked
     seed: int | None          # the sample's seed, None when every intermediate was checked
     scope: str = ""           # what an array program's sample covered (its entries), if any
+    order: int = 1            # 2: second derivatives against differences of the gradient
 
     @property
     def passed(self) -> bool:
@@ -349,6 +350,8 @@ class GradcheckResult:
                "items": [item.to_json(hide_answers) for item in self.items]}
         if self.scope:
             out["sample"] = self.scope
+        if self.order != 1:
+            out["order"] = self.order
         return out
 
     def lines(self, hide_answers: bool = False, precision: int = 6) -> list[str]:
@@ -361,7 +364,9 @@ class GradcheckResult:
         if not hide_answers:
             header += f"  {'analytic':>12}  {'numeric':>12}"
         header += f"  {'rel. error':>10}  verdict"
-        out = [f"gradient check: centered differences, h = {self.step:g}", header]
+        title = "gradient check: centered differences" if self.order == 1 else \
+            "second-derivative check: centered differences of the gradient"
+        out = [f"{title}, h = {self.step:g}", header]
         for item in self.items:
             name = item.shown or item.label
             name = name if len(name) <= width else name[:width - 1] + "…"

@@ -78,3 +78,28 @@ def split_program(file, words) -> tuple[str, str | None, list[str]]:
         raise InputError(f"no expression: {words[0]!r} is a binding; give the expression first, "
                          f"as in gradcli '(x+y)*z' {' '.join(words)}")
     return words[0], None, list(words[1:])
+
+
+def parse_direction(text: str) -> dict[str, float]:
+    """--hvp's direction: NAME=VALUE pairs separated by commas (x=1,y=-2; a value may be a
+    constant expression, x=pi/2, whose own commas sit inside brackets)."""
+    pieces, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in "([") - (char in ")]")
+        if char == "," and depth == 0:
+            pieces.append(text[start:i])
+            start = i + 1
+    pieces.append(text[start:])
+    pieces = [p.strip() for p in pieces if p.strip()]
+    if not pieces:
+        raise InputError("--hvp needs a direction: NAME=VALUE pairs separated by commas, like "
+                         "--hvp x=1,y=0")
+    try:
+        direction = parse_bindings(pieces)
+    except GradcliError as error:
+        error.message = f"--hvp: {error.message}"
+        raise
+    for name, value in direction.items():
+        if not isinstance(value, float):
+            raise InputError(f"--hvp: the direction's {name} must be a number, not an array")
+    return direction

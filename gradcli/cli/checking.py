@@ -14,7 +14,8 @@ from gradcli.render import Settings, render
 from gradcli.render.checks import checks_csv, checks_json, checks_text
 
 
-def make_checks(expect, rtol, atol, hide_answers, gradcheck, step, sample_seed) -> Checks:
+def make_checks(expect, rtol, atol, hide_answers, gradcheck, step, sample_seed,
+                order: int = 1) -> Checks:
     if hide_answers and not (expect or gradcheck):
         raise InputError("--hide-answers needs --expect or --gradcheck (it hides gradcli's values "
                          "behind pass/fail)")
@@ -23,7 +24,7 @@ def make_checks(expect, rtol, atol, hide_answers, gradcheck, step, sample_seed) 
     if not all(t >= 0 and t != float("inf") for t in (rtol, atol)):
         raise InputError("--rtol and --atol must be finite and >= 0")
     return Checks(tuple(parse_expectation(text) for text in expect), rtol, atol, gradcheck, step,
-                  sample_seed, hide_answers=hide_answers)
+                  sample_seed, hide_answers=hide_answers, order=order)
 
 
 def run_with_checks(text, filename, bindings, output_name, format_, out, precision, color,

@@ -11,6 +11,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gen": ("gradcli.cli.gen:gen_command", "one variant of a problem set per student"),
     "graph": ("gradcli.cli.graph:graph_command", "draw the circuit (DOT, Mermaid, SVG, PNG, PDF)"),
     "key": ("gradcli.cli.check:key_command", "fill in a problem file's answers"),
+    "plot": ("gradcli.cli.plot:plot_command", "draw f and its derivative over a range"),
     "verify": ("gradcli.cli.verify:verify_command", "check a hand-written backward pass"),
 }
 

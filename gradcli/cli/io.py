@@ -286,3 +286,38 @@ def run_graphviz(dot_text: str, fmt: str, out: str) -> None:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def run_rsvg(svg_text: str, fmt: str, out: str) -> None:
+    """Draw an SVG into a .png with librsvg's `rsvg-convert`; no partial file is left."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    program = shutil.which("rsvg-convert")
+    if program is None:
+        raise MissingProgram(f"writing .{fmt} needs the 'rsvg-convert' program, which is not "
+                             "installed: install librsvg (apt-get install librsvg2-bin, brew "
+                             "install librsvg), or write .svg instead")
+    directory = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(directory):
+        raise InputError(f"cannot write {out}: the directory {directory} does not exist")
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".gradcli-", suffix="." + fmt, dir=directory)
+    except OSError as e:
+        raise output_error(out, e) from None
+    os.close(fd)
+    try:
+        result = subprocess.run([program, "-f", fmt, "-o", temporary], input=svg_text.encode(),
+                                capture_output=True, check=False)
+        if result.returncode != 0:
+            detail = result.stderr.decode(errors="replace").strip().splitlines()
+            raise MissingProgram(f"rsvg-convert failed (exit {result.returncode})"
+                                 + (f": {detail[-1]}" if detail else ""))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, out)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)

@@ -7,7 +7,13 @@ import inspect
 
 import click
 
-from gradcli.cli.bindings import binding_texts, parse_bindings, split_program, upstream_value
+from gradcli.cli.bindings import (
+    binding_texts,
+    parse_bindings,
+    parse_direction,
+    split_program,
+    upstream_value,
+)
 from gradcli.cli.commands import close_command
 from gradcli.cli.io import run_graphviz, write
 from gradcli.cli.options import (
@@ -24,10 +30,18 @@ from gradcli.cli.options import (
     out_option,
     output_name_option,
     precision_option,
+    second_order_options,
     seed_option,
     upstream_option,
 )
-from gradcli.compute import compute, compute_exact, compute_tangents
+from gradcli.compute import (
+    compute,
+    compute_exact,
+    compute_hessian,
+    compute_hvp,
+    compute_second,
+    compute_tangents,
+)
 from gradcli.errors import InputError
 from gradcli.lazy import load
 from gradcli.render import FORMATS, Settings, render, require
@@ -87,12 +101,13 @@ class OneLinerContext(click.Context):
               help="forward: a tangent sweep giving ∂node/∂x for every node (needs --wrt x).")
 @option("--exact", is_flag=True,
               help="Rational arithmetic where the expression allows it (fractions, exactly).")
+@second_order_options
 @precision_option()
 @out_option()
 @color_option
 def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect, rtol, atol,
               hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream, explain, mode,
-              exact, precision, out, color):
+              exact, hessian, hvp, order, precision, out, color):
     """Show every node's value, local gradients, upstream gradient and what it
     sends downstream, for an expression or a staged program.
 
@@ -103,8 +118,9 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     # --explain writes prose whatever the file is called.
     format_ = "table" if explain and format_ is None else \
         format_for(None if explain else out, format_, FORMATS, "table")
+    second = _second_order_view(hessian, hvp, order, gradcheck)
     _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
-                        exact)
+                        exact, second)
     text, filename, tokens = split_program(file, words)
     try:
         bindings = parse_bindings(tokens)
@@ -117,17 +133,22 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     if at_file or expect or gradcheck or hide_answers or quiet:
         return load(CHECKING)(text, filename, bindings, output_name, format_, out, precision,
                                color, at_file, quiet,
-                               (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed),
+                               (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed,
+                                order),
                                seed=seed, upstream=upstream)
-    if explain + (mode == "forward") + exact > 1:
-        raise InputError("--explain, --mode forward and --exact each make their own report: "
-                         "use one at a time")
+    views = [name for name, given in (("--explain", explain), ("--mode forward", mode == "forward"),
+                                      ("--exact", exact), (second, second)) if given]
+    if len(views) > 1:
+        raise InputError(f"{views[0]} and {views[1]} each make their own report: use one at a "
+                         "time")
     if explain and format_ not in ("table", "explain"):
         raise InputError(f"--explain writes prose, so it cannot be combined with --format "
                          f"{format_}; use one of them")
     wanted = tuple(dict.fromkeys(n.strip() for n in wrt.split(",") if n.strip())) if wrt else None
-    if exact or mode == "forward":
-        require(format_, "exact" if exact else "tangent")
+    if exact or mode == "forward" or second:
+        require(format_, "exact" if exact else "tangent" if mode == "forward" else
+                SECOND_DOMAINS[second])
+    direction = parse_direction(hvp) if hvp is not None else None
     if exact:
         result = compute_exact(text, bindings, binding_texts(tokens), output=output_name,
                                filename=filename, wanted=wanted)
@@ -144,6 +165,12 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     settings = Settings(precision=precision, wrt=wanted, show_all=show_all)
     if mode == "forward":
         result = compute_tangents(report, wanted)
+    elif second == "--hessian":
+        result = compute_hessian(report, wanted)
+    elif second == "--hvp":
+        result = compute_hvp(report, direction)
+    elif second:
+        result = compute_second(report, wanted)
     rendered, kind = render(result, "explain" if explain else format_, settings)
     if format_ == "dot" and out is not None and out.lower().endswith(PICTURES):
         run_graphviz(rendered, out.rsplit(".", 1)[1].lower(), out)   # a picture, not DOT text
@@ -152,14 +179,29 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     return 0
 
 
+# The second-order views, by the option that asks for one, and the domain of their result.
+SECOND_DOMAINS = {"--hessian": "hessian", "--hvp": "hvp", "--order 2": "second"}
+
+
+def _second_order_view(hessian: bool, hvp: str | None, order: int, gradcheck: bool) -> str | None:
+    """Which second-order view is asked for (None: none); --order 2 with --gradcheck is a
+    check, not a view."""
+    asked = [name for name, given in (("--hessian", hessian), ("--hvp", hvp is not None),
+                                      ("--order 2", order == 2 and not gradcheck)) if given]
+    if len(asked) > 1:
+        raise InputError(f"{asked[0]} and {asked[1]} each make their own report: use one at a "
+                         "time")
+    return asked[0] if asked else None
+
+
 def _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
-                        exact) -> None:
+                        exact, second=None) -> None:
     """Options that cannot work together are an error naming the pair, never silently dropped."""
     checks = [name for name, given in (("--at-file", at_file), ("--expect", expect),
                                        ("--gradcheck", gradcheck), ("--hide-answers", hide_answers),
                                        ("--quiet", quiet)) if given]
     views = [name for name, given in (("--explain", explain), ("--mode forward", mode == "forward"),
-                                      ("--exact", exact)) if given]
+                                      ("--exact", exact), (second, second)) if given]
     if checks and views:
         raise InputError(f"{views[0]} and {checks[0]} cannot be used together: {views[0]} makes "
                          f"its own report, which {checks[0]} would replace; use one at a time")

@@ -157,6 +157,23 @@ checks_options = _stack(
 )
 
 
+def order_option(maximum: int, help_: str):
+    """--order N: how many times to differentiate (the one-liner and gradcli diff)."""
+    # What a run computes, not a preference: never from the environment.
+    return option("--order", type=click.IntRange(1, maximum), default=1, show_default=True,
+                  metavar="N", allow_from_autoenv=False, help=help_)
+
+
+second_order_options = _stack(
+    option("--hessian", is_flag=True, allow_from_autoenv=False,
+           help="The Hessian ∂²f/∂x∂y of the output (--wrt: only these inputs)."),
+    option("--hvp", metavar="NAME=V[,NAME=V...]", allow_from_autoenv=False,
+           help="The Hessian-vector product H·v for the direction v (inputs not named: 0)."),
+    order_option(2, "2: the column ∂²f/∂x∂node beside ∂f/∂node (with --wrt x); with "
+                    "--gradcheck, check the second derivatives."),
+)
+
+
 # ------------------------------------------------------------------ expressions may start with '-'
 
 def option_arity(command: click.Command) -> dict[str, bool]:

@@ -11,8 +11,11 @@ from gradcli.engine.sweep import Domain, forward, reverse
 from gradcli.errors import InputError, MathError
 from gradcli.lang.expr import Expr, walk
 from gradcli.lang.ops import CONST, IDENTITY, INPUT
+from gradcli.lang.printer import to_text
 from gradcli.lang.simplify import constant, simplify
+from gradcli.lang.syntax import parse
 from gradcli.program.graph import node_text
+from gradcli.program.lower import lower
 
 
 class _NoRule:
@@ -197,3 +200,43 @@ def derive(graph, wrt: list[str] | None = None) -> tuple[Expr, dict[str, Expr], 
     by_name = derivatives(graph, keep_names=True, wrt=inner)[1] if inner else {}
     result = {name: by_input.get(name, by_name.get(name)) for name in wanted}
     return output, result, intermediates_used(graph, nodes, list(by_name.values()))
+
+
+# Beyond this many N-th partials, --wrt must name fewer inputs.
+MAX_PARTIALS = 200
+
+
+def higher(graph, wrt: list[str] | None, order: int) -> tuple[Expr, dict[tuple, Expr]]:
+    """gradcli diff --order N: (the output, {(x, y, ...): ∂ⁿf/∂x∂y...}) for every N-th partial
+    over the inputs `wrt` (default: every input), mixed ones included, each taken once (their
+    order does not matter). Each derivative is differentiated again as the program its text
+    makes: the same reverse sweep over expressions, once per order."""
+    from itertools import combinations_with_replacement
+
+    names = list(dict.fromkeys(wrt)) if wrt else list(graph.inputs)
+    for name in names:
+        if name not in graph.inputs:
+            known = ", ".join(graph.inputs) or "none"
+            raise InputError(f"--wrt: {name!r} is not an input of the program (the inputs are: "
+                             f"{known}); --order {order} differentiates with respect to inputs")
+    combos = list(combinations_with_replacement(names, order))
+    if len(combos) > MAX_PARTIALS:
+        raise InputError(f"--order {order} over {len(names)} inputs makes {len(combos):,} "
+                         f"partial derivatives (the limit is {MAX_PARTIALS}): name fewer with "
+                         "--wrt")
+    output, first = derivatives(graph, wrt=names)
+    memo: dict[tuple, Expr] = {(name,): first[name] for name in names}
+    for combo in combos:
+        for k in range(2, order + 1):
+            if combo[:k] not in memo:
+                memo[combo[:k]] = differentiate(memo[combo[:k - 1]], combo[k - 1])
+    return output, {combo: memo[combo] for combo in combos}
+
+
+def differentiate(expr: Expr, name: str) -> Expr:
+    """∂expr/∂name, the expression lowered as the program its text is (the text parses back)."""
+    text = to_text(expr)
+    graph = lower(parse(text), text)
+    if name not in graph.inputs:
+        return constant(0.0)
+    return derivatives(graph, wrt=[name])[1][name]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gradcli.errors import InputError, LineIndex, NeedsArrays, Span, did_you_mean
 from gradcli.lang.expr import Expr, walk
-from gradcli.lang.ops import CONST, CONSTANTS, IDENTITY, INPUT, MODULE_PREFIXES
+from gradcli.lang.ops import CONST, CONSTANTS, IDENTITY, INPUT, MODULE_PREFIXES, OPS
 from gradcli.lang.resolve import (
     check_import,
     evaluate_constant,
@@ -52,9 +52,9 @@ class Lowering:
             if kind == "import":
                 continue
             if kind == "augassign":
-                raise InputError(
-                    f"'{statement.op}' belongs in a backward pass (check one with 'gradcli verify'); "
-                    "a forward pass assigns each name once", Span(statement.name_start, statement.name_end))
+                last = self._accumulate(statement)
+                self.env[statement.name] = last
+                continue
             if kind == "expr":
                 last = self.lower_expr(statement.expr)
                 continue
@@ -83,6 +83,22 @@ class Lowering:
         graph.truncate(max(last, len(graph.inputs) - 1))    # inputs stay, whatever the output
         graph.env = self.env
         return graph
+
+    def _accumulate(self, statement: Statement) -> int:
+        """`dx += e` in a backward pass differentiated as a program of its own (--output dx):
+        a new node dx + e, which the name dx means from here on. Anywhere else '+=' has no
+        meaning in a forward pass, which assigns each name once."""
+        name = statement.name
+        span = Span(statement.name_start, statement.name_end)
+        if name not in self.assigned or name not in self.env or name in self.graph.inputs:
+            raise InputError(f"'{statement.op}' belongs in a backward pass (check one with "
+                             "'gradcli verify'); a forward pass assigns each name once", span)
+        term = self.lower_expr(statement.expr)
+        op = OPS["add"] if statement.op == "+=" else OPS["sub"]
+        expr = Expr(op.name, (Expr("name", name=name, start=statement.name_start,
+                                   end=statement.name_end), statement.expr),
+                    start=statement.start, end=statement.end)
+        return self.graph.add(op, (self.env[name], term), expr, name)
 
     def _survey(self) -> None:
         """Check names across the whole program and create the input nodes, in order of appearance."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from gradcli.checks.expect import evaluate, expectations_from
-from gradcli.checks.gradcheck import gradcheck
+from gradcli.checks.gradcheck import gradcheck, second_order_check
 from gradcli.checks.results import ExpectResult, GradcheckResult
 from gradcli.compute import compute
 from gradcli.defaults import ATOL, RTOL, SAMPLE_LIMIT, SEED, STEP
@@ -32,6 +32,7 @@ class Checks:
     seed: int = SEED
     limit: int = SAMPLE_LIMIT
     hide_answers: bool = False
+    order: int = 1              # 2: --gradcheck checks the second derivatives
 
 
 @dataclass
@@ -83,8 +84,12 @@ class Record:
 def run_checks(report, checks: Checks) -> tuple[ExpectResult | None, GradcheckResult | None]:
     expected = evaluate(report, checks.expectations, checks.rtol, checks.atol) \
         if checks.expectations else None
-    numeric = gradcheck(report, checks.step, seed=checks.seed, limit=checks.limit) \
-        if checks.gradcheck else None
+    if not checks.gradcheck:
+        numeric = None
+    elif checks.order == 2:
+        numeric = second_order_check(report, checks.step)
+    else:
+        numeric = gradcheck(report, checks.step, seed=checks.seed, limit=checks.limit)
     return expected, numeric
 
 

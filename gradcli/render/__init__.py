@@ -2,7 +2,8 @@
 finished result that never evaluates anything.
 
 A result's `domain` says what kind of numbers it holds: "scalar" and "array" Reports,
-"exact" fractions (--exact), "tangent" columns (--mode forward). Entries name their module,
+"exact" fractions (--exact), "tangent" columns (--mode forward), second derivatives
+("hessian", "hvp", "second": --hessian, --hvp, --order 2). Entries name their module,
 so a run imports only the renderer it uses (JSON output never imports Rich). A format with
 no entry for a domain is refused in one sentence naming the pair.
 """
@@ -42,13 +43,32 @@ RENDERERS: dict[tuple[str, str], tuple[str, str]] = {
 
     ("table", "tangent"): ("gradcli.render.forward:render_table", "renderable"),
     ("json", "tangent"): ("gradcli.render.forward:render_json", "text"),
+
+    ("table", "hessian"): ("gradcli.render.second:hessian_table", "renderable"),
+    ("json", "hessian"): ("gradcli.render.second:hessian_json", "text"),
+    ("csv", "hessian"): ("gradcli.render.second:hessian_csv", "text"),
+    ("markdown", "hessian"): ("gradcli.render.second:hessian_markdown", "text"),
+    ("latex", "hessian"): ("gradcli.render.second:hessian_latex", "text"),
+
+    ("table", "hvp"): ("gradcli.render.second:hvp_table", "renderable"),
+    ("json", "hvp"): ("gradcli.render.second:hvp_json", "text"),
+    ("csv", "hvp"): ("gradcli.render.second:hvp_csv", "text"),
+
+    ("table", "second"): ("gradcli.render.second:second_table", "renderable"),
+    ("json", "second"): ("gradcli.render.second:second_json", "text"),
+    ("csv", "second"): ("gradcli.render.second:second_csv", "text"),
+
+    ("text", "plot"): ("gradcli.render.plot:render_terminal", "renderable"),
+    ("svg", "plot"): ("gradcli.render.plot:render_svg", "text"),
+    ("json", "plot"): ("gradcli.render.plot:render_json", "text"),
 }
 
 # The --format choices, in the order help lists them.
 FORMATS = tuple(dict.fromkeys(name for name, domain in RENDERERS if domain == "scalar"))
 
 # How the refusal names a view that makes its own report, and the formats it writes.
-_VIEWS = {"exact": "--exact", "tangent": "--mode forward"}
+_VIEWS = {"exact": "--exact", "tangent": "--mode forward", "hessian": "--hessian",
+          "hvp": "--hvp", "second": "--order 2", "plot": "gradcli plot"}
 _WORDS = {"table": "a table", "json": "JSON"}
 
 

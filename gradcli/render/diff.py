@@ -19,8 +19,7 @@ def render(derivation, format_: str) -> str:
                   for name, definition in used]
         lines.append(rf"{f} &= {to_latex(output)} \\")
         for name, derivative in result.items():
-            lines.append(rf"\frac{{\partial {f}}}{{\partial {latex_name(name)}}} &= "
-                         rf"{to_latex(derivative)} \\")
+            lines.append(rf"{latex_partial(f, name)} &= {to_latex(derivative)} \\")
         lines[-1] = lines[-1].removesuffix(r" \\")
         lines.append(r"\end{align*}")
         if not graph.inputs:
@@ -28,11 +27,41 @@ def render(derivation, format_: str) -> str:
     else:
         lines = [wrap(f"{name} = ", to_text(definition)) for name, definition in used]
         lines.append(wrap(f"{out_name} = ", to_text(output)))
-        lines += [wrap(f"∂{out_name}/∂{name} = ", to_text(derivative))
+        lines += [wrap(f"{partial(out_name, name)} = ", to_text(derivative))
                   for name, derivative in result.items()]
         if not graph.inputs:
             lines.append(f"# {NO_INPUTS}")
     return "\n".join(lines) + "\n"
+
+
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _powers(names: tuple) -> list[tuple[str, int]]:
+    """(x, x, y) -> [(x, 2), (y, 1)]: each variable with how often it is differentiated."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return list(counts.items())
+
+
+def partial(out: str, name) -> str:
+    """∂f/∂x, or for (x, x, y) ∂³f/∂x²∂y."""
+    if isinstance(name, str):
+        return f"∂{out}/∂{name}"
+    order = str(len(name)).translate(SUPERSCRIPTS)
+    below = "".join(f"∂{n}" + (str(k).translate(SUPERSCRIPTS) if k > 1 else "")
+                    for n, k in _powers(name))
+    return f"∂{order}{out}/{below}"
+
+
+def latex_partial(out: str, name) -> str:
+    if isinstance(name, str):
+        return rf"\frac{{\partial {out}}}{{\partial {latex_name(name)}}}"
+    order = f"^{{{len(name)}}}" if len(name) > 1 else ""
+    below = r" \, ".join(rf"\partial {latex_name(n)}" + (f"^{{{k}}}" if k > 1 else "")
+                         for n, k in _powers(name))
+    return rf"\frac{{\partial{order} {out}}}{{{below}}}"
 
 
 WIDTH = 80
