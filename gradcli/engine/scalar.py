@@ -28,6 +28,13 @@ class FloatDomain(Domain):
     def partial(self, op):
         return op.partials
 
+    @staticmethod
+    def mul(local, upstream):
+        # A zero local derivative sends nothing back, even times an infinite upstream, as a
+        # zero upstream sends nothing down an edge whose local derivative is infinite: 0·∞
+        # on an edge is 0 in the reverse sweep and in the tangent sweep alike.
+        return local * upstream if local else 0.0
+
     def new(self, size: int, fill=None) -> array:
         if fill is None:
             return array("d", bytes(8 * size))
