@@ -910,6 +910,24 @@ INPUT = OPS["input"]
 CONST = OPS["const"]
 IDENTITY = OPS["id"]
 
+# Compositions that lose their digits where one op of the table keeps them: outer op -> {the
+# op of its argument: the op computing the composition stably}. log(sigmoid(x)) is 0 from
+# x = 37 on (sigmoid rounds to 1) and fails below -745 (it rounds to 0); logsigmoid(x) is not.
+# The sweep names the stable op where a program's own composition has lost its digits.
+STABLE_FORMS: dict[Op, dict[Op, Op]] = {OPS["log"]: {OPS["sigmoid"]: OPS["logsigmoid"]}}
+# A composition keeping fewer correct digits than this is warned about.
+STABLE_DIGITS = 8
+
+
+def correct_digits(got: float, true: float) -> int:
+    """How many significant decimal digits of `true` the float `got` gets right (0 to 17)."""
+    if got == true:
+        return 17
+    if true == 0.0 or got == 0.0 or not math.isfinite(got):
+        return 0
+    return max(0, min(17, int(-math.log10(abs(got - true) / abs(true)))))
+
+
 # Names a program may call: every function-style op, its aliases, and pow(a, b).
 FUNCTIONS: dict[str, Op] = {}
 for _op in _TABLE:
