@@ -296,14 +296,14 @@ def _tanh_partial(ans, x):
     if -0.5 < x < 0.5:
         return (1.0 - ans * ans,)
     e = math.exp(-2.0 * abs(x))
-    return (4.0 * e / ((1.0 + e) * (1.0 + e)),)
+    return (4.0 * e / (1.0 + e) ** 2,)
 
 
 def _tanh_partial_python(point, ans, x):
     if -0.5 < point[1] < 0.5:
         return (1.0 - ans * ans,)
     e = call("exp", -2.0 * call("abs", x))
-    return (4.0 * e / ((1.0 + e) * (1.0 + e)),)
+    return (4.0 * e / (1.0 + e) ** 2.0,)
 
 
 def _safe_sqrt_partial(ans, x):
@@ -420,7 +420,7 @@ def _a_sigmoid_partial(ans, x):
 
 def _a_tanh_partial(ans, x):
     e = np.exp(-2.0 * np.abs(x))
-    return np.where(np.abs(x) < 0.5, 1.0 - ans * ans, 4.0 * e / ((1.0 + e) * (1.0 + e)))
+    return np.where(np.abs(x) < 0.5, 1.0 - ans * ans, 4.0 * e / (1.0 + e) ** 2)
 
 
 def _a_pow_vjp(g, ans, x, y):
@@ -943,7 +943,9 @@ METHODS: dict[str, Op] = {m: op for op in _TABLE for m in op.methods}
 ATTRIBUTES: dict[str, Op] = {a: op for op in _TABLE for a in op.attributes}
 
 # True and False as Python has them (True + 1 == 2), so that keepdims=True reads as in numpy.
-CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "True": 1.0, "False": 0.0}
+# math.inf: an infinite local derivative in --format python's code (sqrt' at 0) reads back.
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "True": 1.0, "False": 0.0,
+                               "inf": math.inf}
 
 # `math.exp`, `np.tanh`, `numpy.pi`: pasted Python works.
 MODULE_PREFIXES = ("math", "np", "numpy")
