@@ -192,3 +192,37 @@ def test_python_spelling_keeps_the_kink_convention(name, args):
     if op.kink is not None:
         assert op.kink(op.forward(*args), *args) is not None
     _spelling_agrees(name, args)
+
+
+# ------------------------------------------------------------------ bit for bit
+
+@pytest.mark.parametrize("name", SCALAR_OPS)
+def test_the_emitted_arithmetic_is_the_kernels_bit_for_bit(name):
+    """At every accuracy point of the op, the Python that --format python writes for its value
+    and its partials (python_forward, python_partials, or the spelling and the rule) computes
+    exactly what the kernels compute, wherever the kernels' numbers are finite."""
+    from gradcli.render.python import forward_expr, partial_exprs
+
+    from _accuracy import POINTS as ACCURACY_POINTS
+
+    op = OPS[name]
+    checked = 0
+    for point in ACCURACY_POINTS[name]:
+        try:
+            ans = op.forward(*point)
+        except (ValueError, OverflowError, ZeroDivisionError, ArithmeticError):
+            continue
+        names = _names(len(point))
+        env = {f"a{k}": v for k, v in enumerate(point)} | {"ans": ans}
+        values = (ans, *point)
+        value = eval(to_python(forward_expr(op, values, list(names))), {"math": math}, dict(env))
+        assert value == ans, (name, point)
+        partials = op.partials(ans, *point)
+        exprs = partial_exprs(op, values, Expr("name", name="ans"), list(names))
+        for k, (partial, expr) in enumerate(zip(partials, exprs)):
+            if not math.isfinite(partial) or expr is None:
+                continue
+            got = eval(to_python(expr), {"math": math}, dict(env))
+            assert got == partial, (name, point, k, to_python(expr), got, partial)
+            checked += 1
+    assert checked >= 20
