@@ -14,7 +14,7 @@ NOT_A_NUMBER = "—"      # where a cell has no number (a constant's gradient, a
 
 def exact_text(value: float) -> str:
     """The shortest text that reads back as exactly this float; whole numbers without '.0'."""
-    if value == int(value) and abs(value) < 1e16:
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
         text = str(int(value))
         return "-0" if text == "0" and str(value)[0] == "-" else text
     return repr(value)

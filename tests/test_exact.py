@@ -4,6 +4,8 @@ elsewhere, sizes checked first; the exact table and JSON, with the warnings."""
 import json
 from fractions import Fraction
 
+import pytest
+
 from gradcli.compute import compute_exact
 from gradcli.engine.exact import MAX_DIGITS
 from gradcli.render.exact import show
@@ -28,6 +30,35 @@ def test_fractions_from_binding_text():
     assert result.values[graph.output] == Fraction(32, 135)
     assert result.grads[graph.inputs["x"]] == Fraction(2, 9)
     assert result.grads[graph.inputs["y"]] == Fraction(1, 10)     # 0.1 read as written
+
+
+@pytest.mark.parametrize("program, value", [
+    ("(0.1)^(-2)*x", 100), ("(0.1)^-2*x", 100), ("-(0.1)*x", Fraction(-1, 10)),
+    ("((0.1))*x", Fraction(1, 10)), ("( 0.1 )*x", Fraction(1, 10)), ("1e-1*x", Fraction(1, 10)),
+    ("(1e-1)*x", Fraction(1, 10)), ("(.1)*x", Fraction(1, 10)), ("x*(0.1)*(0.3)", Fraction(3, 100)),
+    ("(-0.1)*x", Fraction(-1, 10)), ("c = (0.1); f = c^2*x", Fraction(1, 100)),
+    ("x*0.1e1", 1), ("(0.1 + 0.2)*x", Fraction(3, 10)),
+])
+def test_a_decimal_literal_is_its_decimal_value_wherever_it_stands(program, value):
+    result = exact(program, {"x": "1"})
+    assert result.grads[result.report.graph.inputs["x"]] == value
+
+
+@pytest.mark.parametrize("text, value", [
+    ("(0.1)", Fraction(1, 10)), ("-(0.1)", Fraction(-1, 10)), ("((0.1))", Fraction(1, 10)),
+    ("1e-1", Fraction(1, 10)), ("(0.1)^2", Fraction(1, 100)), ("-0.1", Fraction(-1, 10)),
+    ("1/(0.3)", Fraction(10, 3)),
+])
+def test_a_binding_reads_decimals_as_written(text, value):
+    result = exact("x * y", {"x": text, "y": "1"})
+    assert result.values[result.report.graph.inputs["x"]] == value
+    assert result.grads[result.report.graph.inputs["y"]] == value
+
+
+def test_cli_exact_reads_a_parenthesised_literal_as_written(capsys):
+    status, out, err = run(["(0.1)^(-2)*x", "x=1", "--exact", "--format", "json"], capsys)
+    assert status == 0
+    assert json.loads(out)["gradients"]["x"]["exact"] == "100"
 
 
 def test_program_defaults_are_exact():

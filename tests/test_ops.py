@@ -1,9 +1,11 @@
 """lang/ops, the op table: every op's local partials against central differences, its symbolic
-rule against its partials, and the conventions at kinks, ties and jumps (comparisons' masks
-included).
+rule against its partials, its value and partials against mpmath over its whole range (within
+4 ulp wherever the true value is a normal float64), and the conventions at kinks, ties and
+jumps (comparisons' masks included).
 
 An op added to gradcli.lang.ops.OPS without an entry in TEST_POINTS fails
-test_every_op_has_test_points, so a new function cannot ship untested. Each op's Python
+test_every_op_has_test_points, and one without accuracy points in tests/_accuracy.py fails
+test_every_op_has_accuracy_points, so a new function cannot ship untested. Each op's Python
 spelling is checked in test_printer.py, its array VJP in test_arrays_vjp.py.
 """
 
@@ -20,6 +22,9 @@ from gradcli.lang.ops import FUNCTIONS, OPS
 from gradcli.lang.resolve import evaluate_constant
 from gradcli.lang.simplify import local_rules, simplify
 
+from _accuracy import POINTS as ACCURACY_POINTS
+from _accuracy import error, judge
+
 # Points where each op is smooth (no kinks, no ties, inside the domain), one tuple of
 # arguments each. Leaves take no arguments: their entry is the empty tuple.
 TEST_POINTS: dict[str, list[tuple[float, ...]]] = {
@@ -35,6 +40,7 @@ TEST_POINTS: dict[str, list[tuple[float, ...]]] = {
     "pos": [(-2.0,), (3.0,)],
     "exp": [(-3.0,), (0.0,), (1.5,)],
     "log": [(0.1,), (1.0,), (20.0,)],
+    "log1p": [(-0.5,), (1e-3,), (3.0,)],
     "log2": [(0.25,), (3.0,)],
     "log10": [(0.01,), (7.0,)],
     "sqrt": [(1e-2,), (2.0,), (100.0,)],
@@ -48,6 +54,7 @@ TEST_POINTS: dict[str, list[tuple[float, ...]]] = {
     "cosh": [(-2.0,), (0.0,), (1.0,)],
     "tanh": [(-2.0,), (0.0,), (0.5,)],
     "sigmoid": [(-3.0,), (0.0,), (1.0,), (20.0,)],
+    "logsigmoid": [(-30.0,), (-1.0,), (0.0,), (2.0,), (40.0,)],
     "relu": [(-2.0,), (1.5,)],
     "softplus": [(-30.0,), (-1.0,), (0.0,), (2.0,), (40.0,)],
     "abs": [(-2.0,), (3.0,)],
@@ -237,3 +244,79 @@ def test_a_mask_blocks_the_gradient_and_warns_at_equality():
     tie = compute("(x >= y) * x", {"x": 1.0, "y": 1.0})
     assert tie.gradients == {"x": 1.0, "y": 0.0}
     assert any(">= jumps where its sides are equal" in str(w) for w in tie.warnings)
+
+
+# ------------------------------------------------------------ accuracy against mpmath
+
+ULP_BOUND = 4.0
+
+
+def test_every_op_has_accuracy_points():
+    missing = sorted(name for name, op in SCALAR_OPS.items()
+                     if op.syntax != "leaf" and name not in ACCURACY_POINTS)
+    assert not missing, f"ops without accuracy points in tests/_accuracy.py: {missing}"
+    assert not set(ACCURACY_POINTS) - set(OPS)
+
+
+def _worst(name, forward, partials):
+    found = [(err, point, what, got, true) for point in ACCURACY_POINTS[name]
+             for what, got, true, err in judge(name, point, forward, partials)]
+    return max(found, key=lambda f: f[0]), len(found)
+
+
+ACCURACY_OPS = sorted(name for name, op in SCALAR_OPS.items() if op.syntax != "leaf")
+
+
+@pytest.mark.parametrize("name", ACCURACY_OPS)
+def test_value_and_partials_are_within_4_ulp(name):
+    op = OPS[name]
+    (err, point, what, got, true), judged = _worst(name, op.forward, op.partials)
+    assert judged >= 50, f"{name}: only {judged} judged values"
+    assert err <= ULP_BOUND, f"{name}{point}: {what} is {got!r}, true {true}: {err:.3g} ulp"
+
+
+@pytest.mark.parametrize("name, point, expected", [
+    # sigmoid' as s(1 - s) lost digits from 13.5 and was 0 from 36.7 to 708.
+    ("sigmoid", (40.0,), 4.248354255291589e-18),
+    ("sigmoid", (700.0,), 9.85967654375977e-305),
+    # tanh' as 1 - tanh² was 0 from 19 to 355.
+    ("tanh", (20.0,), 1.6993417021166355e-17),
+    ("tanh", (-354.0,), 1.4793204045093438e-307),
+    # asin' and acos' near ±1: 1 - x² lost up to 1.9e-9 of their relative accuracy.
+    ("asin", (0.9999999916084334,), 7719.043376952054),
+    ("acos", (-0.9999999872425777,), -6260.420961531987),
+])
+def test_the_stable_partials(name, point, expected):
+    op = OPS[name]
+    (got,) = op.partials(op.forward(*point), *point)
+    assert got == pytest.approx(expected, rel=1e-15)
+
+
+def test_a_power_that_overflows_has_an_infinite_partial_of_the_right_sign():
+    """x^-1 at x = -1e-300: the derivative -x^-2 overflows to -inf (it was NaN, undefined)."""
+    op = OPS["pow"]
+    dx, _ = op.partials(op.forward(-1e-300, -1.0), -1e-300, -1.0)
+    assert dx == -math.inf
+    rep = compute("x^-1", {"x": -1e-300})
+    assert rep.gradients["x"] == -math.inf
+    assert sorted(w["kind"] for w in rep.warnings) == ["infinite", "nonfinite-gradient"]
+
+
+def test_the_built_in_sigmoid_is_never_worse_than_the_formula_typed_out():
+    """1 / (1 + exp(-x)) through the sweep against sigmoid(x), both against mpmath."""
+    from _accuracy import references
+
+    op = OPS["sigmoid"]
+    for (x,) in ACCURACY_POINTS["sigmoid"]:
+        true_value, (true_partial,) = references("sigmoid", (x,))
+        try:
+            typed = compute("1 / (1 + exp(-x))", {"x": x})
+        except gradcli.errors.MathError:
+            continue            # exp(-x) overflows below -709.78: the built-in does not
+        s = op.forward(x)
+        (d,) = op.partials(s, x)
+        for built_in, out, true in ((s, typed.value, true_value),
+                                    (d, typed.gradients["x"], true_partial)):
+            built_in_error, typed_error = error(built_in, true), error(out, true)
+            if built_in_error is not None:
+                assert built_in_error <= max(typed_error, 2.0), (x, built_in, out, float(true))

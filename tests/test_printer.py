@@ -131,7 +131,7 @@ def test_greek_letter_names():
 POINTS = {
     "id": (0.7,), "add": (1.5, -2.0), "sub": (1.5, -2.0), "mul": (1.5, -2.0),
     "div": (1.5, -2.0), "pow": (1.5, 2.5), "neg": (0.7,), "pos": (0.7,),
-    "exp": (0.7,), "log": (1.5,), "log2": (1.5,), "log10": (1.5,), "sqrt": (2.0,),
+    "exp": (0.7,), "log": (1.5,), "log1p": (0.5,), "logsigmoid": (0.7,), "log2": (1.5,), "log10": (1.5,), "sqrt": (2.0,),
     "sin": (0.7,), "cos": (0.7,), "tan": (0.7,), "asin": (0.3,), "acos": (0.3,),
     "atan": (0.7,), "sinh": (0.7,), "cosh": (0.7,), "tanh": (0.7,), "sigmoid": (0.7,),
     "relu": (0.7,), "softplus": (0.7,), "abs": (-0.7,), "step": (0.7,), "sign": (-0.7,),
@@ -192,3 +192,37 @@ def test_python_spelling_keeps_the_kink_convention(name, args):
     if op.kink is not None:
         assert op.kink(op.forward(*args), *args) is not None
     _spelling_agrees(name, args)
+
+
+# ------------------------------------------------------------------ bit for bit
+
+@pytest.mark.parametrize("name", SCALAR_OPS)
+def test_the_emitted_arithmetic_is_the_kernels_bit_for_bit(name):
+    """At every accuracy point of the op, the Python that --format python writes for its value
+    and its partials (python_forward, python_partials, or the spelling and the rule) computes
+    exactly what the kernels compute, wherever the kernels' numbers are finite."""
+    from gradcli.render.python import forward_expr, partial_exprs
+
+    from _accuracy import POINTS as ACCURACY_POINTS
+
+    op = OPS[name]
+    checked = 0
+    for point in ACCURACY_POINTS[name]:
+        try:
+            ans = op.forward(*point)
+        except (ValueError, OverflowError, ZeroDivisionError, ArithmeticError):
+            continue
+        names = _names(len(point))
+        env = {f"a{k}": v for k, v in enumerate(point)} | {"ans": ans}
+        values = (ans, *point)
+        value = eval(to_python(forward_expr(op, values, list(names))), {"math": math}, dict(env))
+        assert value == ans, (name, point)
+        partials = op.partials(ans, *point)
+        exprs = partial_exprs(op, values, Expr("name", name="ans"), list(names))
+        for k, (partial, expr) in enumerate(zip(partials, exprs)):
+            if not math.isfinite(partial) or expr is None:
+                continue
+            got = eval(to_python(expr), {"math": math}, dict(env))
+            assert got == partial, (name, point, k, to_python(expr), got, partial)
+            checked += 1
+    assert checked >= 20

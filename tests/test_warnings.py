@@ -136,3 +136,32 @@ def test_the_kink_flag_marks_the_local_partial_not_the_upstream(capsys):
     assert status == 0
     row = next(line for line in out.splitlines() if line.startswith("relu(x) "))
     assert "step(x) = 0!" in row and "3!" not in row
+
+
+# ------------------------------------------------------------------ lost digits
+
+@pytest.mark.parametrize("x", [37.0, 40.0, 700.0, 20.0])
+def test_log_of_sigmoid_that_lost_its_digits_names_logsigmoid(x):
+    result = gradcli.grad("log(sigmoid(x))", x=x)
+    lost = [w for w in result.warnings if w["kind"] == "digits-lost"]
+    assert len(lost) == 1 and "use logsigmoid(x)" in lost[0]["message"]
+    assert gradcli.grad("logsigmoid(x)", x=x).warnings == ()
+
+
+@pytest.mark.parametrize("x", [-30.0, 0.0, 3.0])
+def test_log_of_sigmoid_that_kept_its_digits_is_not_warned_about(x):
+    assert gradcli.grad("log(sigmoid(x))", x=x).warnings == ()
+
+
+def test_log_of_sigmoid_rounded_to_0_names_logsigmoid_in_the_error(capsys):
+    status, out, err = run(["s = sigmoid(w*x); f = log(s)", "x=-800", "w=1"], capsys)
+    assert status == 3 and "log of 0 is -infinity" in err
+    assert "use logsigmoid(w*x)" in err
+    assert gradcli.grad("logsigmoid(w*x)", x=-800, w=1).value == -800.0
+
+
+def test_the_warning_is_in_the_json(capsys):
+    status, out, _ = run(["log(sigmoid(x))", "x=40", "--format", "json"], capsys)
+    assert status == 0
+    (warning,) = json.loads(out)["warnings"]
+    assert warning["kind"] == "digits-lost" and "logsigmoid(x)" in warning["message"]

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from gradcli.checks.results import Finding, GradientCheck, VerifyResult, close
 from gradcli.compute import compute_statements, parse_program
-from gradcli.engine.scalar import FloatDomain
+from gradcli.engine.scalar import FLOAT, FloatDomain
 from gradcli.engine.sweep import reverse
 from gradcli.errors import GradcliError, InputError, LineIndex, Span, did_you_mean
 from gradcli.lang.expr import walk
@@ -142,7 +142,10 @@ class Verifier:
             for j, amount in share.items():
                 if j < first:
                     users = self.consumers[name_of[j]]
-                    users[name_of[m]] = users.get(name_of[m], 0.0) + report.grads[m] * amount
+                    # As the sweep: a zero upstream or a zero partial sends nothing (0·∞ = 0).
+                    upstream = report.grads[m]
+                    sent = FLOAT.mul(amount, upstream) if upstream else 0.0
+                    users[name_of[m]] = users.get(name_of[m], 0.0) + sent
 
     def true_gradient(self, target: str) -> float:
         return self.report.grads[self.node_of[target]]

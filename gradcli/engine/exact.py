@@ -126,15 +126,19 @@ FRACTION = FractionDomain()
 
 
 def literal(expr: Expr, source: str) -> Fraction:
-    """A number literal's exact value, from the text the user wrote (0.1 is 1/10)."""
+    """A number literal's exact value, from the text the user wrote (0.1 is 1/10), wherever
+    it stands: (0.1), ((0.1)), 1e-1 and 0.1 are all 1/10."""
     if 0 <= expr.start < expr.end <= len(source):
         text = source[expr.start:expr.end].replace("_", "")
         # A parenthesised literal's span holds its parentheses: (0.1) is 0.1 too.
-        text = text.strip("() \t\n")
+        text = text.strip("() \t\r\n")
         try:
-            return Fraction(text)
+            decimal = Fraction(text)
         except (ValueError, ZeroDivisionError):
-            pass
+            decimal = None
+        # The text must be this literal's: its float is the float the program computed with.
+        if decimal is not None and float(decimal) == expr.value:
+            return decimal
     return Fraction(expr.value)
 
 

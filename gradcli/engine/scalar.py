@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 from array import array
 
+from gradcli.defaults import PRECISION
 from gradcli.engine.sweep import Domain, forward, reverse
 from gradcli.errors import MathError
+from gradcli.lang.ops import STABLE_DIGITS, STABLE_FORMS, correct_digits
 from gradcli.lang.resolve import FAILURES, math_failure
+from gradcli.numbers import format_number
 from gradcli.program.graph import Graph, label
 from gradcli.program.report import Report
 
@@ -28,6 +31,13 @@ class FloatDomain(Domain):
     def partial(self, op):
         return op.partials
 
+    @staticmethod
+    def mul(local, upstream):
+        # A zero local derivative sends nothing back, even times an infinite upstream, as a
+        # zero upstream sends nothing down an edge whose local derivative is infinite: 0·∞
+        # on an edge is 0 in the reverse sweep and in the tangent sweep alike.
+        return local * upstream if local else 0.0
+
     def new(self, size: int, fill=None) -> array:
         if fill is None:
             return array("d", bytes(8 * size))
@@ -36,7 +46,14 @@ class FloatDomain(Domain):
     def failure(self, graph, values, node: int, exc: Exception) -> MathError:
         args = [values[j] for j in graph.args(node)]
         where = f" in {label(graph, node, long=True)}"
-        return math_failure(graph.ops[node], args, exc, graph.span(node), where)
+        error = math_failure(graph.ops[node], args, exc, graph.span(node), where)
+        stable = stable_form(graph, node)
+        if stable is not None:
+            op, inner, argument = stable
+            error = MathError(f"{error.message}: {label(graph, inner, long=True)} rounded to "
+                              f"{_as_text(args[0])} before the {graph.ops[node].name}; use "
+                              f"{op.name}({label(graph, argument)})", error.span)
+        return error
 
 
 class OverflowingFloatDomain(FloatDomain):
@@ -114,6 +131,51 @@ def run_past_overflow(graph: Graph, bindings: dict[str, float], error: MathError
     return report
 
 
+def stable_form(graph: Graph, node: int):
+    """(the stable op, the inner node, its argument) where `node` is the outer op of a
+    composition the op table computes stably (log of a sigmoid), else None."""
+    inner_ops = STABLE_FORMS.get(graph.ops[node])
+    if inner_ops is None:
+        return None
+    args = graph.args(node)
+    if len(args) != 1:
+        return None
+    inner = args[0]
+    op = inner_ops.get(graph.ops[inner])
+    inner_args = graph.args(inner)
+    if op is None or len(inner_args) != 1:
+        return None
+    return op, inner, inner_args[0]
+
+
+def lost_digits(graph: Graph, values: array, node: int) -> dict | None:
+    """The warning for a composition (log(sigmoid(x))) whose value has lost its digits where
+    the op computing it stably has them."""
+    stable = stable_form(graph, node)
+    if stable is None:
+        return None
+    op, inner, argument = stable
+    try:
+        true = op.forward(values[argument])
+    except FAILURES:
+        return None
+    got = values[node]
+    digits = correct_digits(got, true)
+    if digits >= STABLE_DIGITS:
+        return None
+    kept = "no correct digit" if digits == 0 else \
+        f"only {digits} correct digit{'s' if digits > 1 else ''}"
+    name = f"{op.name}({label(graph, argument)})"
+    return {"node": node, "kind": "digits-lost",
+            "message": f"{label(graph, node, long=True)} keeps {kept} here ({_as_text(got)} "
+                       f"where {name} is {_as_text(true)}): {label(graph, inner, long=True)} is "
+                       f"rounded before the {graph.ops[node].name}; use {name}"}
+
+
+def _as_text(value: float) -> str:
+    return format_number(value, PRECISION)
+
+
 def check_gradients(graph: Graph, values: array, grads: array, local: array) -> list[dict]:
     """Warnings for kinks, ties and non-finite derivatives; MathError for a plain overflow.
 
@@ -127,6 +189,10 @@ def check_gradients(graph: Graph, values: array, grads: array, local: array) -> 
     wants = graph.requires_grad
     last = graph.output
     for i in range(last + 1):
+        if ops[i] in STABLE_FORMS:
+            lost = lost_digits(graph, values, i)
+            if lost is not None:
+                warnings.append(lost)
         kink = ops[i].kink
         if kink is not None:
             args = [values[j] for j in ids[starts[i]:starts[i + 1]]]

@@ -24,7 +24,8 @@ class Domain:
     local partials (ans, *args) -> one per argument. Gradients start at `zero`, the output's
     at `one`; a contribution is `mul(local, upstream)` and contributions `add` up. An
     upstream for which `nonzero` is false sends nothing down, even along an edge whose local
-    partial is infinite (0 · ∞ would otherwise poison the sum with NaN).
+    partial is infinite (0 · ∞ would otherwise poison the sum with NaN); the float domain's
+    `mul` gives 0 for a zero local partial too, whatever the upstream.
     """
 
     zero = 0.0
@@ -144,7 +145,9 @@ def reverse(graph, domain: Domain, values, out: int | None = None, seed=None, lo
 
 def tangents(graph, domain: Domain, values, seed: int, stop: int | None = None):
     """∂node/∂(node `seed`) for every node, front to back: forward mode, from the same local
-    partials. A zero tangent contributes nothing, even where the partial is infinite."""
+    partials. The transpose of `reverse`: a zero tangent contributes nothing, even where the
+    partial is infinite (as a zero upstream sends nothing back there), and a contribution is
+    `mul(partial, tangent)`, so a domain's rule for a zero partial holds in both sweeps."""
     starts, ids = graph.arg_start, graph.arg_ids
     stop = len(graph.ops) - 1 if stop is None else stop
     dot = domain.new(len(graph.ops))

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
 from gradcli.defaults import PRECISION
-from gradcli.lang.expr import Expr, call
+from gradcli.lang.expr import Expr, call, number
 from gradcli.numbers import format_number
 
 
@@ -50,6 +51,7 @@ COMPARE, SUM, PRODUCT, UNARY, POWER, ATOM = 0, 1, 2, 3, 4, 5
 
 INF = math.inf
 NAN = math.nan
+MIN_NORMAL = sys.float_info.min
 
 
 class DomainFailure(ArithmeticError):
@@ -108,6 +110,13 @@ class Op:
     # exact_bits(sizes, *fractions) -> bits the exact result may need, checked before computing
     # (default: the sum of the arguments' sizes, right for + - * /).
     exact_bits: Callable | None = None
+    # --format python reproduces the sweep bit for bit: python_forward(point, *args) -> Expr
+    # and python_partials(point, ans, *args) -> one Expr per argument are the arithmetic the
+    # kernels do at this point (point = (ans, *arguments) as floats; a kernel that picks a
+    # stable form by its argument has one expression per form). Without them: the `python`
+    # spelling and the `rule`, which then compute exactly what the kernels compute.
+    python_forward: Callable | None = None
+    python_partials: Callable | None = None
 
     def accepts(self, count: int) -> bool:
         return count >= self.min_args and (self.max_args is None or count <= self.max_args)
@@ -134,27 +143,71 @@ def _pow(x, y):
     return math.pow(x, y)
 
 
-def _pow_partials(ans, x, y):
-    # d/dx x^y = y x^(y-1); at x = 0 the limit depends on y, so say it exactly.
+# Which formula gives ∂(x^y)/∂x to float64 accuracy at a point. The textbook y·x^(y-1) is
+# accurate while y - 1 is exact (y >= 1 below 2^53, or 1/2 <= y < 1) and x^(y-1) a normal
+# number; otherwise the result x^y divided by x (y·ans/x, ordered so that a representable
+# derivative does not overflow on the way), or for a tiny x^(y-1) its two square roots.
+POW_AT_ZERO, POW_TEXTBOOK, POW_HALVES, POW_RATIO, POW_SMALL_Y = range(5)
+
+
+def _pow_dx(ans, x, y):
+    """(form, ∂(x^y)/∂x): the form says which formula computed it (`_pow_dx_rule`)."""
     if x == 0.0:
-        if y == 1.0:
-            dx = 1.0
-        elif y > 1.0 or y == 0.0:
-            dx = 0.0
-        else:
-            dx = INF
-    else:
+        return POW_AT_ZERO, (1.0 if y == 1.0 else 0.0 if y > 1.0 or y == 0.0 else INF)
+    exponent = y - 1.0
+    if exponent + 1.0 == y and y - exponent == 1.0:     # y - 1 is exact
         try:
-            dx = y * math.pow(x, y - 1.0)
-        except (OverflowError, ValueError):
-            dx = math.copysign(INF, y) if x > 0 else NAN
-    # d/dy x^y = x^y ln x: never take log of a non-positive base.
+            power = math.pow(x, exponent)
+        except OverflowError:
+            power = INF
+        if MIN_NORMAL <= abs(power) < INF:
+            return POW_TEXTBOOK, y * power
+        if abs(power) < MIN_NORMAL and x > 0.0:
+            half = math.pow(x, 0.5 * exponent)
+            return POW_HALVES, y * half * half
+    if abs(y) < 1.0:
+        return POW_SMALL_Y, y * ans / x
+    return POW_RATIO, ans / x * y
+
+
+def _pow_dy(ans, x, y):
+    """∂(x^y)/∂y = x^y ln x; for a subnormal x^y, (x^(y/2) ln x) x^(y/2) keeps its digits."""
     if x > 0.0:
-        dy = ans * math.log(x)
-    elif x == 0.0 and y > 0.0:
-        dy = 0.0
+        if abs(ans) >= MIN_NORMAL:
+            return ans * math.log(x)
+        half = math.pow(x, 0.5 * y)
+        return half * math.log(x) * half
+    if x == 0.0 and y > 0.0:
+        return 0.0
+    return NAN
+
+
+def _pow_partials(ans, x, y):
+    return _pow_dx(ans, x, y)[1], _pow_dy(ans, x, y)
+
+
+def _pow_python(point, ans, x, y):
+    """The formulas `_pow_partials` uses at this point, as expressions (--format python)."""
+    ans_value, x_value, y_value = point
+    form, _ = _pow_dx(ans_value, x_value, y_value)
+    if form == POW_AT_ZERO:
+        dx = number(_pow_dx(ans_value, x_value, y_value)[1])
+        if not math.isfinite(dx.value):
+            dx = y * x ** (y - 1.0)
+    elif form == POW_TEXTBOOK:
+        dx = y * x ** (y - 1.0)
+    elif form == POW_HALVES:
+        dx = y * x ** (0.5 * (y - 1.0)) * x ** (0.5 * (y - 1.0))
+    elif form == POW_SMALL_Y:
+        dx = y * ans / x
     else:
-        dy = NAN
+        dx = ans / x * y
+    if x_value == 0.0 and y_value > 0.0:
+        dy = number(0.0)
+    elif x_value > 0.0 and abs(ans_value) < MIN_NORMAL:
+        dy = x ** (0.5 * y) * call("log", x) * x ** (0.5 * y)
+    else:
+        dy = ans * call("log", x)
     return dx, dy
 
 
@@ -167,15 +220,90 @@ def _pow_domain(x, y):
 
 
 def _sigmoid(x):
-    # Two forms so exp never overflows: stable at ±1000.
+    # Two forms so exp never overflows: stable at ±1000. The first is the note's own.
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
     return z / (1.0 + z)
 
 
+def _sigmoid_expr(value, x):
+    """`_sigmoid`'s arithmetic at x = value, as an expression in x."""
+    if value >= 0.0:
+        return 1.0 / (1.0 + call("exp", -x))
+    return call("exp", x) / (1.0 + call("exp", x))
+
+
+def _sigmoid_partial(ans, x):
+    # σ(x) σ(-x). For x >= 0, 1 - σ(x) cancels (to 0 from x = 37 on): σ(x) / (1 + e^-x) · e^-x
+    # instead, which is also what the typed-out 1 / (1 + exp(-x)) backpropagates to. For
+    # x < 0, 1 - σ(x) >= 1/2 loses nothing.
+    if x >= 0.0:
+        z = math.exp(-x)
+        return (ans / (1.0 + z) * z,)
+    return ((1.0 - ans) * ans,)
+
+
+def _sigmoid_partial_python(point, ans, x):
+    if point[1] >= 0.0:
+        return (ans / (1.0 + call("exp", -x)) * call("exp", -x),)
+    return ((1.0 - ans) * ans,)
+
+
 def _softplus(x):
-    return math.log1p(math.exp(-abs(x))) + (x if x > 0.0 else 0.0)
+    # log(1 + e^x) = x + log(1 + e^-x): log1p of a number <= 1, so nothing cancels or overflows.
+    if x > 0.0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))
+
+
+def _softplus_python(point, x):
+    if point[1] > 0.0:
+        return x + call("log1p", call("exp", -x))
+    return call("log1p", call("exp", x))
+
+
+def _logsigmoid(x):
+    # log σ(x) = -softplus(-x), written so that no term cancels.
+    if x >= 0.0:
+        return -math.log1p(math.exp(-x))
+    return x - math.log1p(math.exp(x))
+
+
+def _logsigmoid_python(point, x):
+    if point[1] >= 0.0:
+        return -call("log1p", call("exp", -x))
+    return x - call("log1p", call("exp", x))
+
+
+def _logsigmoid_partial(ans, x):
+    # σ(-x), in the form where exp cannot overflow.
+    if x >= 0.0:
+        z = math.exp(-x)
+        return (z / (1.0 + z),)
+    return (1.0 / (1.0 + math.exp(x)),)
+
+
+def _logsigmoid_partial_python(point, ans, x):
+    if point[1] >= 0.0:
+        return (call("exp", -x) / (1.0 + call("exp", -x)),)
+    return (1.0 / (1.0 + call("exp", x)),)
+
+
+def _tanh_partial(ans, x):
+    # sech² x. 1 - tanh² x cancels as tanh x nears ±1 (to 0 from |x| = 19 on); with
+    # e = e^(-2|x|), sech² x = 4e / (1 + e)², with no cancellation and no overflow.
+    if -0.5 < x < 0.5:
+        return (1.0 - ans * ans,)
+    e = math.exp(-2.0 * abs(x))
+    return (4.0 * e / (1.0 + e) ** 2,)
+
+
+def _tanh_partial_python(point, ans, x):
+    if -0.5 < point[1] < 0.5:
+        return (1.0 - ans * ans,)
+    e = call("exp", -2.0 * call("abs", x))
+    return (4.0 * e / (1.0 + e) ** 2.0,)
 
 
 def _safe_sqrt_partial(ans, x):
@@ -183,8 +311,14 @@ def _safe_sqrt_partial(ans, x):
 
 
 def _asin_partial(ans, x):
-    d = 1.0 - x * x
+    # (1 - x)(1 + x), not 1 - x²: near ±1 the difference 1 - x is exact, 1 - x² is not.
+    d = (1.0 - x) * (1.0 + x)
     return (1.0 / math.sqrt(d) if d > 0.0 else INF,)
+
+
+def _acos_partial(ans, x):
+    d = (1.0 - x) * (1.0 + x)
+    return (-1.0 / math.sqrt(d) if d > 0.0 else -INF,)
 
 
 def _max(*args):
@@ -278,20 +412,45 @@ def _a_sigmoid(x):
     return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
-def _a_pow_vjp(g, ans, x, y):
-    # ∂/∂y is returned as a function: the sweep calls it only when y needs a gradient.
-    def dy():
-        xb, yb = np.broadcast_arrays(x, y)
-        log = np.log(np.where(xb > 0.0, xb, 1.0))
-        return g * np.where(xb > 0.0, ans * log, np.where((xb == 0.0) & (yb > 0.0), 0.0, NAN))
+def _a_sigmoid_partial(ans, x):
+    # `_sigmoid_partial` with numpy: e^-|x| / (1 + e^-|x|)² on both sides.
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0.0, ans / (1.0 + z) * z, (1.0 - ans) * ans)
 
-    if np.ndim(y) == 0 and y >= 1.0:
-        # x^2 and the like: y x^(y-1) is exact at x = 0 too (1 for y = 1, else 0).
-        return g * (y * np.power(x, y - 1.0)), dy
-    xb, yb = np.broadcast_arrays(x, y)
-    at_zero = np.where(yb == 1.0, 1.0, np.where((yb > 1.0) | (yb == 0.0), 0.0, INF))
-    dx = np.where(xb == 0.0, at_zero, yb * np.power(np.where(xb == 0.0, 1.0, xb), yb - 1.0))
-    return g * dx, dy
+
+def _a_tanh_partial(ans, x):
+    e = np.exp(-2.0 * np.abs(x))
+    return np.where(np.abs(x) < 0.5, 1.0 - ans * ans, 4.0 * e / (1.0 + e) ** 2)
+
+
+def _a_pow_vjp(g, ans, x, y):
+    """`_pow_dx` and `_pow_dy` with numpy: the same formula at each entry."""
+    def dy():
+        xb, yb, ansb = np.broadcast_arrays(x, y, ans)
+        positive = xb > 0.0
+        log = np.log(np.where(positive, xb, 1.0))
+        half = np.power(np.where(positive, xb, 1.0), 0.5 * yb)
+        at_positive = np.where(np.abs(ansb) >= MIN_NORMAL, ansb * log, half * log * half)
+        return g * np.where(positive, at_positive,
+                            np.where((xb == 0.0) & (yb > 0.0), 0.0, NAN))
+
+    def dx():
+        xb, yb, ansb = np.broadcast_arrays(x, y, ans)
+        exponent = yb - 1.0
+        exact = (exponent + 1.0 == yb) & (yb - exponent == 1.0)
+        base = np.where(xb == 0.0, 1.0, xb)
+        power = np.power(base, exponent)
+        half = np.power(np.abs(base), 0.5 * exponent)
+        ratio = np.where(np.abs(yb) < 1.0, yb * ansb / base, ansb / base * yb)
+        result = np.where(exact & (np.abs(power) >= MIN_NORMAL) & np.isfinite(power),
+                          yb * power,
+                          np.where(exact & (np.abs(power) < MIN_NORMAL) & (xb > 0.0),
+                                   yb * half * half, ratio))
+        at_zero = np.where(yb == 1.0, 1.0, np.where((yb > 1.0) | (yb == 0.0), 0.0, INF))
+        return g * np.where(xb == 0.0, at_zero, result)
+
+    # ∂/∂y is a function: the sweep calls it only when y needs a gradient.
+    return dx(), dy
 
 
 def _a_extreme(name):
@@ -522,6 +681,7 @@ _TABLE: list[Op] = [
                 "the denominator {1}",
            summary="a / b", exact=lambda a, b: a / b if b else None,
            exact_partials=lambda ans, a, b: (1 / b, -ans / b),
+           python_partials=lambda point, ans, a, b: (1.0 / b, -ans / b),
            array_forward=operator.truediv,
            vjp=lambda g, ans, a, b: (lambda: g / b, lambda: -(g / b) * ans)),
     _infix("pow", _pow, _pow_partials,
@@ -531,6 +691,7 @@ _TABLE: list[Op] = [
                 "for the exponent {1})",
            summary="x ^ y, also written x ** y or pow(x, y)", python="**",
            exact=_exact_pow, exact_partials=_exact_pow_partials, exact_bits=_exact_pow_bits,
+           python_partials=_pow_python,
            array_forward=lambda x, y: np.power(x, y), vjp=_a_pow_vjp),
     Op("neg", operator.neg, lambda ans, x: (-1.0,), lambda ans, x: (-1,),
        syntax="prefix", symbol="-", strength=UNARY, summary="-x", latex="-",
@@ -557,6 +718,14 @@ _TABLE: list[Op] = [
            gate="divides the gradient by its input",
            array_forward=lambda x: np.log(x),
            vjp=lambda g, ans, x: (g / x,)),
+    _unary("log1p", math.log1p, lambda ans, x: (1.0 / (1.0 + x),),
+           lambda ans, x: (1 / (1 + x),), r"\operatorname{log1p}",
+           domain=lambda x: ("log1p of -1 is -infinity" if x == -1.0
+                             else "log1p is defined only for numbers > -1"),
+           summary="log(1 + x), accurate for x near 0",
+           gate="divides the gradient by 1 plus its input",
+           array_forward=lambda x: np.log1p(x),
+           vjp=lambda g, ans, x: (g / (1.0 + x),)),
     _unary("log2", math.log2, lambda ans, x: (1.0 / (x * LN2),),
            lambda ans, x: (1 / (x * call("log", Expr("number", value=2.0))),), r"\log_2",
            domain=_positive("log2"), summary="base-2 logarithm",
@@ -582,19 +751,22 @@ _TABLE: list[Op] = [
            vjp=lambda g, ans, x: (-g * np.sin(x),)),
     _unary("tan", math.tan, lambda ans, x: (1.0 + ans * ans,), lambda ans, x: (1 + ans ** 2,),
            r"\tan", summary="tangent (radians)",
+           python_partials=lambda point, ans, x: (1.0 + ans * ans,),
            array_forward=lambda x: np.tan(x),
            vjp=lambda g, ans, x: (g * (1.0 + ans * ans),)),
     _unary("asin", math.asin, _asin_partial, lambda ans, x: (1 / call("sqrt", 1 - x ** 2),),
            r"\arcsin", domain=lambda x: "asin is defined only on [-1, 1]", summary="arcsine",
+           python_partials=lambda point, ans, x: (1.0 / call("sqrt", (1.0 - x) * (1.0 + x)),),
            array_forward=lambda x: np.arcsin(x),
-           vjp=lambda g, ans, x: (g / np.sqrt(1.0 - x * x),)),
-    _unary("acos", math.acos, lambda ans, x: (-_asin_partial(ans, x)[0],),
-           lambda ans, x: (-1 / call("sqrt", 1 - x ** 2),),
+           vjp=lambda g, ans, x: (g * (1.0 / np.sqrt((1.0 - x) * (1.0 + x))),)),
+    _unary("acos", math.acos, _acos_partial, lambda ans, x: (-1 / call("sqrt", 1 - x ** 2),),
            r"\arccos", domain=lambda x: "acos is defined only on [-1, 1]", summary="arccosine",
+           python_partials=lambda point, ans, x: (-1.0 / call("sqrt", (1.0 - x) * (1.0 + x)),),
            array_forward=lambda x: np.arccos(x),
-           vjp=lambda g, ans, x: (-g / np.sqrt(1.0 - x * x),)),
+           vjp=lambda g, ans, x: (g * (-1.0 / np.sqrt((1.0 - x) * (1.0 + x))),)),
     _unary("atan", math.atan, lambda ans, x: (1.0 / (1.0 + x * x),),
            lambda ans, x: (1 / (1 + x ** 2),), r"\arctan", summary="arctangent",
+           python_partials=lambda point, ans, x: (1.0 / (1.0 + x * x),),
            array_forward=lambda x: np.arctan(x),
            vjp=lambda g, ans, x: (g / (1.0 + x * x),)),
     _unary("sinh", math.sinh, lambda ans, x: (math.cosh(x),), lambda ans, x: (call("cosh", x),),
@@ -605,17 +777,27 @@ _TABLE: list[Op] = [
            r"\cosh", summary="hyperbolic cosine",
            array_forward=lambda x: np.cosh(x),
            vjp=lambda g, ans, x: (g * np.sinh(x),)),
-    _unary("tanh", math.tanh, lambda ans, x: (1.0 - ans * ans,), lambda ans, x: (1 - ans ** 2,),
-           r"\tanh", summary="hyperbolic tangent",
+    _unary("tanh", math.tanh, _tanh_partial, lambda ans, x: (1 - ans ** 2,),
+           r"\tanh", summary="hyperbolic tangent", python_partials=_tanh_partial_python,
            array_forward=lambda x: np.tanh(x),
-           vjp=lambda g, ans, x: (g * (1.0 - ans * ans),)),
-    _unary("sigmoid", _sigmoid, lambda ans, x: ((1.0 - ans) * ans,),
+           vjp=lambda g, ans, x: (g * _a_tanh_partial(ans, x),)),
+    _unary("sigmoid", _sigmoid, _sigmoid_partial,
            lambda ans, x: ((1 - ans) * ans,), r"\sigma",
            gate="multiplies the gradient by (1 - f) * f, f being its own output",
            summary="1 / (1 + exp(-x)), computed stably",
            python="(1.0 / (1.0 + math.exp(-{0})))",
+           python_forward=lambda point, x: _sigmoid_expr(point[1], x),
+           python_partials=_sigmoid_partial_python,
            array_forward=_a_sigmoid,
-           vjp=lambda g, ans, x: (g * (1.0 - ans) * ans,)),
+           vjp=lambda g, ans, x: (g * _a_sigmoid_partial(ans, x),)),
+    _unary("logsigmoid", _logsigmoid, _logsigmoid_partial,
+           lambda ans, x: (call("sigmoid", -x),), r"\log\sigma",
+           gate="multiplies the gradient by sigmoid(-{0})",
+           summary="log(sigmoid(x)) = -softplus(-x), computed stably",
+           python="(-math.log1p(math.exp(-{0})))",
+           python_forward=_logsigmoid_python, python_partials=_logsigmoid_partial_python,
+           array_forward=lambda x: -np.logaddexp(0.0, -x),
+           vjp=lambda g, ans, x: (g * _a_sigmoid(-x),)),
     # The `python` spellings below are also gradcli (the emitted code passes `gradcli verify`),
     # and their derivatives there agree with the op's even at the kink: max(0.0, x) routes a tie
     # to the constant (relu'(0) = 0), and softplus's (x + |x|) / 2 has slope 1/2 at 0.
@@ -628,7 +810,9 @@ _TABLE: list[Op] = [
            vjp=lambda g, ans, x: (g * (x > 0.0),)),
     _unary("softplus", _softplus, lambda ans, x: (_sigmoid(x),),
            lambda ans, x: (call("sigmoid", x),), summary="log(1 + exp(x)), computed stably",
-           python="(0.5 * ({0} + abs({0})) + math.log(1.0 + math.exp(-abs({0}))))",
+           python="(0.5 * ({0} + abs({0})) + math.log1p(math.exp(-abs({0}))))",
+           python_forward=_softplus_python,
+           python_partials=lambda point, ans, x: (_sigmoid_expr(point[1], x),),
            array_forward=lambda x: np.logaddexp(0.0, x),
            vjp=lambda g, ans, x: (g * _a_sigmoid(x),)),
     _unary("abs", abs, lambda ans, x: (_sign(x),), lambda ans, x: (call("sign", x),),
@@ -726,6 +910,24 @@ INPUT = OPS["input"]
 CONST = OPS["const"]
 IDENTITY = OPS["id"]
 
+# Compositions that lose their digits where one op of the table keeps them: outer op -> {the
+# op of its argument: the op computing the composition stably}. log(sigmoid(x)) is 0 from
+# x = 37 on (sigmoid rounds to 1) and fails below -745 (it rounds to 0); logsigmoid(x) is not.
+# The sweep names the stable op where a program's own composition has lost its digits.
+STABLE_FORMS: dict[Op, dict[Op, Op]] = {OPS["log"]: {OPS["sigmoid"]: OPS["logsigmoid"]}}
+# A composition keeping fewer correct digits than this is warned about.
+STABLE_DIGITS = 8
+
+
+def correct_digits(got: float, true: float) -> int:
+    """How many significant decimal digits of `true` the float `got` gets right (0 to 17)."""
+    if got == true:
+        return 17
+    if true == 0.0 or got == 0.0 or not math.isfinite(got):
+        return 0
+    return max(0, min(17, int(-math.log10(abs(got - true) / abs(true)))))
+
+
 # Names a program may call: every function-style op, its aliases, and pow(a, b).
 FUNCTIONS: dict[str, Op] = {}
 for _op in _TABLE:
@@ -741,7 +943,9 @@ METHODS: dict[str, Op] = {m: op for op in _TABLE for m in op.methods}
 ATTRIBUTES: dict[str, Op] = {a: op for op in _TABLE for a in op.attributes}
 
 # True and False as Python has them (True + 1 == 2), so that keepdims=True reads as in numpy.
-CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "True": 1.0, "False": 0.0}
+# math.inf: an infinite local derivative in --format python's code (sqrt' at 0) reads back.
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "True": 1.0, "False": 0.0,
+                               "inf": math.inf}
 
 # `math.exp`, `np.tanh`, `numpy.pi`: pasted Python works.
 MODULE_PREFIXES = ("math", "np", "numpy")
