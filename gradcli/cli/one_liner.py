@@ -55,7 +55,7 @@ CHECKING = "gradcli.cli.checking:run_with_checks"
 # What a file name's extension promises; -o refuses a --format that would break the promise.
 EXTENSION_FORMATS = {".svg": "dot", ".png": "dot", ".pdf": "dot", ".dot": "dot", ".gv": "dot",
                      ".mmd": "mermaid", ".json": "json", ".csv": "csv", ".md": "markdown",
-                     ".tex": "latex", ".py": "python"}
+                     ".tex": "latex", ".py": "python", ".html": "html", ".htm": "html"}
 PICTURES = (".svg", ".png", ".pdf")
 
 
