@@ -66,6 +66,15 @@ class GradcliError(Exception):
             self.filename = filename
         return self
 
+    def __str__(self) -> str:
+        """The message and where it points: `unknown function 'sinn' (line 1, column 5)`."""
+        where = self.line_column
+        if where is None:
+            return self.message
+        place = f"line {where[0]}, column {where[1]}"
+        return f"{self.message} ({self.filename}, {place})" if self.filename else \
+            f"{self.message} ({place})"
+
     @property
     def line_column(self) -> tuple[int, int] | None:
         """1-based line and column (columns count characters), or None when no text is at fault."""

@@ -11,6 +11,7 @@ from gradcli.checks.expect import check_item, evaluate, expectations_from
 from gradcli.checks.gradcheck import gradcheck as numeric_check
 from gradcli.compute import compute
 from gradcli.defaults import ATOL, RTOL
+from gradcli.display import Displayable
 from gradcli.errors import ExitStatus, GradcliError, InputError
 from gradcli.grading.problems import load
 from gradcli.numbers import json_value
@@ -40,7 +41,7 @@ class ItemResult:
 
 
 @dataclass
-class FileResult:
+class FileResult(Displayable):
     """The grading of one answer file."""
     file: str
     items: list[ItemResult] = field(default_factory=list)
@@ -48,6 +49,13 @@ class FileResult:
     status: int = 0
     notes: list[str] = field(default_factory=list)     # unknown or missing ids, changed programs
     problem_errors: list[GradcliError] = field(default_factory=list)   # with their carets
+
+    def __repr__(self) -> str:
+        if self.error is not None:
+            return f"FileResult({self.file!r}, not graded: {self.error.message})"
+        passing = len(self.items) - len(self.failed)
+        return (f"FileResult({self.file!r}, {_tidy(self.earned):g}/{_tidy(self.possible):g} "
+                f"marks, {passing} of {len(self.items)} items pass)")
 
     @property
     def earned(self) -> float:
