@@ -94,16 +94,19 @@ class GradcliError(Exception):
             "column": where[1] if where else None,
         }
 
-    def render(self) -> str:
-        """The one-paragraph, plain-text form for stderr: message, position, source line, caret."""
+    def render(self, place: bool = True) -> str:
+        """The one-paragraph, plain-text form for stderr: message, position, source line, caret.
+        Without `place`, the line and caret alone (the prompt's errors are about the line just
+        shown, whose number would say nothing)."""
         lines = [f"error: {safe_text(self.message)}"]
         where = self.line_column
         if where is not None:
             line_no, column = where
-            place = f"line {line_no}, column {column}"
-            if self.filename:
-                place += f" ({safe_text(self.filename)}:{line_no}:{column})"
-            lines.append(f"  at {place}:")
+            if place:
+                at = f"line {line_no}, column {column}"
+                if self.filename:
+                    at += f" ({safe_text(self.filename)}:{line_no}:{column})"
+                lines.append(f"  at {at}:")
             lines.extend(_caret_lines(self.source, self.span))
         elif self.filename and not self.message.startswith(self.filename):
             lines.append(f"  in {safe_text(self.filename)}")

@@ -38,8 +38,9 @@ FLOORS = [
 # The array engine is a sibling the rest of the engine never imports.
 SIBLINGS = {"gradcli.engine.arrays": "gradcli.engine"}
 
-# Modules a function may import (start-up: they load only when that function runs).
-HEAVY = {"numpy", "rich", "lark", "click"}
+# Modules a function may import (start-up: they load only when that function runs);
+# prompt_toolkit only when the prompt runs at a terminal.
+HEAVY = {"numpy", "rich", "lark", "click", "prompt_toolkit"}
 
 # Where an op's name may be compared with: the op table itself.
 OP_TABLE = "gradcli.lang.ops"

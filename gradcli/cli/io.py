@@ -15,6 +15,12 @@ from gradcli.errors import ExitStatus, GradcliError, InputError, MissingProgram,
 # A program is text: past this size, or with a NUL byte, it is surely not one (-f /dev/zero).
 MAX_PROGRAM_BYTES = 256 * 1024 * 1024
 
+# What a file name's extension promises; -o refuses a --format that would break the promise.
+EXTENSION_FORMATS = {".svg": "dot", ".png": "dot", ".pdf": "dot", ".dot": "dot", ".gv": "dot",
+                     ".mmd": "mermaid", ".json": "json", ".csv": "csv", ".md": "markdown",
+                     ".tex": "latex", ".py": "python", ".html": "html", ".htm": "html"}
+PICTURES = (".svg", ".png", ".pdf")    # drawn by Graphviz from DOT
+
 
 # ------------------------------------------------------------------ reading
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 
 import click
 
-from gradcli.cli.bindings import binding_texts, parse_bindings, split_program, upstream_value
+from gradcli.cli.bindings import (
+    BINDING,
+    binding_texts,
+    parse_bindings,
+    split_program,
+    upstream_value,
+)
 from gradcli.cli.commands import close_command
-from gradcli.cli.io import run_graphviz, write
+from gradcli.cli.io import EXTENSION_FORMATS, PICTURES, read_program, run_graphviz, write
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
     ExpressionCommand,
@@ -51,12 +58,9 @@ Examples:
 
 # --expect, --gradcheck and --at-file, loaded only when one of them is given.
 CHECKING = "gradcli.cli.checking:run_with_checks"
+# -i, and a bare `gradcli` at a terminal: the prompt, loaded only then.
+PROMPT = "gradcli.cli.prompt:run_prompt"
 
-# What a file name's extension promises; -o refuses a --format that would break the promise.
-EXTENSION_FORMATS = {".svg": "dot", ".png": "dot", ".pdf": "dot", ".dot": "dot", ".gv": "dot",
-                     ".mmd": "mermaid", ".json": "json", ".csv": "csv", ".md": "markdown",
-                     ".tex": "latex", ".py": "python", ".html": "html", ".htm": "html"}
-PICTURES = (".svg", ".png", ".pdf")
 
 
 class OneLinerContext(click.Context):
@@ -85,6 +89,9 @@ class OneLinerContext(click.Context):
 @upstream_option
 @option("--explain", is_flag=True,
               help="Narrate the backward pass step by step, in plain words.")
+@option("-i", "--interactive", is_flag=True, allow_from_autoenv=False,
+              help="An interactive prompt: statements add up to a program, each value shows its "
+                   "table (also what a bare gradcli at a terminal starts).")
 @option("--mode", type=click.Choice(["reverse", "forward"]), default="reverse",
               show_default=True,
               help="forward: a tangent sweep giving ∂node/∂x for every node (needs --wrt x).")
@@ -94,8 +101,8 @@ class OneLinerContext(click.Context):
 @out_option()
 @color_option
 def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect, rtol, atol,
-              hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream, explain, mode,
-              exact, precision, out, color):
+              hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream, explain,
+              interactive, mode, exact, precision, out, color):
     """Show every node's value, local gradients, upstream gradient and what it
     sends downstream, for an expression or a staged program.
 
@@ -103,6 +110,25 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     -f, or with a program piped to standard input, every argument is a binding.
     An expression that could be read as an option goes after '--' (see below).
     """
+    wanted = tuple(dict.fromkeys(n.strip() for n in wrt.split(",") if n.strip())) if wrt else None
+    if interactive or (not words and file is None and sys.stdin is not None
+                       and sys.stdin.isatty()):
+        given = [name for name, on in (("--format", format_ != "table"), ("--output", output_name),
+                                       ("--at-file", at_file), ("--expect", expect),
+                                       ("--gradcheck", gradcheck), ("--hide-answers", hide_answers),
+                                       ("--quiet", quiet), ("--explain", explain),
+                                       ("--mode", mode != "reverse"), ("--exact", exact),
+                                       ("-o", out), ("--upstream", upstream != "ones")) if on]
+        if given:
+            raise InputError(f"-i and {given[0]} cannot be used together: the prompt shows "
+                             "tables, and has commands for the other views (:help lists them)")
+        text, filename, tokens = None, None, list(words)
+        if file is not None:
+            text, filename = read_program(file)
+        elif words and not BINDING.match(words[0]):
+            text, filename, tokens = words[0], None, list(words[1:])
+        return load(PROMPT)(text, filename, parse_bindings(tokens), binding_texts(tokens),
+                            precision=precision, color=color, wrt=wanted, show_all=show_all)
     _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
                         exact)
     _check_out_extension(out, format_, explain)
@@ -126,7 +152,6 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     if explain and format_ not in ("table", "explain"):
         raise InputError(f"--explain writes prose, so it cannot be combined with --format "
                          f"{format_}; use one of them")
-    wanted = tuple(dict.fromkeys(n.strip() for n in wrt.split(",") if n.strip())) if wrt else None
     if exact or mode == "forward":
         require(format_, "exact" if exact else "tangent")
     if exact:
