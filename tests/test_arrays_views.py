@@ -60,6 +60,7 @@ SUBCOMMAND_CASES = {
               ("graph", "-f", "matmul.py", "--upstream", "randn"),
               ("graph", "sum(w*x)", "w=[1,2]", "x=[3,4]", "-o", "picture.mmd")],
     "key": [("key", "problems.toml")],
+    "practice": [("practice", "--help")],   # it draws its own scalar circuits: no program given
     "verify": [("verify", "neuron_backprop.py"), ("verify", "neuron.py"),
                ("verify", "matmul.py")],
 }

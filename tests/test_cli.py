@@ -509,8 +509,8 @@ def test_help_lists_the_commands_before_the_options(cli):
     assert out[1] == "       gradcli COMMAND [ARGS]..."
     commands = out.index("Commands (gradcli COMMAND --help):")
     assert commands < 10 and commands < out.index("Options:")
-    listed = [line.split()[0] for line in out[commands + 1:commands + 7]]
-    assert listed == ["batch", "check", "diff", "graph", "key", "verify"]
+    listed = [line.split()[0] for line in out[commands + 1:commands + 8]]
+    assert listed == ["batch", "check", "diff", "graph", "key", "practice", "verify"]
 
 
 @pytest.mark.parametrize("command", ["batch", "check", "key", "verify"])

@@ -10,6 +10,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("gradcli.cli.diff:diff_command", "the symbolic derivative, as text or LaTeX"),
     "graph": ("gradcli.cli.graph:graph_command", "draw the circuit (DOT, Mermaid, SVG, PNG, PDF)"),
     "key": ("gradcli.cli.check:key_command", "fill in a problem file's answers"),
+    "practice": ("gradcli.cli.practice:practice_command",
+                 "practise the backward pass, node by node"),
     "verify": ("gradcli.cli.verify:verify_command", "check a hand-written backward pass"),
 }
 

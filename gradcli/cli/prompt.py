@@ -23,7 +23,14 @@ from __future__ import annotations
 import os
 import sys
 
-from gradcli.cli.io import EXTENSION_FORMATS, PICTURES, read_program, run_graphviz, write
+from gradcli.cli.io import (
+    EXTENSION_FORMATS,
+    PICTURES,
+    read_line,
+    read_program,
+    run_graphviz,
+    write,
+)
 from gradcli.compute import (
     compute,
     compute_exact,
@@ -431,11 +438,9 @@ def _relocated(error: GradcliError, text: str, lines) -> GradcliError:
 def scripted_lines():
     """Lines from a pipe or a file, each echoed after the prompt as a terminal would show it."""
     while True:
-        line = sys.stdin.readline()
-        if not line:
+        line = read_line(PROMPT)
+        if line is None:
             return
-        sys.stdout.write((PROMPT + line.rstrip("\r\n")).rstrip() + "\n")
-        sys.stdout.flush()
         yield line
 
 
