@@ -5,6 +5,7 @@ test. The backward pass is told in words at the end (--explain's story)."""
 from __future__ import annotations
 
 import random
+import shutil
 import textwrap
 
 import click
@@ -59,10 +60,14 @@ def practice_command(level, seed):
     report = compute(drawn.program, drawn.values)
     graph = report.graph
     out = report.output_name
+    width = min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)
+
     def say(text: str) -> None:
-        write("\n".join(textwrap.fill(line, WIDTH, subsequent_indent=" " * (len(line) -
+        """Lines wrapped between words to the terminal (80 columns at most), each continued
+        two columns further in than it starts."""
+        write("\n".join(textwrap.fill(line, width, subsequent_indent=" " * (len(line) -
                                                                           len(line.lstrip()) + 2))
-                        if len(line) > WIDTH else line for line in text.split("\n")) + "\n")
+                        if len(line) > width else line for line in text.split("\n")) + "\n")
 
     say(f"Practice, level {level}, seed {seed} (gradcli practice --level {level} --seed {seed} "
         "draws it again):")

@@ -296,11 +296,19 @@ class Session:
         return True
 
     def do_help(self, argument: str) -> None:
-        lines = ["Type an expression (its table is shown), a value (x = 3) or a definition",
-                 "(q = x + y: later lines may use q). Commands:"]
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        # A Rich table, so that a narrow terminal wraps the descriptions between words.
+        table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
+        table.add_column(no_wrap=True)
+        table.add_column()
         for name, (args, what) in COMMANDS.items():
-            lines.append(f"  {(name + ' ' + args).strip():<16} {what}")
-        self.say("\n".join(lines))
+            table.add_row(f"  {name} {args}".rstrip(), what)
+        intro = Text("Type an expression (its table is shown), a value (x = 3) or a definition "
+                     "(q = x + y: later lines may use q). Commands:")
+        write(Group(intro, table), kind="renderable", color=self.color)
 
     def do_wrt(self, argument: str) -> None:
         names = tuple(dict.fromkeys(n.strip() for n in argument.split(",") if n.strip()))
