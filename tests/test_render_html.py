@@ -111,3 +111,17 @@ def test_the_layout_sets_each_gate_right_of_its_inputs_and_apart(name):
         heights.sort()
         assert all(b - a >= ROW - 1e-9 for a, b in zip(heights, heights[1:]))
     assert all(0 < x < layout.width and 0 < y < layout.height for x, y in layout.points.values())
+
+
+def test_a_large_programs_page_stays_small():
+    """Past the limits the page draws the gates nearest the output, cuts the table and the
+    steps, sums a fork of thousands of uses, and leaves the JSON out (--format json has it)."""
+    lines = ["x = 0.5", "y = 0.25"] + [f"t{i} = sin({'x' if i == 0 else f't{i - 1}'}) * y"
+                                         for i in range(600)]
+    page = page_of("\n".join(lines) + "\n", {})
+    assert len(page.encode()) <= 300_000, len(page.encode())
+    assert "… 562 more lines" in page and "593 more</code>" in page
+    assert "it is used 600 times, and the 600 contributions add up" in page
+    assert "gradcli-report" not in page.split("<script>")[0].split("<style>")[0] + \
+        page.split("</style>")[1].split("<script>")[0]
+    assert "--format json writes it" in page

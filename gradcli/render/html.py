@@ -25,11 +25,18 @@ from gradcli.lang.simplify import local_rules
 from gradcli.numbers import number_label
 from gradcli.program.graph import column_label, label, node_text
 from gradcli.render.circuit import ELIDED, build
-from gradcli.render.explain import GENERIC_GATE, body, handle, reference, short_text
+from gradcli.render.explain import (
+    FORK_TERMS,
+    GENERIC_GATE,
+    body,
+    handle,
+    reference,
+    short_text,
+)
 from gradcli.render.layout import OUTPUT, lay_out
 from gradcli.render.machine import dumps
 from gradcli.render.python import variable_names
-from gradcli.render.rows import make_row, warning_lines
+from gradcli.render.rows import FORK_LIMIT, make_row, warning_lines
 from gradcli.render.settings import Settings, wrt_names
 from gradcli.render.style import GRAD_COLOR, VALUE_COLOR
 
@@ -37,6 +44,8 @@ FONT = 13               # the circuit's text size, in pixels
 CHAR = 7.4              # the width of one character of it, near enough for placing labels
 RADIUS = 19             # the least radius of a gate's circle
 TITLE_LIMIT = 80        # characters of the output's expression in the title
+PROGRAM_LINES = 40      # lines of a staged program shown above the circuit
+JSON_NODES = 500        # past this many nodes the page leaves the report's JSON out (its size)
 
 STYLE = """
 .gradcli{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -352,6 +361,11 @@ class Page:
         contributions = report.contributions(node)
         if len(contributions) < 2:
             return ""
+        if len(contributions) > FORK_TERMS:
+            return (f'<p class="fork">At this fork the gradients add up: it is used '
+                    f"{len(contributions):,} times, and the {len(contributions):,} "
+                    f"contributions add up to <span class=\"g\">"
+                    f"{_e(self.number(report.grads[node]))}</span>.</p>")
         terms = " + ".join(f'<span class="g contribution" data-from="{consumer}">'
                            f"{_e(self.number(amount))}</span> (from "
                            f"<code>{_e(handle(report, consumer, self.names))}</code>)"
@@ -422,10 +436,18 @@ class Page:
             cells.append(f'<tr data-id="{node}">{lead}{local_cell}{down}</tr>'
                          if k == 0 else f"<tr>{lead}{local_cell}{down}</tr>")
         contributions = report.contributions(node) if graph.requires_grad[node] else []
+        if len(contributions) > FORK_LIMIT:
+            # As the terminal table does: the largest few, and the rest summed.
+            ranked = sorted(contributions, key=lambda c: -abs(c[1]))
+            rest = ranked[FORK_LIMIT - 1:]
+            contributions = sorted(ranked[:FORK_LIMIT - 1], key=lambda c: -c[0])
+            contributions.append((None, sum(amount for _, amount in rest)))
+            more = f"{len(rest):,} more"
         if len(contributions) > 1:
             for consumer, amount in contributions:
+                source = more if consumer is None else label(graph, consumer)
                 cells.append(f'<tr class="fork"><td>&nbsp;&nbsp;← <code>'
-                             f"{_e(label(graph, consumer))}</code></td><td></td><td></td>"
+                             f"{_e(source)}</code></td><td></td><td></td>"
                              f'<td class="n g" data-at="{self.at(consumer)}">'
                              f"{_e(self.number(amount))}</td><td></td><td></td></tr>")
         return cells
@@ -440,16 +462,24 @@ class Page:
                           f"{_e(self.number(report.values[node]))}</span>"
                           for name, node in graph.inputs.items())
         source = graph.source.strip()
+        lines = source.split("\n")
+        if len(lines) > PROGRAM_LINES:
+            source = "\n".join(lines[:PROGRAM_LINES]) + \
+                f"\n… {len(lines) - PROGRAM_LINES:,} more lines"
         program = f'<pre class="program">{_e(source)}</pre>\n' if "\n" in source or ";" in source \
             else ""
-        data = dumps(report.to_json()).strip().replace("</", "<\\/").replace("<!--", "<\\!--")
+        if len(graph.ops) <= JSON_NODES:
+            data = dumps(report.to_json()).strip().replace("</", "<\\/").replace("<!--", "<\\!--")
+            data = f'<script type="application/json" class="gradcli-report">{data}</script>\n'
+        else:
+            data = (f'<p class="notes">The report\'s JSON is left out of the page of a program '
+                    f"of more than {JSON_NODES:,} nodes: --format json writes it.</p>\n")
         return (f'<div class="gradcli" tabindex="0">\n<style>{STYLE}</style>\n'
                 f"<h1>Backpropagation through <code>{_e(title)}</code></h1>\n{program}"
                 + (f"<p>At {point}: {_e(out)} = <span class=\"v\">"
                    f"{_e(self.number(report.value))}</span>.</p>\n" if point else "")
                 + self.svg() + "\n" + self.steps() + self.table()
-                + f'<script type="application/json" class="gradcli-report">{data}</script>\n'
-                f"<script>{SCRIPT}</script>\n</div>\n")
+                + data + f"<script>{SCRIPT}</script>\n</div>\n")
 
 
 def _label_point(x0: float, y0: float, x1: float, y1: float, bend: float) -> tuple[float, float]:
