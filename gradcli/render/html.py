@@ -198,8 +198,8 @@ class Page:
         layout = lay_out(circuit)
         sizes = {}
         for gate in circuit.gates:
-            if gate.kind == "gate":
-                sizes[gate.id] = max(RADIUS, CHAR * len(gate.title) / 2 + 7)
+            if gate.kind == "gate":     # the circle holds the op (a name stands above it)
+                sizes[gate.id] = max(RADIUS, CHAR * len(gate.subtitle or gate.title) / 2 + 7)
             elif gate.kind == "elided":
                 sizes[gate.id] = CHAR * len(gate.title) / 2 + 10
             else:
@@ -213,6 +213,14 @@ class Page:
         if OUTPUT in layout.points:
             wires.append((circuit.output, OUTPUT, circuit.output_value, circuit.output_grad))
         labels = []
+        # A wire's numbers go near the end where fewer wires meet, so that the numbers of
+        # wires into one gate (or out of one fork) do not sit on each other.
+        fan_out: dict = {}
+        fan_in: dict = {}
+        taken: list = []        # the boxes of the numbers placed so far
+        for source, target, _, _ in wires:
+            fan_out[source] = fan_out.get(source, 0) + 1
+            fan_in[target] = fan_in.get(target, 0) + 1
         for source, target, value, grad in wires:
             x0, y0 = layout.points[source]
             x1, y1 = layout.points[target]
@@ -226,7 +234,11 @@ class Page:
                 parts.append(f'<path class="wire elided" data-to="{to}" d="{path}"/>')
                 continue
             parts.append(f'<path class="wire" data-to="{to}" d="{path}"/>')
-            lx, ly = _label_point(x0, y0, x1, y1, bend)
+            texts = [self.number(value)] + ([self.number(grad)] if grad is not None else [])
+            half = CHAR * max(len(t) for t in texts) / 2 + 2
+            lx, ly = _label_point(x0, y0, x1, y1, bend, fan_in[target] > fan_out[source],
+                                  half, taken)
+            taken.append((lx - half, ly - FONT - 7, lx + half, ly + FONT + 7))
             labels.append(f'<text class="label v" x="{lx:.1f}" y="{ly - 7:.1f}">'
                           f'{_e(self.number(value))}</text>')
             if grad is not None:
@@ -482,19 +494,32 @@ class Page:
                 + data + f"<script>{SCRIPT}</script>\n</div>\n")
 
 
-def _label_point(x0: float, y0: float, x1: float, y1: float, bend: float) -> tuple[float, float]:
-    """Where a wire's numbers go: on the curve, half a column before the gate it feeds (the
-    middle of a short wire), found on the Bézier curve by its x."""
-    want = max(x0 + (x1 - x0) / 2, x1 - 62)
-    best = (x0, y0)
-    for k in range(41):
-        t = k / 40
+def _label_point(x0: float, y0: float, x1: float, y1: float, bend: float, near_source: bool,
+                 half: float, taken: list) -> tuple[float, float]:
+    """Where a wire's numbers go: on the curve, half a column from the gate it leaves or the
+    one it feeds (the middle of a short wire), found on the Bézier curve by its x; elsewhere
+    along the wire where that spot would cover numbers already placed."""
+    middle = x0 + (x1 - x0) / 2
+    near = [min(middle, x0 + 62), max(middle, x1 - 62)]
+    wanted = near if near_source else near[::-1]
+    wanted += [x0 + (x1 - x0) * k / 8 for k in (4, 3, 5, 2, 6, 1, 7)]
+    points = []
+    for k in range(81):
+        t = k / 80
         s = 1 - t
         x = s ** 3 * x0 + 3 * s * s * t * (x0 + bend) + 3 * s * t * t * (x1 - bend) + t ** 3 * x1
         y = s ** 3 * y0 + 3 * s * s * t * y0 + 3 * s * t * t * y1 + t ** 3 * y1
-        if abs(x - want) < abs(best[0] - want):
-            best = (x, y)
-    return best
+        points.append((x, y))
+    first = None
+    for want in wanted:
+        x, y = min(points, key=lambda p: abs(p[0] - want))
+        box = (x - half, y - FONT - 7, x + half, y + FONT + 7)
+        if first is None:
+            first = (x, y)
+        if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                   for b in taken):
+            return x, y
+    return first
 
 
 def fragment(report, settings: Settings) -> str:
