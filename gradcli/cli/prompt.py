@@ -228,30 +228,32 @@ class Session:
     # -------------------------------------------------------------- computing
 
     def program(self, expression: str | None, name: str | None):
-        """(program text, where each line starts, its inputs) for what is to be shown."""
+        """What is to be shown, as a program: the values it needs as lines `x = 3` (in the
+        order they were given, so its inputs come in that order, as `:save` writes them), the
+        definitions it reads, and the expression. Returns the text, where each line starts,
+        and the values that have no text (an array from a file) to be given as bindings."""
         reads = {e.name for st in parse_program(expression) if st.expr is not None
                  for e in variables(st.expr)} if expression is not None else {name}
         names = self.order(reads) or []
-        lines = [self.definitions[n].text for n in names]
+        inputs = ({r for n in names for r in self.definitions[n].reads} | reads) - set(names)
+        given = [n for n in self.values if n in inputs]
+        lines = [f"{n} = {self.value_texts[n]}" for n in given if n in self.value_texts]
+        lines += [self.definitions[n].text for n in names]
         if expression is not None:
             lines.append(expression)
         starts, offset = [], 0
         for line in lines:
             starts.append(offset)
             offset += len(line) + 1
-        defined = set(names)
-        inputs = {r for n in names for r in self.definitions[n].reads} | reads
-        inputs -= defined
-        return "\n".join(lines) + "\n", list(zip(starts, lines)), inputs
+        bindings = {n: self.values[n] for n in given if n not in self.value_texts}
+        return "\n".join(lines) + "\n", list(zip(starts, lines)), bindings
 
     def compute(self, expression: str | None, name: str | None, exact: bool = False):
-        text, lines, inputs = self.program(expression, name)
-        values = {k: v for k, v in self.values.items() if k in inputs}
+        text, lines, bindings = self.program(expression, name)
         try:
             if exact:
-                texts = {k: v for k, v in self.value_texts.items() if k in inputs}
-                return compute_exact(text, values, texts, output=name)
-            return compute(text, values, output=name)
+                return compute_exact(text, bindings, {}, output=name)
+            return compute(text, bindings, output=name)
         except GradcliError as error:
             reword_missing(error, "a value at the prompt",
                            lambda missing: "; ".join(f"{n} = 1" for n in missing))
@@ -537,7 +539,8 @@ def run_prompt(preload_text: str | None, preload_name: str | None, bindings: dic
     session = Session(precision, color, wrt, show_all, scripted=scripted)
     for name, value in bindings.items():
         session.values[name] = value
-        session.value_texts[name] = binding_texts.get(name, repr(value))
+        if name in binding_texts:       # not an array read from a file (w=@w.npy)
+            session.value_texts[name] = binding_texts[name]
     if preload_text is not None:
         try:
             session.statements(preload_text)
