@@ -33,8 +33,20 @@ __all__ = [*API, "GradcliError", "InputError", "MathError", "CheckFailed", "Miss
 def __getattr__(name: str):
     if name in API:
         return load(API[name])
+    if name == "__version__":
+        return _version()
     raise AttributeError(f"module 'gradcli' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(API))
+    return sorted(set(globals()) | set(API) | {"__version__"})
+
+
+def _version() -> str:
+    """The installed distribution's version (read on first use: the metadata costs start-up)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gradcli")
+    except PackageNotFoundError:
+        return "unknown"

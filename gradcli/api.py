@@ -21,6 +21,7 @@ from gradcli.errors import GradcliError, InputError
 from gradcli.grading.grade import KeyFolder, grade_files, load_problems
 from gradcli.program.bindings import reword_missing
 from gradcli.records.lines import batch as run_batch
+from gradcli.render import display  # noqa: F401  (results show themselves: see gradcli/display.py)
 
 
 def _program(program, what: str = "the program") -> str:

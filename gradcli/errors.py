@@ -66,6 +66,15 @@ class GradcliError(Exception):
             self.filename = filename
         return self
 
+    def __str__(self) -> str:
+        """The message and where it points: `unknown function 'sinn' (line 1, column 5)`."""
+        where = self.line_column
+        if where is None:
+            return self.message
+        place = f"line {where[0]}, column {where[1]}"
+        return f"{self.message} ({self.filename}, {place})" if self.filename else \
+            f"{self.message} ({place})"
+
     @property
     def line_column(self) -> tuple[int, int] | None:
         """1-based line and column (columns count characters), or None when no text is at fault."""
@@ -85,16 +94,19 @@ class GradcliError(Exception):
             "column": where[1] if where else None,
         }
 
-    def render(self) -> str:
-        """The one-paragraph, plain-text form for stderr: message, position, source line, caret."""
+    def render(self, place: bool = True) -> str:
+        """The one-paragraph, plain-text form for stderr: message, position, source line, caret.
+        Without `place`, the line and caret alone (the prompt's errors are about the line just
+        shown, whose number would say nothing)."""
         lines = [f"error: {safe_text(self.message)}"]
         where = self.line_column
         if where is not None:
             line_no, column = where
-            place = f"line {line_no}, column {column}"
-            if self.filename:
-                place += f" ({safe_text(self.filename)}:{line_no}:{column})"
-            lines.append(f"  at {place}:")
+            if place:
+                at = f"line {line_no}, column {column}"
+                if self.filename:
+                    at += f" ({safe_text(self.filename)}:{line_no}:{column})"
+                lines.append(f"  at {at}:")
             lines.extend(_caret_lines(self.source, self.span))
         elif self.filename and not self.message.startswith(self.filename):
             lines.append(f"  in {safe_text(self.filename)}")

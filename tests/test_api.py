@@ -6,11 +6,10 @@ import json
 
 import numpy as np
 import pytest
+from _helpers import run_cli
 
 import gradcli
 from gradcli.errors import InputError
-
-from _helpers import run_cli
 
 
 def test_python_api_expect():

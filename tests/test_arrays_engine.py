@@ -10,11 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import MATMUL, NEURON, run
 
 from gradcli.compute import compute
 from gradcli.errors import InputError, MathError
-
-from _helpers import MATMUL, NEURON, run
 
 
 def test_the_notes_sigmoid_neuron():

@@ -12,15 +12,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from _helpers import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gradcli.cli import main
 from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
 from gradcli.render import FORMATS as RENDERERS
-
-from _helpers import run
-
 
 # (arguments after the program) for each kind of array program: a file with array literals,
 # one with random arrays and an array output, one-liners with array bindings.
@@ -68,6 +66,7 @@ SUBCOMMAND_CASES = {
     "key": [("key", "problems.toml")],
     "plot": [("plot", "-f", "neuron.py", "--wrt", "x=-1:1"), ("plot", "sum(w*x)", "w=[1,2]",
                                                               "--wrt", "x=0:1")],
+    "practice": [("practice", "--help")],   # it draws its own scalar circuits: no program given
     "verify": [("verify", "neuron_backprop.py"), ("verify", "neuron.py"),
                ("verify", "matmul.py")],
 }

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _accuracy import POINTS as ACCURACY_POINTS
+from _accuracy import judge
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcli.engine.arrays.sweep import unbroadcast
 from gradcli.lang.ops import OPS
-
-from _accuracy import POINTS as ACCURACY_POINTS
-from _accuracy import judge
 
 SETTINGS = settings(deadline=None, max_examples=40)
 
@@ -264,8 +263,8 @@ PROGRAMS = [
 @given(n=st.integers(1, 4), m=st.integers(1, 4), seed=st.integers(0, 2 ** 16))
 def test_reverse_sweep_of_whole_programs_matches_central_differences(index, n, m, seed):
     """Forks, broadcasting and reductions together: the sweep's sum of VJPs is the gradient."""
-    from gradcli.engine.arrays.sweep import objective
     from gradcli.compute import compute
+    from gradcli.engine.arrays.sweep import objective
 
     program, shapes = PROGRAMS[index]
     program = program.replace("m * m", str(m * m))

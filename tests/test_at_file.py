@@ -13,7 +13,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from _helpers import DATA, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradcli.checks.expect import parse_expectation
 from gradcli.compute import points_graph as lower_for_points
@@ -24,8 +26,6 @@ from gradcli.records.lines import Checks
 from gradcli.records.points import at_points, read_points
 from gradcli.records.points import prepare as prepare_points
 from gradcli.render.records import make_writer
-
-from _helpers import DATA, run_cli
 
 STAGED = (DATA / "note_staged.py").read_text().split("\n# backprop")[0]
 STAGED = "\n".join(line for line in STAGED.splitlines() if not line.startswith(("dnum", "dinv")))

@@ -12,12 +12,10 @@ import subprocess
 import sys
 
 import pytest
+from _helpers import run, run_cli
 
 from gradcli.cli.records import wants_progress
 from gradcli.records.lines import Tally, batch
-
-from _helpers import run, run_cli
-
 
 # ------------------------------------------------------------------ records and exit status
 

@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pytest
+from _helpers import run, run_cli
 
 import gradcli
 from gradcli.cli import main
@@ -20,8 +21,6 @@ from gradcli.errors import GradcliError
 from gradcli.lang.syntax import parse
 from gradcli.program.bindings import check_bindings
 from gradcli.program.lower import lower
-
-from _helpers import run, run_cli
 
 
 def graph_of(source: str, output: str | None = None):

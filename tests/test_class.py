@@ -13,10 +13,9 @@ import tomllib
 from fractions import Fraction
 
 import pytest
+from _helpers import run_cli
 
 from gradcli.grading.toml import dumps
-
-from _helpers import run_cli
 
 PROBLEMS = """\
 # Week 3: backprop by hand

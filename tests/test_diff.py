@@ -5,6 +5,8 @@ import math
 import random
 
 import pytest
+from _helpers import run
+from _strategies import expression_texts
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -16,9 +18,6 @@ from gradcli.lang.printer import to_text
 from gradcli.lang.simplify import simplify
 from gradcli.lang.syntax import parse
 from gradcli.program.lower import lower
-
-from _helpers import run
-from _strategies import expression_texts
 
 
 def derivative_texts(program):
@@ -159,9 +158,9 @@ def test_with_respect_to_a_named_intermediate(capsys):
     assert blocks["∂f/∂r"] == "z"
     rep = compute(program, point)
     q = rep.values[rep.graph.names.index("q")]
-    for name in ("q", "x", "r"):
-        symbolic = evaluate(blocks[f"∂f/∂{name}"], {**point, "q": q})
-        assert math.isclose(symbolic, rep.gradient(name), rel_tol=1e-12), name
+    for wrt in ("q", "x", "r"):
+        symbolic = evaluate(blocks[f"∂f/∂{wrt}"], {**point, "q": q})
+        assert math.isclose(symbolic, rep.gradient(wrt), rel_tol=1e-12), wrt
     status, out, err = run(["diff", program, "--wrt", "q", "--format", "latex"], capsys)
     assert status == 0 and r"q &= x + y \\" in out and r"{\partial q} &=" in out
 

@@ -5,12 +5,11 @@ import json
 from fractions import Fraction
 
 import pytest
+from _helpers import run
 
 from gradcli.compute import compute_exact
 from gradcli.engine.exact import MAX_DIGITS
 from gradcli.render.exact import show
-
-from _helpers import run
 
 
 def exact(program, texts):

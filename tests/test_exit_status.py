@@ -6,13 +6,19 @@ from __future__ import annotations
 import json
 
 import pytest
+from _helpers import run_cli
 
 from gradcli.cli import one_liner
 from gradcli.cli.commands import COMMANDS as SUBCOMMANDS
-from gradcli.errors import (CheckFailed, ExitStatus, GradcliError, InputError, InternalError,
-                            MathError, MissingProgram)
-
-from _helpers import run_cli
+from gradcli.errors import (
+    CheckFailed,
+    ExitStatus,
+    GradcliError,
+    InputError,
+    InternalError,
+    MathError,
+    MissingProgram,
+)
 
 
 def test_the_codes():

@@ -6,13 +6,11 @@ and the JSON, CSV and Markdown reports."""
 import json
 
 import pytest
+from _helpers import run, run_cli
 
 from gradcli.checks.expect import parse_expectation
 from gradcli.checks.results import claim_texts, close_enough
 from gradcli.errors import InputError
-
-from _helpers import run, run_cli
-
 
 POINT = ("x=-2", "y=5", "z=-4")
 

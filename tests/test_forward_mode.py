@@ -5,6 +5,8 @@ import json
 import math
 
 import pytest
+from _helpers import report, run
+from _strategies import expression_texts
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -14,9 +16,6 @@ from gradcli.engine.sweep import tangents as sweep_tangents
 from gradcli.errors import MathError
 from gradcli.lang.syntax import parse
 from gradcli.program.lower import lower
-
-from _helpers import report, run
-from _strategies import expression_texts
 
 
 def tangents(graph, values, seed):

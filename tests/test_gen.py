@@ -7,6 +7,7 @@ import math
 from fractions import Fraction
 
 import pytest
+from _helpers import run_cli
 
 from gradcli.errors import InputError
 from gradcli.grading.grade import problem_report
@@ -20,8 +21,6 @@ from gradcli.grading.variants import (
     read_roster,
     violations,
 )
-
-from _helpers import run_cli
 
 # Ranges wide enough for 1,000 students to each have their own variant of every problem.
 BIG = """\

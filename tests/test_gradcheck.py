@@ -12,7 +12,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from _helpers import run, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gradcli
 from gradcli.checks.gradcheck import gradcheck
@@ -20,9 +22,6 @@ from gradcli.checks.results import relative_error, verdict_for
 from gradcli.compute import compute
 from gradcli.lang import ops
 from gradcli.lang.ops import OPS
-
-from _helpers import run, run_cli
-
 
 # ------------------------------------------------------------------ scalar programs
 

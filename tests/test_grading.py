@@ -11,16 +11,15 @@ import math
 import tomllib
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from _helpers import run, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gradcli
 from gradcli.errors import InputError
 from gradcli.grading.grade import grade
 from gradcli.grading.key import make_key
 from gradcli.grading.toml import dumps
-
-from _helpers import run, run_cli
-
 
 # ------------------------------------------------------------------ key and check
 
@@ -408,7 +407,7 @@ def test_schema_errors_point_at_their_line(tmp_path, line, message):
     result = run_cli("check", _write(tmp_path, "t.toml", BASE.format(line)))
     assert result.code == 1
     assert f"problem '1a': {message}" in result.err
-    assert f"at line 7, column 1" in result.err and f"    {line}\n    ^" in result.err
+    assert "at line 7, column 1" in result.err and f"    {line}\n    ^" in result.err
 
 
 def test_a_bad_default_points_at_its_line(tmp_path):

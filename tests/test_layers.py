@@ -22,7 +22,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gradcli"
 
 # Lowest first. A module belongs to the floor of the longest prefix that names it.
 FLOORS = [
-    ("ground", ["gradcli.errors", "gradcli.numbers", "gradcli.defaults", "gradcli.lazy"]),
+    ("ground", ["gradcli.errors", "gradcli.numbers", "gradcli.defaults", "gradcli.lazy",
+                "gradcli.display"]),
     ("lang", ["gradcli.lang"]),
     ("program", ["gradcli.program"]),
     ("engine", ["gradcli.engine"]),
@@ -37,9 +38,9 @@ FLOORS = [
 # The array engine is a sibling the rest of the engine never imports.
 SIBLINGS = {"gradcli.engine.arrays": "gradcli.engine"}
 
-# Modules a function may import (start-up: they load only when that function runs; tomlkit
-# only for `gradcli key`).
-HEAVY = {"numpy", "rich", "lark", "click", "tomlkit"}
+# Modules a function may import (start-up: they load only when that function runs): tomlkit
+# only for `gradcli key`, prompt_toolkit only when the prompt runs at a terminal.
+HEAVY = {"numpy", "rich", "lark", "click", "tomlkit", "prompt_toolkit"}
 
 # Where an op's name may be compared with: the op table itself.
 OP_TABLE = "gradcli.lang.ops"

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from _accuracy import POINTS as ACCURACY_POINTS
+from _accuracy import error, judge
 
 import gradcli
 from gradcli.compute import compute
@@ -21,9 +23,6 @@ from gradcli.lang.expr import Expr
 from gradcli.lang.ops import FUNCTIONS, OPS
 from gradcli.lang.resolve import evaluate_constant
 from gradcli.lang.simplify import local_rules, simplify
-
-from _accuracy import POINTS as ACCURACY_POINTS
-from _accuracy import error, judge
 
 # Points where each op is smooth (no kinks, no ties, inside the domain), one tuple of
 # arguments each. Leaves take no arguments: their entry is the empty tuple.

@@ -5,6 +5,7 @@ error renders it and as the command line prints it."""
 from __future__ import annotations
 
 import pytest
+from _helpers import run_cli
 
 import gradcli
 from gradcli.cli import main
@@ -12,8 +13,6 @@ from gradcli.errors import GradcliError, InputError
 from gradcli.lang.printer import to_text
 from gradcli.lang.resolve import evaluate_constant
 from gradcli.lang.syntax import parse
-
-from _helpers import run_cli
 
 
 def expr_of(source: str):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from _strategies import bound, expression_trees, grad_or_reject, points
 from hypothesis import HealthCheck, assume, given, settings
 
 from gradcli.compute import compute
@@ -19,8 +20,6 @@ from gradcli.lang.expr import Expr, name
 from gradcli.lang.ops import OPS
 from gradcli.lang.printer import latex_name, to_latex, to_python, to_text
 from gradcli.lang.syntax import parse
-
-from _strategies import bound, expression_trees, grad_or_reject, points
 
 SETTINGS = settings(deadline=None, max_examples=100,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -201,9 +200,9 @@ def test_the_emitted_arithmetic_is_the_kernels_bit_for_bit(name):
     """At every accuracy point of the op, the Python that --format python writes for its value
     and its partials (python_forward, python_partials, or the spelling and the rule) computes
     exactly what the kernels compute, wherever the kernels' numbers are finite."""
-    from gradcli.render.python import forward_expr, partial_exprs
-
     from _accuracy import POINTS as ACCURACY_POINTS
+
+    from gradcli.render.python import forward_expr, partial_exprs
 
     op = OPS[name]
     checked = 0

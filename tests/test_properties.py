@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import math
 
+from _strategies import bound, expression_trees, grad_or_reject, names_in, points
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gradcli.engine.scalar import values_at as forward
 from gradcli.errors import GradcliError
 from gradcli.lang.printer import to_text
-
-from _strategies import bound, expression_trees, grad_or_reject, names_in, points
 
 SETTINGS = settings(deadline=None, max_examples=100,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

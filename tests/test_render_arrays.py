@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 import pytest
-
 from _helpers import run, run_cli
 
 

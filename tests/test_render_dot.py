@@ -7,11 +7,11 @@ import re
 import shutil
 
 import pytest
+from _helpers import assert_snapshot, report, run
+
 from gradcli.render import Settings
 from gradcli.render.dot import render as render_dot
 from gradcli.render.mermaid import render as render_mermaid
-
-from _helpers import assert_snapshot, report, run
 
 NEEDS_DOT = pytest.mark.skipif(shutil.which("dot") is None and os.environ.get("CI") != "true",
                                reason="Graphviz is not installed (.ci/system-packages installs it)")

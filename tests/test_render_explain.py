@@ -4,11 +4,11 @@ analysis, index gates); and --explain with another format refused."""
 
 import re
 
+from _helpers import assert_snapshot, report, run, run_cli
+
 from gradcli.numbers import format_number
 from gradcli.render import Settings
 from gradcli.render.explain import render
-
-from _helpers import assert_snapshot, report, run, run_cli
 
 
 def test_explanation_snapshots():

@@ -6,11 +6,10 @@ import shutil
 import subprocess
 
 import pytest
+from _helpers import CIRCUITS, assert_snapshot, report, run
 
 from gradcli.render import Settings
 from gradcli.render.latex import render
-
-from _helpers import CIRCUITS, assert_snapshot, report, run
 
 NEEDS_LATEX = pytest.mark.skipif(
     shutil.which("pdflatex") is None and os.environ.get("CI") != "true",

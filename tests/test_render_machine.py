@@ -10,15 +10,13 @@ import io
 import json
 
 import pytest
+from _helpers import render_text, run_cli
+from _strategies import expression_texts
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import gradcli
 from gradcli.render import Settings
-
-from _helpers import render_text, run_cli
-from _strategies import expression_texts
-
 
 # ------------------------------------------------------------------ JSON
 

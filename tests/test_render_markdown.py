@@ -1,10 +1,9 @@
 """render/markdown: one row per shown node, pipes escaped, warnings flagged."""
 
 import pytest
+from _helpers import EXAMPLES, render_text
 
 import gradcli
-
-from _helpers import EXAMPLES, render_text
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -19,7 +18,7 @@ def test_markdown_has_one_row_per_shown_node(name):
     assert len(node_rows) == len(shown)
     for line in node_rows:
         assert line.count(" | ") >= 5
-    assert f"**f = " in text
+    assert "**f = " in text
 
 
 def test_markdown_escapes_pipes_and_flags_warnings():

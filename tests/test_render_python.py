@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from _helpers import CIRCUITS, DATA, assert_snapshot, report, run
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -20,9 +21,6 @@ from gradcli.errors import MathError
 from gradcli.lang.ops import FUNCTIONS, OPS
 from gradcli.render import Settings
 from gradcli.render.python import gradient_prefix, render, variable_names
-
-from _helpers import CIRCUITS, DATA, assert_snapshot, report, run
-
 
 # ------------------------------------------------------------------ runs standalone
 
@@ -171,7 +169,7 @@ def test_a_broken_line_of_emitted_code_is_caught(tmp_path, capsys):
     broken = code.replace("dt2 = (t2 > 0) * df", "dt2 = (t2 < 0) * df")
     result = verify(broken)
     assert not result.ok
-    line = broken.splitlines().index(next(l for l in broken.splitlines() if "(t2 < 0)" in l)) + 1
+    line = broken.splitlines().index(next(text for text in broken.splitlines() if "(t2 < 0)" in text)) + 1
     assert result.findings[0].line == line and result.findings[0].name == "dt2"
 
 

@@ -2,11 +2,12 @@
 loads and renders, and every format is a --format choice of the one-liner. (That every view works or
 refuses on array programs is tested in test_arrays_views.py.)"""
 
-import gradcli
-from gradcli.render import FORMATS as RENDERERS, Settings, renderer
-from gradcli.render.explain import render
-
 from _helpers import report, run
+
+import gradcli
+from gradcli.render import FORMATS as RENDERERS
+from gradcli.render import Settings, renderer
+from gradcli.render.explain import render
 
 
 def test_every_renderer_is_registered_and_loads():

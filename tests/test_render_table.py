@@ -7,12 +7,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from _helpers import EXAMPLES, assert_snapshot, may_write_snapshots, staged_source
 
 import gradcli
 from gradcli.cli import main
 from gradcli.render import Settings, renderer
-
-from _helpers import EXAMPLES, assert_snapshot, may_write_snapshots, staged_source
 
 WIDTH = 80
 

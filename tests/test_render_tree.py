@@ -1,10 +1,10 @@
 """render/tree, --format tree: the expression as a Rich tree with values and gradients (and
 shapes for arrays), shared nodes expanded once, cut for huge graphs, no recursion."""
 
+from _helpers import assert_snapshot, fixed_console_text, report, run
+
 from gradcli.render import Settings
 from gradcli.render.tree import render
-
-from _helpers import assert_snapshot, fixed_console_text, report, run
 
 
 def test_tree_snapshots():

@@ -6,15 +6,13 @@ alone; a forward program whose names look like gradients is a forward program; a
 running gradient prefix agrees with gradient_prefix of the names so far."""
 
 import pytest
+from _helpers import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcli.lang.syntax import parse
 from gradcli.program.split import gradient_prefix, known_before
 from gradcli.records.lines import batch
-
-from _helpers import run_cli
-
 
 NOTE = """\
 x = -2; y = 5; z = -4

@@ -13,13 +13,13 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from _helpers import DATA, MATMUL, run, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gradcli
 from gradcli.checks.verify import verify
 from gradcli.errors import GradcliError, InputError
-
-from _helpers import DATA, MATMUL, run, run_cli
 
 SIMPLE = (DATA / "note_simple.py").read_text()
 STAGED = (DATA / "note_staged.py").read_text()

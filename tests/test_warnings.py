@@ -7,12 +7,10 @@ import json
 import math
 
 import pytest
+from _helpers import run, run_cli
 
 import gradcli
 from gradcli.compute import compute
-
-from _helpers import run, run_cli
-
 
 # ------------------------------------------------------------------ recorded by the sweeps, exit 0
 

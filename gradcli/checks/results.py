@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from gradcli.display import Displayable
 from gradcli.errors import CheckFailed, Span
 from gradcli.numbers import (
     NOT_A_NUMBER,
@@ -195,10 +196,18 @@ def verdict_line(passed: bool, answer_text: str, correct_text: str | None,
 
 
 @dataclass(frozen=True)
-class ExpectResult:
+class ExpectResult(Displayable):
     items: tuple[ExpectItem, ...]
     rtol: float
     atol: float
+
+    def __repr__(self) -> str:
+        count = len(self.items)
+        if self.passed:
+            return f"ExpectResult(passed=True, {count} item{'s' * (count != 1)})"
+        failed = self.failed
+        return (f"ExpectResult(passed=False, {len(failed)} of {count} failed: "
+                f"{', '.join(item.item for item in failed)})")
 
     @property
     def passed(self) -> bool:
@@ -313,7 +322,7 @@ class GradcheckItem:
 
 
 @dataclass(frozen=True)
-class GradcheckResult:
+class GradcheckResult(Displayable):
     items: tuple[GradcheckItem, ...]
     step: float
     intermediates: int        # how many intermediate nodes the graph has
@@ -321,6 +330,10 @@ class GradcheckResult:
     seed: int | None          # the sample's seed, None when every intermediate was checked
     scope: str = ""           # what an array program's sample covered (its entries), if any
     order: int = 1            # 2: second derivatives against differences of the gradient
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {verdict}" for verdict, n in self.counts().items() if n)
+        return f"GradcheckResult(passed={self.passed}, {counts or 'nothing to check'})"
 
     @property
     def passed(self) -> bool:
@@ -440,7 +453,7 @@ class GradientCheck:
 
 
 @dataclass
-class VerifyResult:
+class VerifyResult(Displayable):
     filename: str | None
     source: str
     output: str
@@ -449,6 +462,13 @@ class VerifyResult:
     gradients: list[GradientCheck] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     notes: list[Finding] = field(default_factory=list)     # lines not checked; not failures
+
+    def __repr__(self) -> str:
+        names = ", ".join(g.variable for g in self.gradients)
+        if self.ok:
+            return f"VerifyResult(ok=True, every gradient matches: {names})"
+        found = "; ".join(f"line {f.line} {f.kind}" for f in self.findings)
+        return f"VerifyResult(ok=False, {len(self.findings)} found: {found})"
 
     @property
     def ok(self) -> bool:

@@ -12,6 +12,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("gradcli.cli.graph:graph_command", "draw the circuit (DOT, Mermaid, SVG, PNG, PDF)"),
     "key": ("gradcli.cli.check:key_command", "fill in a problem file's answers"),
     "plot": ("gradcli.cli.plot:plot_command", "draw f and its derivative over a range"),
+    "practice": ("gradcli.cli.practice:practice_command",
+                 "practise the backward pass, node by node"),
     "verify": ("gradcli.cli.verify:verify_command", "check a hand-written backward pass"),
 }
 

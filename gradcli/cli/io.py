@@ -16,6 +16,7 @@ from gradcli.errors import ExitStatus, GradcliError, InputError, MissingProgram,
 MAX_PROGRAM_BYTES = 256 * 1024 * 1024
 
 
+
 # ------------------------------------------------------------------ reading
 
 def read_program(path: str, what: str = "a program file") -> tuple[str, str]:
@@ -109,6 +110,26 @@ def read_stdin() -> str:
 
 def stdin_is_piped() -> bool:
     return sys.stdin is not None and not sys.stdin.isatty()
+
+
+def read_line(prompt: str) -> str | None:
+    """One line of a conversation (the prompt, practice), None at its end. At a terminal the
+    line is typed after the prompt; from a pipe it is echoed after it, so the output reads as
+    the terminal would show it."""
+    if sys.stdin is None:
+        return None
+    if sys.stdin.isatty():
+        try:
+            return input(prompt)
+        except EOFError:
+            sys.stdout.write("\n")
+            return None
+    line = sys.stdin.readline()
+    if not line:
+        return None
+    sys.stdout.write((prompt + line.rstrip("\r\n")).rstrip() + "\n")
+    sys.stdout.flush()
+    return line.rstrip("\r\n")
 
 
 # ------------------------------------------------------------------ writing

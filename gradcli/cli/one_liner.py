@@ -4,10 +4,12 @@ command's name."""
 from __future__ import annotations
 
 import inspect
+import sys
 
 import click
 
 from gradcli.cli.bindings import (
+    BINDING,
     binding_texts,
     parse_bindings,
     parse_direction,
@@ -15,7 +17,7 @@ from gradcli.cli.bindings import (
     upstream_value,
 )
 from gradcli.cli.commands import close_command
-from gradcli.cli.io import run_graphviz, write
+from gradcli.cli.io import read_program, run_graphviz, write
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
     PICTURES,
@@ -66,6 +68,8 @@ Examples:
 
 # --expect, --gradcheck and --at-file, loaded only when one of them is given.
 CHECKING = "gradcli.cli.checking:run_with_checks"
+# -i, and a bare `gradcli` at a terminal: the prompt, loaded only then.
+PROMPT = "gradcli.cli.prompt:run_prompt"
 
 
 
@@ -96,6 +100,9 @@ class OneLinerContext(click.Context):
 @upstream_option
 @option("--explain", is_flag=True,
               help="Narrate the backward pass step by step, in plain words.")
+@option("-i", "--interactive", is_flag=True, allow_from_autoenv=False,
+              help="An interactive prompt: statements add up to a program, each value shows its "
+                   "table (also what a bare gradcli at a terminal starts).")
 @option("--mode", type=click.Choice(["reverse", "forward"]), default="reverse",
               show_default=True,
               help="forward: a tangent sweep giving ∂node/∂x for every node (needs --wrt x).")
@@ -106,8 +113,8 @@ class OneLinerContext(click.Context):
 @out_option()
 @color_option
 def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect, rtol, atol,
-              hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream, explain, mode,
-              exact, hessian, hvp, order, precision, out, color):
+              hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream, explain,
+              interactive, mode, exact, hessian, hvp, order, precision, out, color):
     """Show every node's value, local gradients, upstream gradient and what it
     sends downstream, for an expression or a staged program.
 
@@ -115,6 +122,27 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     -f, or with a program piped to standard input, every argument is a binding.
     An expression that could be read as an option goes after '--' (see below).
     """
+    wanted = tuple(dict.fromkeys(n.strip() for n in wrt.split(",") if n.strip())) if wrt else None
+    if interactive or (not words and file is None and sys.stdin is not None
+                       and sys.stdin.isatty()):
+        given = [name for name, on in (("--format", format_ is not None), ("--output", output_name),
+                                       ("--at-file", at_file), ("--expect", expect),
+                                       ("--gradcheck", gradcheck), ("--hide-answers", hide_answers),
+                                       ("--quiet", quiet), ("--explain", explain),
+                                       ("--mode", mode != "reverse"), ("--exact", exact),
+                                       ("--hessian", hessian), ("--hvp", hvp),
+                                       ("--order", order != 1),
+                                       ("-o", out), ("--upstream", upstream != "ones")) if on]
+        if given:
+            raise InputError(f"-i and {given[0]} cannot be used together: the prompt shows "
+                             "tables, and has commands for the other views (:help lists them)")
+        text, filename, tokens = None, None, list(words)
+        if file is not None:
+            text, filename = read_program(file)
+        elif words and not BINDING.match(words[0]):
+            text, filename, tokens = words[0], None, list(words[1:])
+        return load(PROMPT)(text, filename, parse_bindings(tokens), binding_texts(tokens),
+                            precision=precision, color=color, wrt=wanted, show_all=show_all)
     # --explain writes prose whatever the file is called.
     format_ = "table" if explain and format_ is None else \
         format_for(None if explain else out, format_, FORMATS, "table")
@@ -144,7 +172,6 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     if explain and format_ not in ("table", "explain"):
         raise InputError(f"--explain writes prose, so it cannot be combined with --format "
                          f"{format_}; use one of them")
-    wanted = tuple(dict.fromkeys(n.strip() for n in wrt.split(",") if n.strip())) if wrt else None
     if exact or mode == "forward" or second:
         require(format_, "exact" if exact else "tangent" if mode == "forward" else
                 SECOND_DOMAINS[second])

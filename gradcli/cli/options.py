@@ -61,7 +61,7 @@ def format_option(formats, default: str | None = None, help_: str = "Output form
 EXTENSION_FORMATS = {".svg": ("dot",), ".png": ("dot",), ".pdf": ("dot",), ".dot": ("dot",),
                      ".gv": ("dot",), ".mmd": ("mermaid",), ".json": ("json", "gradescope"),
                      ".csv": ("csv",), ".md": ("markdown",), ".tex": ("latex",),
-                     ".py": ("python",)}
+                     ".py": ("python",), ".html": ("html",), ".htm": ("html",)}
 PICTURES = (".svg", ".png", ".pdf")
 
 

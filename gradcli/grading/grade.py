@@ -27,6 +27,7 @@ from gradcli.compute import (
     parse_program,
 )
 from gradcli.defaults import ATOL, RTOL
+from gradcli.display import Displayable
 from gradcli.errors import ExitStatus, GradcliError, InputError, reading
 from gradcli.grading.problems import load
 from gradcli.numbers import is_array, json_number, json_value
@@ -68,7 +69,7 @@ class ItemResult:
 
 
 @dataclass
-class FileResult:
+class FileResult(Displayable):
     """The grading of one answer file."""
     file: str
     items: list[ItemResult] = field(default_factory=list)
@@ -82,6 +83,13 @@ class FileResult:
     def __post_init__(self):
         if not self.student:
             self.student = student_of(self.file)
+
+    def __repr__(self) -> str:
+        if self.error is not None:
+            return f"FileResult({self.file!r}, not graded: {self.error.message})"
+        passing = len(self.items) - len(self.failed)
+        return (f"FileResult({self.file!r}, {_tidy(self.earned):g}/{_tidy(self.possible):g} "
+                f"marks, {passing} of {len(self.items)} items pass)")
 
     @property
     def earned(self) -> float:

@@ -10,8 +10,13 @@ from __future__ import annotations
 from array import array
 from typing import Iterator, Sequence
 
-from gradcli.numbers import json_number
+from gradcli.defaults import PRECISION
+from gradcli.display import Displayable
+from gradcli.numbers import json_number, number_label
 from gradcli.program.graph import Graph, node_text
+
+# Gradients a repr names before it says how many more there are.
+REPR_GRADIENTS = 6
 
 
 class NodeView:
@@ -66,11 +71,12 @@ class NodeList(Sequence):
             yield NodeView(self._report, i)
 
 
-class Report:
+class Report(Displayable):
     """Values, gradients, local partials and warnings of one program at one point.
 
     `domain` names the kind of value it holds ("scalar": floats; the array engine's
-    ArrayReport says "array"): renderers and checks are looked up by it.
+    ArrayReport says "array"): renderers and checks are looked up by it. In a notebook or on
+    a Rich console it shows its table (gradcli/display.py), and its repr is a one-line summary.
     """
 
     domain = "scalar"
@@ -95,6 +101,18 @@ class Report:
     @property
     def output_name(self) -> str:
         return self.graph.output_name
+
+    def __repr__(self) -> str:
+        out = self.output_name
+        parts = [f"{out}={number_label(self.value, PRECISION)}"]
+        names = list(self.gradients)
+        for name in names[:REPR_GRADIENTS]:
+            parts.append(f"∂{out}/∂{name}={number_label(self.gradients[name], PRECISION)}")
+        if len(names) > REPR_GRADIENTS:
+            parts.append(f"… {len(names) - REPR_GRADIENTS} more gradients")
+        count = len(self.graph.ops)
+        parts.append(f"{count:,} node{'s' * (count != 1)}")
+        return f"{type(self).__name__}({', '.join(parts)})"
 
     def contributions(self, node: int) -> list[tuple[int, float]]:
         """What each consumer sends back to `node` (upstream × local); they add up to its grad."""

@@ -28,6 +28,7 @@ RENDERERS: dict[tuple[str, str], tuple[str, str]] = {
     ("explain", "scalar"): ("gradcli.render.explain:render", "text"),
     ("python", "scalar"): ("gradcli.render.python:render", "text"),
     ("latex", "scalar"): ("gradcli.render.latex:render", "text"),
+    ("html", "scalar"): ("gradcli.render.html:render", "text"),
 
     ("table", "array"): ("gradcli.render.arrays:render_table", "renderable"),
     ("json", "array"): ("gradcli.render.machine:render_json", "text"),
@@ -37,6 +38,7 @@ RENDERERS: dict[tuple[str, str], tuple[str, str]] = {
     ("mermaid", "array"): ("gradcli.render.mermaid:render", "text"),
     ("tree", "array"): ("gradcli.render.tree:render", "renderable"),
     ("explain", "array"): ("gradcli.render.explain:render", "text"),
+    ("html", "array"): ("gradcli.render.html:render", "text"),
 
     ("table", "exact"): ("gradcli.render.exact:render_table", "renderable"),
     ("json", "exact"): ("gradcli.render.exact:render_json", "text"),

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from gradcli.render.circuit import ELIDED, build, wire_label
 from gradcli.render.settings import Settings
-
-VALUE_COLOR = "#1a7f37"
-GRAD_COLOR = "#cf222e"
+from gradcli.render.style import GRAD_COLOR, VALUE_COLOR
 
 
 def _quote(text: str) -> str:

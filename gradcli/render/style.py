@@ -6,6 +6,10 @@ GRAD = "red"
 DIM = "dim"
 WARN = "bold yellow"
 
+# The same two colours where a view names them itself (DOT, SVG, HTML).
+VALUE_COLOR = "#1a7f37"
+GRAD_COLOR = "#cf222e"
+
 PASS = "green"
 FAIL = "red"
 ERROR = "bold red"
