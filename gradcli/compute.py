@@ -16,7 +16,7 @@ from gradcli.engine import scalar
 from gradcli.errors import GradcliError, InputError, MathError, NeedsArrays, Span
 from gradcli.lang.expr import Expr
 from gradcli.lang.resolve import evaluate_constant, variables
-from gradcli.lang.syntax import Statement, parse
+from gradcli.lang.syntax import Statement, non_ascii_message, parse
 from gradcli.lazy import load
 from gradcli.program.bindings import check_bindings, is_array_value
 from gradcli.program.graph import Graph
@@ -38,8 +38,9 @@ ENGINES = {
     "points": "gradcli.engine.points:sweep_rows",
 }
 
-# The grammar's NUMBER with an optional sign: float() reads exactly these the same way.
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# The grammar's NUMBER with an optional sign: float() reads exactly these the same way. ASCII
+# only, as in the program text (float() alone would read ١٢ and full-width １２ as 12).
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)   # what float() would take
 
 
@@ -114,12 +115,16 @@ def compute_statements(statements: list[Statement], program: str, bindings: dict
 def parse_binding_value(text: str):
     """A binding's value: a number or a constant expression (pi/2, 1/3), evaluated by gradcli
     itself; an array literal ([1, 2]) makes an array."""
-    if _PLAIN_NUMBER.fullmatch(text):
+    if PLAIN_NUMBER.fullmatch(text):
         value = float(text)     # the common case needs no parser
         if math.isfinite(value):
             return value
     if not text.strip():
         raise InputError("the value is empty: write a number, like 1 or -2.5")
+    if not text.isascii():
+        at = next(i for i, ch in enumerate(text) if not ch.isascii())
+        raise InputError(non_ascii_message(text[at], "in a value (values are ASCII, like the "
+                                           "program text)"), Span(at, at + 1)).with_source(text)
     if _NOT_FINITE.fullmatch(text.strip()):
         raise InputError(f"{text.strip()!r}: a value must be a finite number",
                          Span(0, len(text))).with_source(text)

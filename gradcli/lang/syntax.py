@@ -12,6 +12,7 @@ the user's cache directory and loaded from there on later runs.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import unicodedata
 
@@ -284,6 +285,7 @@ def parse(source: str) -> list[Statement]:
 
     if source.startswith("\ufeff"):
         source = " " + source[1:]    # a BOM: blank it out, keeping every offset
+    check_brackets(source)
     try:
         return parser().parse(source)
     except UnexpectedCharacters as e:
@@ -298,6 +300,52 @@ def parse(source: str) -> list[Statement]:
         if isinstance(original, InputError):
             raise original from None
         raise
+
+
+# Deeper than this, nesting is no program anyone wrote: refused before the parser runs.
+MAX_DEPTH = 100_000
+_BRACKETS = re.compile(r"#[^\n]*|[()\[\]]")
+
+
+def check_brackets(source: str) -> None:
+    """Refuse absurdly deep brackets and a closer with nothing open in one linear scan, before
+    the parser: it would read the whole text token by token (seconds and hundreds of
+    megabytes for a megabyte of '(') to find the same fault. Which closer closes which opener
+    is the parser's business; here a closer closes whatever is open, as `_unclosed_bracket`
+    reads it."""
+    openers = source.count("(") + source.count("[")
+    if not openers and ")" not in source and "]" not in source:
+        return
+    if "#" not in source and openers <= MAX_DEPTH and \
+            openers == source.count(")") + source.count("]"):
+        return          # balanced counts and shallow: nothing the parser will be slow to find
+    stack: list[int] = []
+    for match in _BRACKETS.finditer(source):
+        ch = match.group()
+        if ch in "([":
+            stack.append(match.start())
+            if len(stack) > MAX_DEPTH:
+                at = match.start()
+                raise InputError(f"brackets nested more than {MAX_DEPTH:,} deep: gradcli refuses "
+                                 "text this deep (no program needs it)", Span(at, at + 1))
+        elif ch in ")]":
+            if not stack:
+                at = match.start()
+                return _unmatched_closer(source, at)
+            stack.pop()
+    # Brackets left open at the end (at most MAX_DEPTH of them) are the parser's to word: it
+    # says what was expected where the text stops.
+
+
+def _unmatched_closer(source: str, at: int) -> None:
+    """A closer with nothing open: its error, unless the parser finds an earlier fault in
+    the text before it (which it reads at its usual cost: no more than the text)."""
+    try:
+        parser().parse(source[:at])
+    except Exception:
+        return          # the parse of the whole text reports the earlier fault
+    raise InputError(f"unmatched {source[at]!r}: there is no opening bracket for it",
+                     Span(at, at + 1))
 
 
 def _short(text: str, limit: int = 24) -> str:
@@ -329,7 +377,23 @@ def _suggestion(ch: str) -> str | None:
     code = ord(ch)
     if 0xFF01 <= code <= 0xFF5E:     # fullwidth forms of ASCII
         return chr(code - 0xFEE0)
+    digit = unicodedata.decimal(ch, None)     # ١ (Arabic-Indic one), ५ (Devanagari five)...
+    if digit is not None:
+        return str(digit)
     return None
+
+
+def non_ascii_message(ch: str, where: str) -> str:
+    """"non-ASCII character '١' (U+0661 ARABIC-INDIC DIGIT ONE) <where>; use '1'"."""
+    try:
+        label = unicodedata.name(ch)
+    except ValueError:
+        label = "unnamed"
+    message = f"non-ASCII character {ch!r} (U+{ord(ch):04X} {label}) {where}"
+    hint = _suggestion(ch)
+    if hint:
+        message += f"; use {hint!r}" if len(hint) <= 3 else f"; use {hint}"
+    return message
 
 
 def _bad_character(source: str, pos: int) -> InputError:
@@ -339,15 +403,7 @@ def _bad_character(source: str, pos: int) -> InputError:
         return InputError(f"byte 0x{ord(ch) - 0xDC00:02X} is not UTF-8 text (outside a comment, "
                           "a program is ASCII; save the file as UTF-8)", span)
     if ch and not ch.isascii():
-        try:
-            label = unicodedata.name(ch)
-        except ValueError:
-            label = "unnamed"
-        message = f"non-ASCII character {ch!r} (U+{ord(ch):04X} {label}) outside a comment"
-        hint = _suggestion(ch)
-        if hint:
-            message += f"; use {hint!r}" if len(hint) <= 3 else f"; use {hint}"
-        return InputError(message, span)
+        return InputError(non_ascii_message(ch, "outside a comment"), span)
     if ch == "\\" and not source[pos + 1:].strip():
         return InputError("the program ends after a line continuation: a backslash at the end of "
                           "a line joins it to the next line, and there is none", span)
