@@ -9,6 +9,7 @@ import click
 from gradcli.cli.io import read_document, read_program, write
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
+    Command,
     format_option,
     hide_answers_option,
     option,
@@ -31,7 +32,7 @@ def read_answers(paths):
             yield error, str(path)
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @click.argument("files", nargs=-1, required=True, metavar="ANSWERS.toml...")
 @format_option(["table", "json"], help_="table for people, json for autograders.")
 @hide_answers_option
@@ -86,7 +87,7 @@ def check_command(files, format_, hide_answers, gradcheck, rtol, atol, quiet, ou
     return status
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @click.argument("problems", metavar="PROBLEMS.toml")
 @out_option("Write the key here (default: standard output).")
 def key_command(problems, out):

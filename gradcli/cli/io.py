@@ -11,6 +11,7 @@ import os
 import sys
 
 from gradcli.errors import ExitStatus, GradcliError, InputError, MissingProgram, reading
+from gradcli.render.glyphs import AsciiGlyphs, fits, replace_unencodable, to_ascii
 
 # A program is text: past this size, or with a NUL byte, it is surely not one (-f /dev/zero).
 MAX_PROGRAM_BYTES = 256 * 1024 * 1024
@@ -80,6 +81,38 @@ def stdin_is_piped() -> bool:
 
 # ------------------------------------------------------------------ writing
 
+GLYPH_ERRORS = "gradcli-glyphs"
+
+
+def guard_streams() -> None:
+    """Standard output and error in an encoding that cannot carry the views' glyphs (a
+    Latin-1 locale, PYTHONIOENCODING=cp1252): whatever reaches them unconverted (help
+    text, a progress bar) has its glyphs in ASCII rather than failing to encode."""
+    import codecs
+
+    try:
+        codecs.lookup_error(GLYPH_ERRORS)
+    except LookupError:
+        codecs.register_error(GLYPH_ERRORS, replace_unencodable)
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not fits(getattr(stream, "encoding", None)):
+            try:
+                stream.reconfigure(errors=GLYPH_ERRORS)
+            except (AttributeError, ValueError, OSError):
+                pass
+
+
+def encoding_of(stream) -> str | None:
+    """The stream's encoding where it cannot carry the views' glyphs, else None."""
+    encoding = getattr(stream, "encoding", None)
+    return None if fits(encoding) else encoding
+
+
+def for_stream(text: str, stream) -> str:
+    """Text as `stream` can carry it: glyphs in ASCII where its encoding lacks them."""
+    encoding = encoding_of(stream)
+    return text if encoding is None else to_ascii(text, encoding)
+
 def output_error(target: str | None, error: OSError) -> GradcliError:
     where = target if target is not None else "the output"
     return GradcliError(f"cannot write {where}: {error.strerror or error}",
@@ -104,8 +137,9 @@ def make_console(color: str, file=None):
 def _wide_enough(console, rendered):
     """Widen the console to what the renderable needs to show every number whole."""
     needed = getattr(rendered, "min_width", None)
-    if needed is not None:
-        console.width = max(console.width, needed())
+    width = needed() if needed is not None else None
+    if width is not None:
+        console.width = max(console.width, width)
     return console
 
 
@@ -122,14 +156,17 @@ def write(rendered, out: str | None = None, *, kind: str = "text", color: str = 
     """Write a result to standard output or to the file `out`: text as it is, a Rich
     renderable printed on a console (coloured on a terminal, plain anywhere else)."""
     if out is None or out == "-":
+        encoding = encoding_of(sys.stdout)
         if kind == "renderable":
+            if encoding is not None:
+                rendered = AsciiGlyphs(rendered, encoding)
             console = _wide_enough(make_console(color), rendered)
             if console.is_terminal:
                 console.print(rendered)
             else:
                 sys.stdout.write(_plain(console, rendered))
         else:
-            sys.stdout.write(rendered)
+            sys.stdout.write(rendered if encoding is None else to_ascii(rendered, encoding))
         sys.stdout.flush()
         return
     try:
@@ -146,7 +183,13 @@ class _Stdout:
     """Looks sys.stdout up on every write, so a progress bar that redirects it is honoured."""
 
     def write(self, text: str) -> None:
-        sys.stdout.write(text)
+        sys.stdout.write(for_stream(text, sys.stdout))
+
+    @property
+    def ascii(self) -> bool:
+        """Whether text written here has its glyphs in ASCII (a fixed-width view cuts with
+        '...' rather than '…' there)."""
+        return encoding_of(sys.stdout) is not None
 
     def flush(self) -> None:
         sys.stdout.flush()

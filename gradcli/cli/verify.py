@@ -9,6 +9,7 @@ from gradcli.cli.bindings import parse_bindings
 from gradcli.cli.io import read_program, write
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
+    Command,
     format_option,
     option,
     out_option,
@@ -18,7 +19,7 @@ from gradcli.cli.options import (
 from gradcli.render.machine import dumps
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @click.argument("file", metavar="FILE")
 @click.argument("bindings", nargs=-1, metavar="[NAME=VALUE]...")
 @format_option(["table", "json"], help_="table for people, json for scripts.")

@@ -19,9 +19,9 @@ def _number(value, precision: int) -> str:
     return preview(value, precision, 10)
 
 
-def _clip(text: str, width: int) -> str:
+def _clip(text: str, width: int, ellipsis: str = "…") -> str:
     text = " ".join(text.split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[:width - len(ellipsis)] + ellipsis
 
 
 def _wrap(text: str, width: int, indent: int) -> str:
@@ -75,6 +75,8 @@ class TableWriter:
         self.precision = precision
         self.key = key
         self.started = False
+        # Where the writer turns glyphs into ASCII, a cut is '...' (three cells), cut so.
+        self.ellipsis = "..." if getattr(out, "ascii", False) else "…"
 
     def write(self, record) -> None:
         if not self.started:
@@ -85,7 +87,7 @@ class TableWriter:
         if record.point is not None:
             shown = " ".join(f"{name}={_number(value, self.precision)}"
                              for name, value in record.point.items())
-        program = _clip(shown, PROGRAM_WIDTH)
+        program = _clip(shown, PROGRAM_WIDTH, self.ellipsis)
         if record.error is not None:
             value = f"error {int(record.error.exit_code)}"
             result = one_line(record.error)
