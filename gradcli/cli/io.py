@@ -119,11 +119,23 @@ def output_error(target: str | None, error: OSError) -> GradcliError:
                         exit_code=ExitStatus.OUTPUT_ERROR)
 
 
+LAYOUT_WIDTH = 80
+
+
+def layout_width() -> int:
+    """The width of output that goes to no terminal: $COLUMNS, else 80 (never the width of a
+    terminal it was started from, so a redirect gives the same file wherever it runs)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    return int(columns) if columns.isdigit() and 0 < int(columns) < 10_000 else LAYOUT_WIDTH
+
+
 def make_console(color: str, file=None):
     from rich.console import Console
 
     # User text is never read as Rich markup or :emoji: codes.
     plain = dict(highlight=False, markup=False, emoji=False)
+    if file is not None or sys.stdout is None or not _isatty(sys.stdout):
+        plain["width"] = layout_width()
     if color == "always":
         # An explicit flag wins over NO_COLOR in the environment (no-color.org).
         # Standard colours are all the table uses, and TERM=dumb must not switch them off.
@@ -132,6 +144,13 @@ def make_console(color: str, file=None):
     if color == "never" or file is not None:
         return Console(file=file, no_color=True, color_system=None, **plain)
     return Console(file=file, **plain)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _wide_enough(console, rendered):
