@@ -18,6 +18,7 @@ from gradcli.lang.expr import Expr
 from gradcli.lang.resolve import evaluate_constant, variables
 from gradcli.lang.syntax import Statement, non_ascii_message, parse
 from gradcli.lazy import load
+from gradcli.memory import paused_gc
 from gradcli.program.bindings import check_bindings, is_array_value
 from gradcli.program.graph import Graph
 from gradcli.program.lower import lower
@@ -66,14 +67,15 @@ def compute(program: str, bindings: dict | None = None, *, output: str | None = 
     when the output is not a scalar. `reject_backward` (the command line): a program that
     ends in a pasted backward pass is an error, not differentiated as it is.
     """
-    statements = parse_program(program, filename)
-    try:
-        # A pasted forward-and-backward block is not differentiated as if it were the program.
-        statements = forward_part(statements, output, filename, reject_backward)
-    except GradcliError as error:
-        raise error.with_source(program, filename)
-    return compute_statements(statements, program, bindings, output=output, filename=filename,
-                              shared=shared, seed=seed, upstream=upstream)
+    with paused_gc():
+        statements = parse_program(program, filename)
+        try:
+            # A pasted forward-and-backward block is not differentiated as if it were the program.
+            statements = forward_part(statements, output, filename, reject_backward)
+        except GradcliError as error:
+            raise error.with_source(program, filename)
+        return compute_statements(statements, program, bindings, output=output,
+                                  filename=filename, shared=shared, seed=seed, upstream=upstream)
 
 
 def compute_statements(statements: list[Statement], program: str, bindings: dict | None = None,

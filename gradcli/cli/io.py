@@ -184,6 +184,9 @@ def write(rendered, out: str | None = None, *, kind: str = "text", color: str = 
                 console.print(rendered)
             else:
                 sys.stdout.write(_plain(console, rendered))
+        elif kind == "chunks":
+            for chunk in rendered:
+                sys.stdout.write(chunk if encoding is None else to_ascii(chunk, encoding))
         else:
             sys.stdout.write(rendered if encoding is None else to_ascii(rendered, encoding))
         sys.stdout.flush()
@@ -192,6 +195,9 @@ def write(rendered, out: str | None = None, *, kind: str = "text", color: str = 
         with open(out, "a" if append else "w", encoding="utf-8", newline="") as f:
             if kind == "renderable":
                 f.write(_plain(_wide_enough(make_console("never", file=f), rendered), rendered))
+            elif kind == "chunks":
+                for chunk in rendered:
+                    f.write(chunk)
             else:
                 f.write(rendered)
     except OSError as e:

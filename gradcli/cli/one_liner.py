@@ -29,6 +29,7 @@ from gradcli.cli.options import (
 from gradcli.compute import compute, compute_exact, compute_tangents
 from gradcli.errors import InputError
 from gradcli.lazy import load
+from gradcli.memory import paused_gc
 from gradcli.render import FORMATS, Settings, render, require
 
 CONVENTIONS = """\b
@@ -103,6 +104,15 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     -f, or with a program piped to standard input, every argument is a binding.
     An expression that could be read as an option goes after '--' (see below).
     """
+    with paused_gc():
+        return _run(words, file, format_, wrt, output_name, show_all, at_file, expect, rtol,
+                    atol, hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream,
+                    explain, mode, exact, precision, out, color)
+
+
+def _run(words, file, format_, wrt, output_name, show_all, at_file, expect, rtol, atol,
+         hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream, explain, mode, exact,
+         precision, out, color):
     _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
                         exact)
     _check_out_extension(out, format_, explain)
