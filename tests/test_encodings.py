@@ -163,3 +163,14 @@ def test_every_glyph_has_an_ascii_form():
     assert to_ascii("∂f/∂x ← … ×", "cp1252") == "df/dx <- ... x"
     assert to_ascii("中", "ascii") == "\\u4e2d"
     assert "table" in FORMATS
+
+
+def test_the_manuals_cp1252_example_is_what_gradcli_writes():
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    command = "$ PYTHONIOENCODING=cp1252 gradcli '(x+y)*z' x=-2 y=5 z=-4\n"
+    shown = page.split(command, 1)[1].split("```", 1)[0]
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    done = subprocess.run([sys.executable, "-m", "gradcli", "(x+y)*z", "x=-2", "y=5", "z=-4"],
+                          env={**env, "PYTHONIOENCODING": "cp1252", "COLUMNS": "80"},
+                          capture_output=True, check=True)
+    assert done.stdout.decode("ascii") == shown
