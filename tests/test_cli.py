@@ -44,7 +44,7 @@ ERRORS = [
      "line 1, column 1", ["sigmod(x)", "^^^^^^"]),
     (["exp(x, x)", "x=1"], 2, "exp takes 1 argument, not 2", "line 1, column 1",
      ["exp(x, x)", "^^^^^^^^^"]),
-    (["x = 1; x = 2"], 2, "'x' is assigned twice (lines 1 and 1)", "line 1, column 8",
+    (["x = 1; x = 2"], 2, "'x' is assigned twice (both on line 1)", "line 1, column 8",
      ["x = 1; x = 2", "       ^"]),
     (["y = z\nz = 1"], 2, "'z' is used on line 1 before it is assigned on line 2",
      "line 1, column 5", ["y = z", "    ^"]),

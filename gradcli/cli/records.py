@@ -23,8 +23,12 @@ def stream(records, format_: str, out: str | None, precision: int, key: str = "l
             writer.write(record)
             tally.add(record)
             if record.error is not None and format_ != "table":
-                # Machine formats keep stdout clean; people still see the line's error.
-                sys.stderr.write(f"{key} {record.number}: {one_line(record.error)}\n")
+                # Machine formats keep stdout clean; people still see the line's error, named
+                # once (a bad cell's message already says its row).
+                text = one_line(record.error)
+                place = f"{key} {record.number}"
+                sys.stderr.write(text + "\n" if text.startswith(place + " ") else
+                                 f"{place}: {text}\n")
     finally:
         target.close()
     return tally.status

@@ -150,7 +150,7 @@ class Lowering:
         if name in self.assigned:
             earlier = self.line(self.assigned[name].start)
             raise InputError(
-                f"{name!r} is assigned twice (lines {earlier} and {self.line(statement.start)}): "
+                f"{name!r} is assigned twice ({_lines(earlier, self.line(statement.start))}): "
                 "each name is assigned once; give the new value a new name", span)
         use = first_use.get(name)
         if use is not None:
@@ -198,3 +198,7 @@ class Lowering:
             raise InputError(f"{target.name}.{expr.name} is not a constant gradcli knows "
                              f"(it knows pi and e){hint}", span)
         raise NeedsArrays(span_of(expr))
+
+
+def _lines(first: int, second: int) -> str:
+    return f"both on line {first}" if first == second else f"lines {first} and {second}"

@@ -8,6 +8,7 @@ from gradcli.lang.ops import CONST
 from gradcli.numbers import format_number, json_number
 from gradcli.program.graph import column_label
 from gradcli.render.machine import dumps
+from gradcli.render.rows import warning_lines
 
 
 def render_json(result, settings) -> str:
@@ -16,7 +17,8 @@ def render_json(result, settings) -> str:
     data = {"mode": "forward", "value": report.value,
             "tangents": {name: [json_number(v) for v in col[:graph.output + 1]]
                          for name, col in cols.items()},
-            "gradients": {name: json_number(col[graph.output]) for name, col in cols.items()}}
+            "gradients": {name: json_number(col[graph.output]) for name, col in cols.items()},
+            "warnings": [dict(w) for w in report.warnings]}
     return dumps(data)
 
 
@@ -129,3 +131,7 @@ class ForwardTable:
         yield Text(f"∂/∂{first} is ∂node/∂{first}: how each node moves with the input {first}.",
                    style="dim")
         yield Text(NOTE, style="dim")
+        # Kinks, ties and infinite slopes belong to the point, whichever way it is swept.
+        lines = warning_lines(report)
+        if lines:
+            yield Text("\n".join(lines))
