@@ -5,19 +5,26 @@ tree and nothing recurses: the LALR parser keeps an explicit stack, and the
 callbacks below only ever look at their direct children. That is what lets
 100,000 nested parentheses parse at the default recursion limit.
 
-Building a parser costs tens of milliseconds, so the built parser is kept in
-the user's cache directory and loaded from there on later runs.
+The parser's tables are generated ahead of time from grammar/gradcli.lark into
+gradcli/lang/lalr.py (Lark's stand-alone tool), so a run neither compiles the grammar
+nor imports lark.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 import unicodedata
 
 from gradcli.errors import InputError, Span
 from gradcli.lang.expr import Expr
+from gradcli.lang.lalr import (
+    Lark_StandAlone,
+    Transformer,
+    UnexpectedCharacters,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 
 GRAMMAR_NAME = "gradcli.lark"
 
@@ -55,8 +62,6 @@ def _tok(token) -> tuple[int, int]:
 
 
 def _make_builder():
-    from lark import Transformer
-
     class AstBuilder(Transformer):
         """Lark callbacks, one per rule alias; each builds one Expr from its children."""
 
@@ -207,82 +212,22 @@ class BracketNewlines:
 
 _PARSER = None
 
-
-# Everything that shapes the built parser besides the grammar text; part of the cache key.
+# The options gradcli/lang/lalr.py is generated with (grammar/generate_parser.py);
+# tests/test_parser.py rebuilds a parser from grammar/gradcli.lark with them and compares.
 PARSER_OPTIONS = dict(parser="lalr", lexer="basic", start="program", maybe_placeholders=True)
 
 
-def _cache_file(grammar: str) -> str | None:
-    """Where the built parser is kept: the user's cache directory, never the working directory.
-
-    Keyed by the grammar file's size and modification time (no need to read or hash it on
-    every start), and by the Lark and Python versions.
-    """
-    import zlib
-
-    import lark
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(base):
-        return None
-    try:
-        stat = os.stat(grammar)
-    except OSError:
-        return None
-    options = ",".join(f"{k}={v}" for k, v in sorted(PARSER_OPTIONS.items()))
-    key = f"{stat.st_size:x}-{stat.st_mtime_ns:x}-{zlib.crc32(options.encode()):08x}"
-    version = f"{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
-    return os.path.join(base, "gradcli", f"parser-{version}-{key}.lark")
-
-
 def parser():
-    """The LALR parser, loaded from the user's cache, or built (and cached) on first use."""
+    """The LALR parser, from the module Lark's stand-alone tool generated from the grammar:
+    no grammar to compile at start-up, no cache to keep, and no import of lark itself."""
     global _PARSER
-    if _PARSER is not None:
-        return _PARSER
-    import logging
-
-    from lark import Lark
-
-    logging.getLogger("lark").setLevel(logging.CRITICAL)
-    grammar = grammar_path()
-    options = dict(transformer=_make_builder(), postlex=BracketNewlines())
-    cache = _cache_file(grammar)
-    if cache is not None and os.path.isfile(cache):
-        try:
-            with open(cache, "rb") as f:
-                # Lark.load() takes no options; _load is how Lark's own cache passes them.
-                _PARSER = Lark.__new__(Lark)._load(f, **options)
-            return _PARSER
-        except Exception:   # a stale or truncated cache: rebuild it below
-            pass
-    with open(grammar, encoding="utf-8") as f:
-        _PARSER = Lark(f.read(), **PARSER_OPTIONS, **options)
-    if cache is not None:
-        _save(_PARSER, cache)
+    if _PARSER is None:
+        _PARSER = Lark_StandAlone(transformer=_make_builder(), postlex=BracketNewlines())
     return _PARSER
-
-
-def _save(built, path: str) -> None:
-    # Written to a temporary name and renamed, so a concurrent run never reads half a file.
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as f:
-            built.save(f, exclude_options=("transformer", "postlex"))
-        os.replace(temporary, path)
-    except Exception:
-        # A read-only home only costs speed.
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
 
 
 def parse(source: str) -> list[Statement]:
     """Parse a whole program. Raises InputError pointing at the first problem."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-
     if source.startswith("\ufeff"):
         source = " " + source[1:]    # a BOM: blank it out, keeping every offset
     check_brackets(source)
