@@ -37,6 +37,7 @@ ENGINES = {
     "array file": "gradcli.engine.arrays.values:read_array",
     "array value": "gradcli.engine.arrays.values:check_array",
     "points": "gradcli.engine.points:sweep_rows",
+    "point columns": "gradcli.engine.points:sweep_all",
 }
 
 # The grammar's NUMBER with an optional sign: float() reads exactly these the same way. ASCII
@@ -265,6 +266,16 @@ def points_graph(program: str, filename: str | None, output: str | None) -> Grap
            if op.forward is not None):
         return None
     return graph
+
+
+def point_columns(graph: Graph, columns: dict, numbers: dict):
+    """The output's value and every input's gradient at every point, as arrays, and which
+    points need a run of their own (None when none does): the same numbers point_reports
+    gives each point, without making a report per point."""
+    value, grads, failed = load(ENGINES["point columns"])(graph, columns, numbers)
+    for grad in grads.values():
+        grad += 0.0         # as point_reports: -0.0 never survives the scalar sweep's sums
+    return value, grads, failed
 
 
 def point_reports(graph: Graph, points: list[dict], bindings: dict, numbers: dict):

@@ -13,7 +13,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from _helpers import DATA, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradcli.checks.expect import parse_expectation
 from gradcli.compute import points_graph as lower_for_points
@@ -24,8 +26,6 @@ from gradcli.records.lines import Checks
 from gradcli.records.points import at_points, read_points
 from gradcli.records.points import prepare as prepare_points
 from gradcli.render.records import make_writer
-
-from _helpers import DATA, run_cli
 
 STAGED = (DATA / "note_staged.py").read_text().split("\n# backprop")[0]
 STAGED = "\n".join(line for line in STAGED.splitlines() if not line.startswith(("dnum", "dinv")))
@@ -281,3 +281,38 @@ def test_functions_and_edge_points_agree_both_ways(program):
     rows = [(0, 0), (0, 2), (-1, 0.5), (2, -3), (1e-8, 1e8), (4, 0.5), (-0.0, 1), (1e200, 1e200)]
     fast, slow = both(program, csv_of(rows))
     assert_same_records(fast, slow)
+
+
+@pytest.mark.parametrize("program, text, bindings", [
+    ("x*y + sigmoid(x)", csv_of([(1, 2), (-3, 0.5), (0, 0), (2.5, -1e-3)]), None),
+    ("sqrt(x) * y + log(y)", csv_of([(1, 2), (0, 1), (4, 0), (9, -1), ("q", 2), (16, 3)]), None),
+    ("max(x, y) / z", csv_of([(1, 1), (2, 3), (-0.0, 0.0)]), {"z": 2.0}),
+    ("x - x", csv_of([(1,), (3,)], header="x"), None),
+])
+def test_csv_in_blocks_is_the_row_by_row_csv(program, text, bindings):
+    import io
+
+    from gradcli.records.points import BLOCK_ROWS, PointBlock
+    from gradcli.render.records import CsvWriter
+
+    def written(records):
+        out = io.StringIO()
+        writer = CsvWriter(out, "row")
+        for record in records:
+            writer.write(record)
+        return out.getvalue()
+
+    blocks = list(at_points(program, text, "p.csv", bindings, blocks=True))
+    assert any(isinstance(r, PointBlock) for r in blocks) and BLOCK_ROWS > 4
+    records = at_points(program, text, "p.csv", bindings)       # one Record per point
+    assert written(blocks) == written(records)
+
+
+def test_quiet_and_csv_take_blocks_with_the_same_exit_status(tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text(csv_of([(1, 2), (0, 1), (4, 0)]))
+    quiet = run_cli("sqrt(x) * log(y)", "--at-file", str(points), "--quiet")
+    as_csv = run_cli("sqrt(x) * log(y)", "--at-file", str(points), "--format", "csv")
+    as_json = run_cli("sqrt(x) * log(y)", "--at-file", str(points), "--format", "json")
+    assert quiet.code == as_csv.code == as_json.code == 3
+    assert as_csv.out.count(",ok,0,") == 4 and "3,error,3," in as_csv.out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from typing import Iterator
 
-from gradcli.compute import parse_binding_value, point_reports, points_graph
+from gradcli.compute import parse_binding_value, point_columns, point_reports, points_graph
 from gradcli.errors import GradcliError, InputError, InternalError
 from gradcli.program.bindings import check_bindings
 from gradcli.records.lines import Checks, Record, run_checks, run_one
@@ -65,19 +65,95 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 
 
+class PointBlock:
+    """Consecutive points that swept cleanly, as columns: what a writer that needs only each
+    point's value and gradients (CSV, --quiet) writes in bulk instead of record by record."""
+
+    block = True
+    error = None
+    status = 0
+
+    def __init__(self, rows: list[int], value, grads: dict, names: list[str]):
+        self.rows = rows            # the CSV row numbers
+        self.value = value          # a float array, one entry per row
+        self.grads = grads          # input name -> float array
+        self.names = names          # the gradients in report order (every input)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 def at_points(program: str, points_text: str, source: str, bindings: dict[str, float] | None = None,
               *, checks: Checks = Checks(), filename: str | None = None,
-              output: str | None = None, vectorize: bool = True) -> Iterator[Record]:
+              output: str | None = None, vectorize: bool = True,
+              blocks: bool = False) -> Iterator[Record]:
     """One record per point (key "row"); command-line bindings fill in what the CSV lacks.
 
     The good rows are evaluated together in one vectorized sweep (engine/points.py)
     where the program allows it, giving the same records as one run per row
-    (`vectorize=False`), which is the fallback."""
+    (`vectorize=False`), which is the fallback. With `blocks` (a consumer that writes only
+    values and gradients, and no checks), runs of good rows come as PointBlocks instead of
+    one Record each; rows that fail are still Records of their own."""
     bindings = dict(bindings or {})
     rows = list(read_points(points_text, source, bindings))
     if not rows:
         raise InputError(f"{source} has no rows: after the header, each row is one point")
+    if blocks and vectorize and not (checks.expectations or checks.gradcheck):
+        good = [(row, point) for row, point in rows if not isinstance(point, GradcliError)]
+        prepared = prepare(program, good, bindings, filename=filename, output=output) \
+            if good else None
+        if prepared is not None:
+            return _point_blocks(program, rows, good, prepared, bindings, checks, filename,
+                                 output)
     return _point_records(program, rows, source, bindings, checks, filename, output, vectorize)
+
+
+BLOCK_ROWS = 65536      # rows a PointBlock holds at most: a writer's chunk
+
+
+def _point_blocks(program, rows, good, prepared, bindings, checks, filename, output):
+    """PointBlocks of the rows that swept cleanly, and a Record for every other row, in order."""
+    import numpy as np
+
+    graph, numbers = prepared
+    names = list(good[0][1])
+    columns = {name: np.fromiter((point[name] for _, point in good), dtype=float,
+                                 count=len(good)) for name in names}
+    value, grads, failed = point_columns(graph, columns, numbers)
+    gradient_names = list(graph.inputs)
+    pending: list[int] = []      # positions in `good` of the rows waiting to make a block
+
+    def block():
+        first, last = pending[0], pending[-1] + 1
+        out = PointBlock([good[k][0] for k in pending], value[first:last],
+                         {name: grads[name][first:last] for name in gradient_names},
+                         gradient_names)
+        pending.clear()
+        return out
+
+    bad = failed.tolist() if failed is not None else None
+    position = 0
+    for row, point in rows:
+        if isinstance(point, GradcliError) or (bad is not None and bad[position]):
+            if pending:
+                yield block()
+            if isinstance(point, GradcliError):
+                record = Record(row, program, "row", hide_answers=checks.hide_answers)
+                record.error = point
+                record.point = {}
+            else:
+                record = run_one(row, program, key="row", bindings={**bindings, **point},
+                                 checks=checks, filename=filename, output=output)
+                record.point = point
+                position += 1
+            yield record
+            continue
+        pending.append(position)
+        position += 1
+        if len(pending) == BLOCK_ROWS:
+            yield block()
+    if pending:
+        yield block()
 
 
 def _point_records(program, rows, source, bindings, checks, filename, output,
