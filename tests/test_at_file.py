@@ -316,3 +316,24 @@ def test_quiet_and_csv_take_blocks_with_the_same_exit_status(tmp_path):
     as_json = run_cli("sqrt(x) * log(y)", "--at-file", str(points), "--format", "json")
     assert quiet.code == as_csv.code == as_json.code == 3
     assert as_csv.out.count(",ok,0,") == 4 and "3,error,3," in as_csv.out
+
+
+@pytest.mark.parametrize("text, read", [
+    ("x,y\n1,2\n-3.5, 4e-3\r\n.5,+6\n", True),
+    ("x,y\n1,2", True),
+    ("x,y\n1,pi/2\n", False),          # an expression: read row by row
+    ("x,y\n1,2\n\n3,4\n", False),      # a blank line (skipped row by row)
+    ('"x",y\n1,2\n', False),
+    ("x,y\n1,1e999\n", False),         # read row by row, which names the cell
+    ("x,y\n1,2,3\n", False),
+    ("x,y\n١,2\n", False),
+])
+def test_plain_points_are_read_as_columns(text, read):
+    from gradcli.records.points import read_columns
+
+    got = read_columns(text, "p.csv")
+    assert (got is not None) == read
+    if read:
+        names, columns = got
+        rows = [point for _, point in read_points(text, "p.csv")]
+        assert [{name: columns[name][k] for name in names} for k in range(len(rows))] == rows
