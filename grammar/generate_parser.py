@@ -5,7 +5,8 @@ stand-alone tool (lark is a test dependency; gradcli itself never imports it).
 
 Run it after changing the grammar; tests/test_parser.py checks that the generated module's
 terminals and rules are the grammar's. The generated code is one module, so its two relative
-imports (of names it defines itself) are made plain references.
+imports (of names it defines itself) are made plain references; the imports only its cache
+paths need are dropped.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ HEADER = """\
 """
 
 # Relative imports the stand-alone module cannot make (it is one file): both names are its own.
+# And the modules only its cache and save/load paths use, which gradcli never calls (the
+# tables are a literal): a few milliseconds of every start-up.
 REWRITES = {"        from .lexer import Token\n": "",
-            "                from . import __version__\n": ""}
+            "                from . import __version__\n": "",
+            "import pickle, zlib, base64\n": ""}
 
 
 def generate() -> str:

@@ -104,10 +104,9 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     -f, or with a program piped to standard input, every argument is a binding.
     An expression that could be read as an option goes after '--' (see below).
     """
-    with paused_gc():
-        return _run(words, file, format_, wrt, output_name, show_all, at_file, expect, rtol,
-                    atol, hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream,
-                    explain, mode, exact, precision, out, color)
+    return _run(words, file, format_, wrt, output_name, show_all, at_file, expect, rtol, atol,
+                hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream, explain, mode,
+                exact, precision, out, color)
 
 
 def _run(words, file, format_, wrt, output_name, show_all, at_file, expect, rtol, atol,
@@ -130,37 +129,40 @@ def _run(words, file, format_, wrt, output_name, show_all, at_file, expect, rtol
                                color, at_file, quiet,
                                (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed),
                                seed=seed, upstream=upstream)
-    if explain + (mode == "forward") + exact > 1:
-        raise InputError("--explain, --mode forward and --exact each make their own report: "
-                         "use one at a time")
-    if explain and format_ not in ("table", "explain"):
-        raise InputError(f"--explain writes prose, so it cannot be combined with --format "
-                         f"{format_}; use one of them")
-    wanted = tuple(dict.fromkeys(n.strip() for n in wrt.split(",") if n.strip())) if wrt else None
-    if exact or mode == "forward":
-        require(format_, "exact" if exact else "tangent")
-    if exact:
-        result = compute_exact(text, bindings, binding_texts(tokens), output=output_name,
-                               filename=filename, wanted=wanted)
-        report = result.report
-    else:
-        report = result = compute(text, bindings, output=output_name, filename=filename,
-                                  seed=seed, upstream=upstream, reject_backward=True)
-    for name in wanted or ():
-        try:
-            report.gradient(name)
-        except KeyError:
-            raise InputError(f"--wrt: {name!r} is not an input or a named value of the "
-                             "program") from None
-    settings = Settings(precision=precision, wrt=wanted, show_all=show_all)
-    if mode == "forward":
-        result = compute_tangents(report, wanted)
-    rendered, kind = render(result, "explain" if explain else format_, settings)
-    if format_ == "dot" and out is not None and out.lower().endswith(PICTURES):
-        run_graphviz(rendered, out.rsplit(".", 1)[1].lower(), out)   # a picture, not DOT text
+    # One report, built, swept and written with the collector paused (a report per point,
+    # as --at-file makes, would pile up: each holds a cycle).
+    with paused_gc():
+        if explain + (mode == "forward") + exact > 1:
+            raise InputError("--explain, --mode forward and --exact each make their own report: "
+                             "use one at a time")
+        if explain and format_ not in ("table", "explain"):
+            raise InputError(f"--explain writes prose, so it cannot be combined with --format "
+                             f"{format_}; use one of them")
+        wanted = tuple(dict.fromkeys(n.strip() for n in wrt.split(",") if n.strip())) if wrt else None
+        if exact or mode == "forward":
+            require(format_, "exact" if exact else "tangent")
+        if exact:
+            result = compute_exact(text, bindings, binding_texts(tokens), output=output_name,
+                                   filename=filename, wanted=wanted)
+            report = result.report
+        else:
+            report = result = compute(text, bindings, output=output_name, filename=filename,
+                                      seed=seed, upstream=upstream, reject_backward=True)
+        for name in wanted or ():
+            try:
+                report.gradient(name)
+            except KeyError:
+                raise InputError(f"--wrt: {name!r} is not an input or a named value of the "
+                                 "program") from None
+        settings = Settings(precision=precision, wrt=wanted, show_all=show_all)
+        if mode == "forward":
+            result = compute_tangents(report, wanted)
+        rendered, kind = render(result, "explain" if explain else format_, settings)
+        if format_ == "dot" and out is not None and out.lower().endswith(PICTURES):
+            run_graphviz(rendered, out.rsplit(".", 1)[1].lower(), out)   # a picture, not DOT text
+            return 0
+        write(rendered, out, kind=kind, color=color)
         return 0
-    write(rendered, out, kind=kind, color=color)
-    return 0
 
 
 def _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,

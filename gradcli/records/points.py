@@ -84,12 +84,15 @@ def read_columns(text: str, source: str, given=()):
         return None
     names = _header_names(text[:end].rstrip("\r").split(","), source, given)
     body = text[end + 1:]
-    row = _CELL + ("," + _CELL) * (len(names) - 1)
-    if not body or re.fullmatch(f"(?:{row}\r?\n)*(?:{row})?", body) is None:
+    # Line by line: one regex over the whole text would keep a mark per line (gigabytes).
+    row = re.compile(_CELL + ("," + _CELL) * (len(names) - 1) + "\r?")
+    lines = body.split("\n")
+    if lines[-1] == "":
+        lines.pop()         # the last line's end
+    if not lines or not all(map(row.fullmatch, lines)):
         return None
-    cells = body.replace("\r\n", "\n").replace("\n", ",").split(",")
-    if cells[-1] == "" and body.endswith("\n"):
-        cells.pop()
+    cells = ",".join(lines).split(",")
+    del lines
     values = np.fromiter(map(float, cells), dtype=float, count=len(cells))
     if not np.isfinite(values).all() or len(values) % len(names):
         return None     # 1e999: read_points says which cell
