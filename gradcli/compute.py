@@ -16,8 +16,9 @@ from gradcli.engine import scalar
 from gradcli.errors import GradcliError, InputError, MathError, NeedsArrays, Span
 from gradcli.lang.expr import Expr
 from gradcli.lang.resolve import evaluate_constant, variables
-from gradcli.lang.syntax import Statement, parse
+from gradcli.lang.syntax import Statement, non_ascii_message, parse
 from gradcli.lazy import load
+from gradcli.memory import paused_gc
 from gradcli.program.bindings import check_bindings, is_array_value
 from gradcli.program.graph import Graph, node_text
 from gradcli.program.lower import lower
@@ -42,10 +43,12 @@ ENGINES = {
     "second columns": "gradcli.engine.second:mixed_columns",
     "second warnings": "gradcli.engine.second:second_warnings",
     "plot": "gradcli.engine.plot:sample",
+    "point columns": "gradcli.engine.points:sweep_all",
 }
 
-# The grammar's NUMBER with an optional sign: float() reads exactly these the same way.
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# The grammar's NUMBER with an optional sign: float() reads exactly these the same way. ASCII
+# only, as in the program text (float() alone would read ١٢ and full-width １２ as 12).
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)   # what float() would take
 
 
@@ -71,14 +74,15 @@ def compute(program: str, bindings: dict | None = None, *, output: str | None = 
     when the output is not a scalar. `reject_backward` (the command line): a program that
     ends in a pasted backward pass is an error, not differentiated as it is.
     """
-    statements = parse_program(program, filename)
-    try:
-        # A pasted forward-and-backward block is not differentiated as if it were the program.
-        statements = forward_part(statements, output, filename, reject_backward)
-    except GradcliError as error:
-        raise error.with_source(program, filename)
-    return compute_statements(statements, program, bindings, output=output, filename=filename,
-                              shared=shared, seed=seed, upstream=upstream)
+    with paused_gc():
+        statements = parse_program(program, filename)
+        try:
+            # A pasted forward-and-backward block is not differentiated as if it were the program.
+            statements = forward_part(statements, output, filename, reject_backward)
+        except GradcliError as error:
+            raise error.with_source(program, filename)
+        return compute_statements(statements, program, bindings, output=output,
+                                  filename=filename, shared=shared, seed=seed, upstream=upstream)
 
 
 def compute_statements(statements: list[Statement], program: str, bindings: dict | None = None,
@@ -120,12 +124,16 @@ def compute_statements(statements: list[Statement], program: str, bindings: dict
 def parse_binding_value(text: str):
     """A binding's value: a number or a constant expression (pi/2, 1/3), evaluated by gradcli
     itself; an array literal ([1, 2]) makes an array."""
-    if _PLAIN_NUMBER.fullmatch(text):
+    if PLAIN_NUMBER.fullmatch(text):
         value = float(text)     # the common case needs no parser
         if math.isfinite(value):
             return value
     if not text.strip():
         raise InputError("the value is empty: write a number, like 1 or -2.5")
+    if not text.isascii():
+        at = next(i for i, ch in enumerate(text) if not ch.isascii())
+        raise InputError(non_ascii_message(text[at], "in a value (values are ASCII, like the "
+                                           "program text)"), Span(at, at + 1)).with_source(text)
     if _NOT_FINITE.fullmatch(text.strip()):
         raise InputError(f"{text.strip()!r}: a value must be a finite number",
                          Span(0, len(text))).with_source(text)
@@ -397,6 +405,16 @@ def points_graph(program: str, filename: str | None, output: str | None) -> Grap
            if op.forward is not None):
         return None
     return graph
+
+
+def point_columns(graph: Graph, columns: dict, numbers: dict):
+    """The output's value and every input's gradient at every point, as arrays, and which
+    points need a run of their own (None when none does): the same numbers point_reports
+    gives each point, without making a report per point."""
+    value, grads, failed = load(ENGINES["point columns"])(graph, columns, numbers)
+    for grad in grads.values():
+        grad += 0.0         # as point_reports: -0.0 never survives the scalar sweep's sums
+    return value, grads, failed
 
 
 def point_reports(graph: Graph, points: list[dict], bindings: dict, numbers: dict):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import enum
+import re
 import unicodedata
 
 
@@ -44,8 +45,37 @@ class Span:
         return hash((self.start, self.end))
 
 
+# What an error may quote of the user's text. A message quotes names, values, file names and
+# options as they were typed; a 10 MiB identifier must not become a 10 MiB message, so every
+# message is bounded once, where it is set: a long word keeps its head and tail, and a long
+# message its beginning and end (where the advice is).
+WORD_LIMIT = 120
+MESSAGE_LIMIT = 1200
+NAME_LIMIT = 200            # a file name where an error names its place
+ERROR_BYTES = 4096          # the whole rendered paragraph, in UTF-8
+_LONG_WORD = re.compile(r"\S{%d,}" % (WORD_LIMIT + 1))
+
+
+def clip(text: str, limit: int = WORD_LIMIT) -> str:
+    """`text` cut to at most `limit` characters, keeping its head and tail around a '…'."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 3
+    return text[:limit - tail - 1] + "…" + text[len(text) - tail:]
+
+
+def bounded(message: str) -> str:
+    """A message with every over-long word clipped, then clipped as a whole."""
+    if len(message) > WORD_LIMIT:
+        message = _LONG_WORD.sub(lambda m: clip(m.group()), message)
+    return clip(message, MESSAGE_LIMIT)
+
+
 class GradcliError(Exception):
-    """An error with a message, an optional span in the user's text, and an exit status."""
+    """An error with a message, an optional span in the user's text, and an exit status.
+
+    The message is bounded whenever it is set (see `bounded`), so whatever the input, an
+    error is a paragraph, never a copy of the input."""
 
     exit_code = ExitStatus.BAD_INPUT
 
@@ -58,6 +88,15 @@ class GradcliError(Exception):
         self.filename = filename
         if exit_code is not None:
             self.exit_code = exit_code
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    @message.setter
+    def message(self, text: str) -> None:
+        self._message = bounded(str(text))
+        self.args = (self._message,)        # str(error) says the same
 
     def with_source(self, source: str, filename: str | None = None) -> "GradcliError":
         """Attach the text the span points into (the first caller that knows it wins)."""
@@ -98,19 +137,23 @@ class GradcliError(Exception):
         """The one-paragraph, plain-text form for stderr: message, position, source line, caret.
         Without `place`, the line and caret alone (the prompt's errors are about the line just
         shown, whose number would say nothing)."""
-        lines = [f"error: {safe_text(self.message)}"]
+        lines = [f"error: {clip(safe_text(self.message), MESSAGE_LIMIT)}"]
         where = self.line_column
+        filename = clip(safe_text(self.filename), NAME_LIMIT) if self.filename else None
         if where is not None:
             line_no, column = where
             if place:
                 at = f"line {line_no}, column {column}"
-                if self.filename:
-                    at += f" ({safe_text(self.filename)}:{line_no}:{column})"
+                if filename:
+                    at += f" ({filename}:{line_no}:{column})"
                 lines.append(f"  at {at}:")
             lines.extend(_caret_lines(self.source, self.span))
-        elif self.filename and not self.message.startswith(self.filename):
-            lines.append(f"  in {safe_text(self.filename)}")
-        return "\n".join(lines)
+        elif filename and not self.message.startswith(self.filename):
+            lines.append(f"  in {filename}")
+        text = "\n".join(lines)
+        if len(text) * 4 > ERROR_BYTES and len(text.encode("utf-8", "replace")) > ERROR_BYTES:
+            text = clip(text, ERROR_BYTES // 4)     # wide characters throughout: still bounded
+        return text
 
 
 class InputError(GradcliError):
@@ -147,6 +190,8 @@ def did_you_mean(word: str, choices) -> str:
     """' (did you mean 'sin'?)' when a choice is close to `word`, else ''."""
     import difflib
 
+    if len(word) > WORD_LIMIT:      # no one mistypes a name that long; difflib would crawl
+        return ""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

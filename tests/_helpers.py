@@ -143,8 +143,9 @@ def render_text(report, name: str, settings=None) -> str:
     from gradcli.render import Settings, renderer
 
     render, kind = renderer(name)
-    assert kind == "text"
-    return render(report, settings if settings is not None else Settings())
+    assert kind in ("text", "chunks")
+    text = render(report, settings if settings is not None else Settings())
+    return text if kind == "text" else "".join(text)
 
 
 def fixed_console_text(renderable, width: int = 80) -> str:

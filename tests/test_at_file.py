@@ -281,3 +281,59 @@ def test_functions_and_edge_points_agree_both_ways(program):
     rows = [(0, 0), (0, 2), (-1, 0.5), (2, -3), (1e-8, 1e8), (4, 0.5), (-0.0, 1), (1e200, 1e200)]
     fast, slow = both(program, csv_of(rows))
     assert_same_records(fast, slow)
+
+
+@pytest.mark.parametrize("program, text, bindings", [
+    ("x*y + sigmoid(x)", csv_of([(1, 2), (-3, 0.5), (0, 0), (2.5, -1e-3)]), None),
+    ("sqrt(x) * y + log(y)", csv_of([(1, 2), (0, 1), (4, 0), (9, -1), ("q", 2), (16, 3)]), None),
+    ("max(x, y) / z", csv_of([(1, 1), (2, 3), (-0.0, 0.0)]), {"z": 2.0}),
+    ("x - x", csv_of([(1,), (3,)], header="x"), None),
+])
+def test_csv_in_blocks_is_the_row_by_row_csv(program, text, bindings):
+    import io
+
+    from gradcli.records.points import BLOCK_ROWS, PointBlock
+    from gradcli.render.records import CsvWriter
+
+    def written(records):
+        out = io.StringIO()
+        writer = CsvWriter(out, "row")
+        for record in records:
+            writer.write(record)
+        return out.getvalue()
+
+    blocks = list(at_points(program, text, "p.csv", bindings, blocks=True))
+    assert any(isinstance(r, PointBlock) for r in blocks) and BLOCK_ROWS > 4
+    records = at_points(program, text, "p.csv", bindings)       # one Record per point
+    assert written(blocks) == written(records)
+
+
+def test_quiet_and_csv_take_blocks_with_the_same_exit_status(tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text(csv_of([(1, 2), (0, 1), (4, 0)]))
+    quiet = run_cli("sqrt(x) * log(y)", "--at-file", str(points), "--quiet")
+    as_csv = run_cli("sqrt(x) * log(y)", "--at-file", str(points), "--format", "csv")
+    as_json = run_cli("sqrt(x) * log(y)", "--at-file", str(points), "--format", "json")
+    assert quiet.code == as_csv.code == as_json.code == 3
+    assert as_csv.out.count(",ok,0,") == 4 and "3,error,3," in as_csv.out
+
+
+@pytest.mark.parametrize("text, read", [
+    ("x,y\n1,2\n-3.5, 4e-3\r\n.5,+6\n", True),
+    ("x,y\n1,2", True),
+    ("x,y\n1,pi/2\n", False),          # an expression: read row by row
+    ("x,y\n1,2\n\n3,4\n", False),      # a blank line (skipped row by row)
+    ('"x",y\n1,2\n', False),
+    ("x,y\n1,1e999\n", False),         # read row by row, which names the cell
+    ("x,y\n1,2,3\n", False),
+    ("x,y\n١,2\n", False),
+])
+def test_plain_points_are_read_as_columns(text, read):
+    from gradcli.records.points import read_columns
+
+    got = read_columns(text, "p.csv")
+    assert (got is not None) == read
+    if read:
+        names, columns = got
+        rows = [point for _, point in read_points(text, "p.csv")]
+        assert [{name: columns[name][k] for name in names} for k in range(len(rows))] == rows

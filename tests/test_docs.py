@@ -53,6 +53,9 @@ def run_example(page, command: str, capsys, monkeypatch, folder) -> tuple[int, s
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("NO_COLOR", "1")
     words = shlex.split(command)
+    while re.fullmatch(r"[A-Z_]+=\S*", words[0]):     # COLUMNS=40 gradcli ...
+        variable, value = words.pop(0).split("=", 1)
+        monkeypatch.setenv(variable, value)
     assert words[0] == "gradcli", f"console examples run gradcli only: {command}"
     capsys.readouterr()
     status = main(words[1:])

@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gradcli"
 # Lowest first. A module belongs to the floor of the longest prefix that names it.
 FLOORS = [
     ("ground", ["gradcli.errors", "gradcli.numbers", "gradcli.defaults", "gradcli.lazy",
-                "gradcli.display"]),
+                "gradcli.display", "gradcli.memory"]),
     ("lang", ["gradcli.lang"]),
     ("program", ["gradcli.program"]),
     ("engine", ["gradcli.engine"]),

@@ -419,3 +419,53 @@ def test_comparison_errors_point_at_the_operator(program, message, column, width
     assert status == 2 and message in err
     assert f"at line 1, column {column}:" in err
     assert err.splitlines()[-1] == " " * (4 + column - 1) + "^" * width
+
+
+# ------------------------------------------------------------------ the generated parser
+
+def test_the_generated_parser_is_the_grammars():
+    """gradcli/lang/lalr.py (Lark's stand-alone tool) has grammar/gradcli.lark's terminals,
+    ignored terminals and rules; python grammar/generate_parser.py regenerates it."""
+    lark = pytest.importorskip("lark", reason="lark (the test extra) rebuilds the grammar")
+    from gradcli.lang import lalr
+    from gradcli.lang.syntax import PARSER_OPTIONS, grammar_path
+
+    with open(grammar_path(), encoding="utf-8") as f:
+        reference = lark.Lark(f.read(), **PARSER_OPTIONS)
+    generated = lalr.Lark_StandAlone()
+
+    def terminals(p):
+        return {(t.name, type(t.pattern).__name__, t.pattern.value, tuple(t.pattern.flags),
+                 t.priority) for t in p.terminals}
+
+    def rules(p):
+        return {(r.origin.name, tuple(s.name for s in r.expansion), r.alias, r.order,
+                 r.options.keep_all_tokens, r.options.expand1,
+                 tuple(r.options.empty_indices or ())) for r in p.rules}
+
+    assert terminals(generated) == terminals(reference)
+    assert set(generated.lexer_conf.ignore) == set(reference.lexer_conf.ignore)
+    assert rules(generated) == rules(reference)
+
+
+@pytest.mark.parametrize("source", ["(x+y)*z", "a = -x^2**-1; b = a[1:, 0] @ W.T\n",
+                                    "import numpy as np\nf = np.exp(x, axis=0)\n",
+                                    "y = (1, 2)\n\n# c\nz = [\n 1,\n 2]\n", "x +", "x )"])
+def test_the_generated_parser_reads_as_the_grammar_does(source):
+    lark = pytest.importorskip("lark", reason="lark (the test extra) rebuilds the grammar")
+    from gradcli.lang import syntax
+
+    with open(syntax.grammar_path(), encoding="utf-8") as f:
+        reference = lark.Lark(f.read(), **syntax.PARSER_OPTIONS,
+                              postlex=syntax.BracketNewlines())
+    tokens = [(t.type, str(t), t.start_pos) for t in reference.lex(source)]
+    try:
+        ours = repr(syntax.parse(source))
+    except syntax.InputError as error:
+        ours = ("error", error.message, error.span)
+    try:
+        theirs = reference.parse(source)
+    except lark.exceptions.UnexpectedInput:
+        theirs = None
+    assert (theirs is None) == isinstance(ours, tuple)
+    assert [(t.type, str(t), t.start_pos) for t in syntax.parser().lex(source)] == tokens

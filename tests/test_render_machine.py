@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import gradcli
 from gradcli.render import Settings
+from gradcli.render.machine import dumps
 
 # ------------------------------------------------------------------ JSON
 
@@ -96,6 +97,8 @@ def test_report_to_json_is_what_format_json_prints(text, x, y):
     with contextlib.redirect_stdout(out):
         assert main([*words, "--format", "json"]) == 0
     assert json.loads(out.getvalue()) == report.to_json()
+    # Written node by node, yet byte for byte the one JSON form.
+    assert out.getvalue() == dumps(report.to_json())
 
 
 def test_json_is_full_precision_whatever_the_settings():
@@ -155,3 +158,18 @@ def test_every_csv_path_ends_lines_with_lf_only(tmp_path):
         assert "\r" not in result.out, path
         rows = list(csv.reader(io.StringIO(result.out)))
         assert len({len(row) for row in rows}) == 1, path
+
+
+def test_json_and_csv_written_in_chunks_equal_the_reports_views(staged):
+    from gradcli.render.machine import CHUNK
+
+    # More nodes than a chunk, non-finite numbers, constants with no gradient, names and spans.
+    program = staged + "".join(f"f{i} = f * {i} + sqrt(x)\n" for i in range(CHUNK + 5))
+    report = gradcli.grad(program, x=0.0, y=-4)
+    assert render_text(report, "json") == dumps(report.to_json())
+    rows = list(csv.reader(io.StringIO(render_text(report, "csv"))))
+    assert len(rows) == len(report.nodes) + 1
+    for row, node in zip(rows[1:], report.nodes):
+        assert row == [str(node.id), node.name or "", node.op, node.text, repr(node.value),
+                       "" if node.grad is None else repr(node.grad),
+                       " ".join(map(str, node.inputs)), " ".join(map(repr, node.local))]

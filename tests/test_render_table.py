@@ -103,3 +103,35 @@ def test_numbers_are_never_cut_when_the_table_is_wider_than_the_terminal(capsys,
     out = capsys.readouterr().out
     assert "3.5685246267660438e+199" in out.split("\nf = ")[0]    # in the table, whole
     assert "downstream" in out
+
+
+# ------------------------------------------------------------------ narrow windows and redirects
+
+@pytest.mark.parametrize("columns, layout", [("80", "table"), ("40", "stacked")])
+def test_the_note_example_at_80_and_40_columns(cli, monkeypatch, columns, layout):
+    monkeypatch.setenv("COLUMNS", columns)
+    run = cli("2*(x*y + max(z,w))", "x=3", "y=-4", "z=2", "w=-1")
+    assert run.status == 0
+    assert max(len(line) for line in run.out.splitlines()) <= int(columns)
+    assert_snapshot(f"max_gate_{columns}_columns.txt", run.out)
+    assert ("──" in run.out) == (layout == "table")
+
+
+def test_a_narrow_window_stacks_one_block_per_node(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    lines = cli("(x+y)*z", "x=-2", "y=5", "z=-4").out.splitlines()
+    block = lines[lines.index("(x + y) * z  mul"):][:4]
+    assert block == ["(x + y) * z  mul", "  value -12  ∂f/∂node 1",
+                     "  ∂/∂(x+y) = z = -4 → -4", "  ∂/∂z = x+y = 3 → 3"]
+
+
+def test_redirected_output_does_not_take_the_terminals_width(cli, monkeypatch):
+    import os
+    import shutil
+
+    # A 40-column terminal the command was started from, its output going to a pipe.
+    monkeypatch.delenv("COLUMNS")
+    monkeypatch.setattr(os, "get_terminal_size", lambda *a: os.terminal_size((40, 24)))
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a: os.terminal_size((40, 24)))
+    out = cli("(x+y)*z", "x=-2", "y=5", "z=-4").out
+    assert out.splitlines()[1] == "─" * 66          # the 80-column table, not stacked

@@ -14,8 +14,14 @@ import click
 from click.core import ParameterSource
 
 from gradcli.cli.commands import COMMANDS
-from gradcli.cli.io import error_text, output_error
-from gradcli.cli.options import CONTEXT_SETTINGS, envvar_name, option, option_arity
+from gradcli.cli.io import error_text, for_stream, guard_streams, output_error
+from gradcli.cli.options import (
+    CONTEXT_SETTINGS,
+    envvar_name,
+    help_for_stdout,
+    option,
+    option_arity,
+)
 from gradcli.errors import ExitStatus, GradcliError, InternalError
 from gradcli.lazy import load
 from gradcli.render.machine import error_json
@@ -71,6 +77,9 @@ class GradcliGroup(click.Group):
         if incomplete.startswith("-"):
             items += load(ONE_LINER).shell_complete(ctx, incomplete)
         return items
+
+    def get_help(self, ctx: click.Context) -> str:
+        return help_for_stdout(super().get_help(ctx))
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[OPTIONS] [EXPR] [NAME=VALUE]...")
@@ -133,13 +142,13 @@ def _wants_json(argv: list[str]) -> bool:
 def report_error(error: GradcliError, as_json: bool) -> int:
     if as_json and sys.stdout is not None:
         try:
-            sys.stdout.write(error_json(error))
+            sys.stdout.write(for_stream(error_json(error), sys.stdout))
             sys.stdout.flush()
         except OSError:
             pass    # the human message below still says what went wrong
     if sys.stderr is not None:
         try:
-            sys.stderr.write(error_text(error) + "\n")
+            sys.stderr.write(for_stream(error_text(error) + "\n", sys.stderr))
             sys.stderr.flush()
         except OSError:
             pass
@@ -166,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: runs a command and returns its exit status; never shows a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(argv)
+    guard_streams()
     if sys.stdout is None:     # started with standard output closed (gradcli ... >&-)
         return report_error(GradcliError("standard output is closed: there is nowhere to write "
                                          "the result", exit_code=ExitStatus.OUTPUT_ERROR), False)

@@ -12,6 +12,7 @@ from gradcli.cli.checking import make_checks
 from gradcli.cli.io import open_lines, stdin_is_piped
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
+    Command,
     checks_options,
     format_for,
     format_option,
@@ -25,7 +26,7 @@ from gradcli.records.lines import Tally, batch
 from gradcli.render.records import RECORD_FORMATS
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @click.argument("words", nargs=-1, metavar="[FILE|-] [NAME=VALUE]...")
 @format_option(RECORD_FORMATS, help_="table (rows as they come), json (JSON Lines) or csv "
                                      "(default: -o's extension, else table).")

@@ -10,6 +10,7 @@ import click
 from gradcli.cli.io import class_files, error_text, read_document, read_program, write
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
+    Command,
     color_option,
     format_for,
     format_option,
@@ -52,7 +53,7 @@ def the_problems(path: str | None):
     return load_problems(*read_document(path, "a TOML file of problems"))
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @click.argument("files", nargs=-1, required=True, metavar="ANSWERS.toml|FOLDER...")
 @format_option(CHECK_FORMATS, help_="table for people (default: -o's extension, else table); "
                "csv and markdown: the gradebook; json: every item; gradescope: results.json.")
@@ -128,7 +129,7 @@ def check_command(files, format_, hide_answers, gradcheck, rtol, atol, details, 
     return status
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @click.argument("problems", metavar="PROBLEMS.toml")
 @out_option("Write the key here (default: standard output).")
 def key_command(problems, out):

@@ -66,8 +66,9 @@ def _at_file(text, filename, bindings, output_name, format_, out, precision, at_
         raise InputError("--at-file writes table, json or csv records, not " + format_)
     _reject_backward_pass(text, filename, output_name)
     points, source = read_program(at_file, "a CSV file of points")
+    # CSV and --quiet need only each point's value and gradients: they take blocks of points.
     records = at_points(text, points, source, bindings, checks=checks, filename=filename,
-                        output=output_name)
+                        output=output_name, blocks=quiet or format_ == "csv")
     if quiet:
         tally = Tally()
         for record in records:

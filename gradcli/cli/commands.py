@@ -22,7 +22,7 @@ def close_command(word: str) -> str | None:
     """A command name the word is probably a typo of (`verfy`), or None."""
     import difflib
 
-    if not word.isidentifier():
+    if len(word) > 40 or not word.isidentifier():
         return None
     close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.7)
     return close[0] if close else None

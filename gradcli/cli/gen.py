@@ -8,7 +8,7 @@ import os
 import click
 
 from gradcli.cli.io import read_document, write
-from gradcli.cli.options import CONTEXT_SETTINGS, option
+from gradcli.cli.options import CONTEXT_SETTINGS, Command, option
 from gradcli.errors import InputError
 from gradcli.grading.variants import generate, key_file, read_roster, student_file
 from gradcli.render.handout import latex, markdown
@@ -19,7 +19,7 @@ FOLDERS = {"problems": "what the student fills in and hands back (ID.toml)",
            "handouts": "the questions as Markdown and LaTeX (ID.md, ID.tex)"}
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @click.argument("problems", metavar="PROBLEMS.toml")
 @option("--roster", metavar="STUDENTS.csv", required=True, allow_from_autoenv=False,
         help="A CSV whose header names an id column (id, student, sid, email, ...) and "

@@ -11,6 +11,7 @@ import os
 import sys
 
 from gradcli.errors import ExitStatus, GradcliError, InputError, MissingProgram, reading
+from gradcli.render.glyphs import AsciiGlyphs, fits, replace_unencodable, to_ascii
 
 # A program is text: past this size, or with a NUL byte, it is surely not one (-f /dev/zero).
 MAX_PROGRAM_BYTES = 256 * 1024 * 1024
@@ -150,10 +151,52 @@ def error_text(error: GradcliError, stream=None) -> str:
     return text
 
 
+GLYPH_ERRORS = "gradcli-glyphs"
+
+
+def guard_streams() -> None:
+    """Standard output and error in an encoding that cannot carry the views' glyphs (a
+    Latin-1 locale, PYTHONIOENCODING=cp1252): whatever reaches them unconverted (help
+    text, a progress bar) has its glyphs in ASCII rather than failing to encode."""
+    import codecs
+
+    try:
+        codecs.lookup_error(GLYPH_ERRORS)
+    except LookupError:
+        codecs.register_error(GLYPH_ERRORS, replace_unencodable)
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not fits(getattr(stream, "encoding", None)):
+            try:
+                stream.reconfigure(errors=GLYPH_ERRORS)
+            except (AttributeError, ValueError, OSError):
+                pass
+
+
+def encoding_of(stream) -> str | None:
+    """The stream's encoding where it cannot carry the views' glyphs, else None."""
+    encoding = getattr(stream, "encoding", None)
+    return None if fits(encoding) else encoding
+
+
+def for_stream(text: str, stream) -> str:
+    """Text as `stream` can carry it: glyphs in ASCII where its encoding lacks them."""
+    encoding = encoding_of(stream)
+    return text if encoding is None else to_ascii(text, encoding)
+
 def output_error(target: str | None, error: OSError) -> GradcliError:
     where = target if target is not None else "the output"
     return GradcliError(f"cannot write {where}: {error.strerror or error}",
                         exit_code=ExitStatus.OUTPUT_ERROR)
+
+
+LAYOUT_WIDTH = 80
+
+
+def layout_width() -> int:
+    """The width of output that goes to no terminal: $COLUMNS, else 80 (never the width of a
+    terminal it was started from, so a redirect gives the same file wherever it runs)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    return int(columns) if columns.isdigit() and 0 < int(columns) < 10_000 else LAYOUT_WIDTH
 
 
 def make_console(color: str, file=None):
@@ -161,6 +204,8 @@ def make_console(color: str, file=None):
 
     # User text is never read as Rich markup or :emoji: codes.
     plain = dict(highlight=False, markup=False, emoji=False)
+    if file is not None or sys.stdout is None or not _isatty(sys.stdout):
+        plain["width"] = layout_width()
     if color == "always":
         # An explicit flag wins over NO_COLOR in the environment (no-color.org).
         # Standard colours are all the table uses, and TERM=dumb must not switch them off.
@@ -171,11 +216,19 @@ def make_console(color: str, file=None):
     return Console(file=file, **plain)
 
 
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def _wide_enough(console, rendered):
     """Widen the console to what the renderable needs to show every number whole."""
     needed = getattr(rendered, "min_width", None)
-    if needed is not None:
-        console.width = max(console.width, needed())
+    width = needed() if needed is not None else None
+    if width is not None:
+        console.width = max(console.width, width)
     return console
 
 
@@ -206,20 +259,29 @@ def write(rendered, out: str | None = None, *, kind: str = "text", color: str = 
                 return
         rendered, kind = rendered.plain, "text"
     if out is None or out == "-":
+        encoding = encoding_of(sys.stdout)
         if kind == "renderable":
+            if encoding is not None:
+                rendered = AsciiGlyphs(rendered, encoding)
             console = _wide_enough(make_console(color), rendered)
             if console.is_terminal:
                 console.print(rendered)
             else:
                 sys.stdout.write(_plain(console, rendered))
+        elif kind == "chunks":
+            for chunk in rendered:
+                sys.stdout.write(chunk if encoding is None else to_ascii(chunk, encoding))
         else:
-            sys.stdout.write(rendered)
+            sys.stdout.write(rendered if encoding is None else to_ascii(rendered, encoding))
         sys.stdout.flush()
         return
     try:
         with open(out, "a" if append else "w", encoding="utf-8", newline="") as f:
             if kind == "renderable":
                 f.write(_plain(_wide_enough(make_console("never", file=f), rendered), rendered))
+            elif kind == "chunks":
+                for chunk in rendered:
+                    f.write(chunk)
             else:
                 f.write(rendered)
     except OSError as e:
@@ -230,7 +292,13 @@ class _Stdout:
     """Looks sys.stdout up on every write, so a progress bar that redirects it is honoured."""
 
     def write(self, text: str) -> None:
-        sys.stdout.write(text)
+        sys.stdout.write(for_stream(text, sys.stdout))
+
+    @property
+    def ascii(self) -> bool:
+        """Whether text written here has its glyphs in ASCII (a fixed-width view cuts with
+        '...' rather than '…' there)."""
+        return encoding_of(sys.stdout) is not None
 
     def flush(self) -> None:
         sys.stdout.flush()

@@ -46,6 +46,7 @@ from gradcli.compute import (
 )
 from gradcli.errors import InputError
 from gradcli.lazy import load
+from gradcli.memory import paused_gc
 from gradcli.render import FORMATS, Settings, render, require
 
 CONVENTIONS = """\b
@@ -164,45 +165,49 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
                                (expect, rtol, atol, hide_answers, gradcheck, step, sample_seed,
                                 order),
                                seed=seed, upstream=upstream)
-    views = [name for name, given in (("--explain", explain), ("--mode forward", mode == "forward"),
-                                      ("--exact", exact), (second, second)) if given]
-    if len(views) > 1:
-        raise InputError(f"{views[0]} and {views[1]} each make their own report: use one at a "
-                         "time")
-    if explain and format_ not in ("table", "explain"):
-        raise InputError(f"--explain writes prose, so it cannot be combined with --format "
-                         f"{format_}; use one of them")
-    if exact or mode == "forward" or second:
-        require(format_, "exact" if exact else "tangent" if mode == "forward" else
-                SECOND_DOMAINS[second])
-    direction = parse_direction(hvp) if hvp is not None else None
-    if exact:
-        result = compute_exact(text, bindings, binding_texts(tokens), output=output_name,
-                               filename=filename, wanted=wanted)
-        report = result.report
-    else:
-        report = result = compute(text, bindings, output=output_name, filename=filename,
-                                  seed=seed, upstream=upstream, reject_backward=True)
-    for name in wanted or ():
-        try:
-            report.gradient(name)
-        except KeyError:
-            raise InputError(f"--wrt: {name!r} is not an input or a named value of the "
-                             "program") from None
-    settings = Settings(precision=precision, wrt=wanted, show_all=show_all)
-    if mode == "forward":
-        result = compute_tangents(report, wanted)
-    elif second == "--hessian":
-        result = compute_hessian(report, wanted)
-    elif second == "--hvp":
-        result = compute_hvp(report, direction)
-    elif second:
-        result = compute_second(report, wanted)
-    rendered, kind = render(result, "explain" if explain else format_, settings)
-    if format_ == "dot" and out is not None and out.lower().endswith(PICTURES):
-        run_graphviz(rendered, out.rsplit(".", 1)[1].lower(), out)   # a picture, not DOT text
-        return 0
-    write(rendered, out, kind=kind, color=color)
+    # One report, built, swept and written with the collector paused (a report per point,
+    # as --at-file makes, would pile up: each holds a cycle).
+    with paused_gc():
+        views = [name for name, given in (("--explain", explain),
+                                          ("--mode forward", mode == "forward"),
+                                          ("--exact", exact), (second, second)) if given]
+        if len(views) > 1:
+            raise InputError(f"{views[0]} and {views[1]} each make their own report: use one at a "
+                             "time")
+        if explain and format_ not in ("table", "explain"):
+            raise InputError(f"--explain writes prose, so it cannot be combined with --format "
+                             f"{format_}; use one of them")
+        if exact or mode == "forward" or second:
+            require(format_, "exact" if exact else "tangent" if mode == "forward" else
+                    SECOND_DOMAINS[second])
+        direction = parse_direction(hvp) if hvp is not None else None
+        if exact:
+            result = compute_exact(text, bindings, binding_texts(tokens), output=output_name,
+                                   filename=filename, wanted=wanted)
+            report = result.report
+        else:
+            report = result = compute(text, bindings, output=output_name, filename=filename,
+                                      seed=seed, upstream=upstream, reject_backward=True)
+        for name in wanted or ():
+            try:
+                report.gradient(name)
+            except KeyError:
+                raise InputError(f"--wrt: {name!r} is not an input or a named value of the "
+                                 "program") from None
+        settings = Settings(precision=precision, wrt=wanted, show_all=show_all)
+        if mode == "forward":
+            result = compute_tangents(report, wanted)
+        elif second == "--hessian":
+            result = compute_hessian(report, wanted)
+        elif second == "--hvp":
+            result = compute_hvp(report, direction)
+        elif second:
+            result = compute_second(report, wanted)
+        rendered, kind = render(result, "explain" if explain else format_, settings)
+        if format_ == "dot" and out is not None and out.lower().endswith(PICTURES):
+            run_graphviz(rendered, out.rsplit(".", 1)[1].lower(), out)   # a picture, not DOT text
+            return 0
+        write(rendered, out, kind=kind, color=color)
     return 0
 
 

@@ -12,6 +12,7 @@ import os
 
 import click
 
+from gradcli.cli.io import for_stream
 from gradcli.defaults import ATOL, MAX_NODES, PRECISION, RTOL, SEED, STEP
 from gradcli.errors import InputError, did_you_mean
 
@@ -231,7 +232,21 @@ def unknown_option(name: str, arity: dict, command: click.Command) -> InputError
                       f"goes after '--': {where} -- {name} x=1 (see {where} --help)")
 
 
-class ExpressionCommand(click.Command):
+def help_for_stdout(help_text: str) -> str:
+    """Help as standard output can carry it (click would send an ASCII locale UTF-8)."""
+    import sys
+
+    return for_stream(help_text, sys.stdout)
+
+
+class Command(click.Command):
+    """A gradcli command: its help in glyphs standard output can carry."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        return help_for_stdout(super().get_help(ctx))
+
+
+class ExpressionCommand(Command):
     """A command whose words may be an expression: see `arrange`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:

@@ -11,7 +11,7 @@ import textwrap
 import click
 
 from gradcli.cli.io import read_line, write
-from gradcli.cli.options import CONTEXT_SETTINGS, option
+from gradcli.cli.options import CONTEXT_SETTINGS, Command, option
 from gradcli.compute import compute, parse_binding_value
 from gradcli.errors import GradcliError
 from gradcli.grading.practice import (
@@ -30,7 +30,7 @@ STOP = ("q", "quit", ":q", ":quit")
 WIDTH = 80
 
 
-@click.command(name="practice", context_settings={**CONTEXT_SETTINGS,
+@click.command(name="practice", cls=Command, context_settings={**CONTEXT_SETTINGS,
                                                   "auto_envvar_prefix": "GRADCLI_PRACTICE"})
 @option("--level", type=click.IntRange(LEVELS.start, LEVELS.stop - 1), default=2,
         show_default=True,

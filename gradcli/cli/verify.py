@@ -13,6 +13,7 @@ from gradcli.cli.bindings import BINDING, parse_bindings
 from gradcli.cli.io import class_files, error_text, read_program, write
 from gradcli.cli.options import (
     CONTEXT_SETTINGS,
+    Command,
     color_option,
     format_for,
     format_option,
@@ -45,7 +46,7 @@ def _sources(paths):
         yield text, name, student_of(path)
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @click.argument("words", nargs=-1, required=True, metavar="FILE|FOLDER... [NAME=VALUE]...")
 @format_option(VERIFY_FORMATS, help_="table for people (default: -o's extension, else table), "
                "json for scripts; csv, markdown: one row per file; gradescope: results.json.")

@@ -5,18 +5,26 @@ tree and nothing recurses: the LALR parser keeps an explicit stack, and the
 callbacks below only ever look at their direct children. That is what lets
 100,000 nested parentheses parse at the default recursion limit.
 
-Building a parser costs tens of milliseconds, so the built parser is kept in
-the user's cache directory and loaded from there on later runs.
+The parser's tables are generated ahead of time from grammar/gradcli.lark into
+gradcli/lang/lalr.py (Lark's stand-alone tool), so a run neither compiles the grammar
+nor imports lark.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+import re
 import unicodedata
 
 from gradcli.errors import InputError, Span
 from gradcli.lang.expr import Expr
+from gradcli.lang.lalr import (
+    Lark_StandAlone,
+    Transformer,
+    UnexpectedCharacters,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 
 GRAMMAR_NAME = "gradcli.lark"
 
@@ -54,8 +62,6 @@ def _tok(token) -> tuple[int, int]:
 
 
 def _make_builder():
-    from lark import Transformer
-
     class AstBuilder(Transformer):
         """Lark callbacks, one per rule alias; each builds one Expr from its children."""
 
@@ -206,84 +212,25 @@ class BracketNewlines:
 
 _PARSER = None
 
-
-# Everything that shapes the built parser besides the grammar text; part of the cache key.
+# The options gradcli/lang/lalr.py is generated with (grammar/generate_parser.py);
+# tests/test_parser.py rebuilds a parser from grammar/gradcli.lark with them and compares.
 PARSER_OPTIONS = dict(parser="lalr", lexer="basic", start="program", maybe_placeholders=True)
 
 
-def _cache_file(grammar: str) -> str | None:
-    """Where the built parser is kept: the user's cache directory, never the working directory.
-
-    Keyed by the grammar file's size and modification time (no need to read or hash it on
-    every start), and by the Lark and Python versions.
-    """
-    import zlib
-
-    import lark
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(base):
-        return None
-    try:
-        stat = os.stat(grammar)
-    except OSError:
-        return None
-    options = ",".join(f"{k}={v}" for k, v in sorted(PARSER_OPTIONS.items()))
-    key = f"{stat.st_size:x}-{stat.st_mtime_ns:x}-{zlib.crc32(options.encode()):08x}"
-    version = f"{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
-    return os.path.join(base, "gradcli", f"parser-{version}-{key}.lark")
-
-
 def parser():
-    """The LALR parser, loaded from the user's cache, or built (and cached) on first use."""
+    """The LALR parser, from the module Lark's stand-alone tool generated from the grammar:
+    no grammar to compile at start-up, no cache to keep, and no import of lark itself."""
     global _PARSER
-    if _PARSER is not None:
-        return _PARSER
-    import logging
-
-    from lark import Lark
-
-    logging.getLogger("lark").setLevel(logging.CRITICAL)
-    grammar = grammar_path()
-    options = dict(transformer=_make_builder(), postlex=BracketNewlines())
-    cache = _cache_file(grammar)
-    if cache is not None and os.path.isfile(cache):
-        try:
-            with open(cache, "rb") as f:
-                # Lark.load() takes no options; _load is how Lark's own cache passes them.
-                _PARSER = Lark.__new__(Lark)._load(f, **options)
-            return _PARSER
-        except Exception:   # a stale or truncated cache: rebuild it below
-            pass
-    with open(grammar, encoding="utf-8") as f:
-        _PARSER = Lark(f.read(), **PARSER_OPTIONS, **options)
-    if cache is not None:
-        _save(_PARSER, cache)
+    if _PARSER is None:
+        _PARSER = Lark_StandAlone(transformer=_make_builder(), postlex=BracketNewlines())
     return _PARSER
-
-
-def _save(built, path: str) -> None:
-    # Written to a temporary name and renamed, so a concurrent run never reads half a file.
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as f:
-            built.save(f, exclude_options=("transformer", "postlex"))
-        os.replace(temporary, path)
-    except Exception:
-        # A read-only home only costs speed.
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
 
 
 def parse(source: str) -> list[Statement]:
     """Parse a whole program. Raises InputError pointing at the first problem."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-
     if source.startswith("\ufeff"):
         source = " " + source[1:]    # a BOM: blank it out, keeping every offset
+    check_brackets(source)
     try:
         return parser().parse(source)
     except UnexpectedCharacters as e:
@@ -298,6 +245,52 @@ def parse(source: str) -> list[Statement]:
         if isinstance(original, InputError):
             raise original from None
         raise
+
+
+# Deeper than this, nesting is no program anyone wrote: refused before the parser runs.
+MAX_DEPTH = 100_000
+_BRACKETS = re.compile(r"#[^\n]*|[()\[\]]")
+
+
+def check_brackets(source: str) -> None:
+    """Refuse absurdly deep brackets and a closer with nothing open in one linear scan, before
+    the parser: it would read the whole text token by token (seconds and hundreds of
+    megabytes for a megabyte of '(') to find the same fault. Which closer closes which opener
+    is the parser's business; here a closer closes whatever is open, as `_unclosed_bracket`
+    reads it."""
+    openers = source.count("(") + source.count("[")
+    if not openers and ")" not in source and "]" not in source:
+        return
+    if "#" not in source and openers <= MAX_DEPTH and \
+            openers == source.count(")") + source.count("]"):
+        return          # balanced counts and shallow: nothing the parser will be slow to find
+    stack: list[int] = []
+    for match in _BRACKETS.finditer(source):
+        ch = match.group()
+        if ch in "([":
+            stack.append(match.start())
+            if len(stack) > MAX_DEPTH:
+                at = match.start()
+                raise InputError(f"brackets nested more than {MAX_DEPTH:,} deep: gradcli refuses "
+                                 "text this deep (no program needs it)", Span(at, at + 1))
+        elif ch in ")]":
+            if not stack:
+                at = match.start()
+                return _unmatched_closer(source, at)
+            stack.pop()
+    # Brackets left open at the end (at most MAX_DEPTH of them) are the parser's to word: it
+    # says what was expected where the text stops.
+
+
+def _unmatched_closer(source: str, at: int) -> None:
+    """A closer with nothing open: its error, unless the parser finds an earlier fault in
+    the text before it (which it reads at its usual cost: no more than the text)."""
+    try:
+        parser().parse(source[:at])
+    except Exception:
+        return          # the parse of the whole text reports the earlier fault
+    raise InputError(f"unmatched {source[at]!r}: there is no opening bracket for it",
+                     Span(at, at + 1))
 
 
 def _short(text: str, limit: int = 24) -> str:
@@ -329,7 +322,23 @@ def _suggestion(ch: str) -> str | None:
     code = ord(ch)
     if 0xFF01 <= code <= 0xFF5E:     # fullwidth forms of ASCII
         return chr(code - 0xFEE0)
+    digit = unicodedata.decimal(ch, None)     # ١ (Arabic-Indic one), ५ (Devanagari five)...
+    if digit is not None:
+        return str(digit)
     return None
+
+
+def non_ascii_message(ch: str, where: str) -> str:
+    """"non-ASCII character '١' (U+0661 ARABIC-INDIC DIGIT ONE) <where>; use '1'"."""
+    try:
+        label = unicodedata.name(ch)
+    except ValueError:
+        label = "unnamed"
+    message = f"non-ASCII character {ch!r} (U+{ord(ch):04X} {label}) {where}"
+    hint = _suggestion(ch)
+    if hint:
+        message += f"; use {hint!r}" if len(hint) <= 3 else f"; use {hint}"
+    return message
 
 
 def _bad_character(source: str, pos: int) -> InputError:
@@ -339,15 +348,7 @@ def _bad_character(source: str, pos: int) -> InputError:
         return InputError(f"byte 0x{ord(ch) - 0xDC00:02X} is not UTF-8 text (outside a comment, "
                           "a program is ASCII; save the file as UTF-8)", span)
     if ch and not ch.isascii():
-        try:
-            label = unicodedata.name(ch)
-        except ValueError:
-            label = "unnamed"
-        message = f"non-ASCII character {ch!r} (U+{ord(ch):04X} {label}) outside a comment"
-        hint = _suggestion(ch)
-        if hint:
-            message += f"; use {hint!r}" if len(hint) <= 3 else f"; use {hint}"
-        return InputError(message, span)
+        return InputError(non_ascii_message(ch, "outside a comment"), span)
     if ch == "\\" and not source[pos + 1:].strip():
         return InputError("the program ends after a line continuation: a backslash at the end of "
                           "a line joins it to the next line, and there is none", span)

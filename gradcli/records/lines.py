@@ -47,6 +47,7 @@ class Record:
     gradcheck: GradcheckResult | None = None
     hide_answers: bool = False
     point: dict | None = None       # the row's bindings, for --at-file
+    block = False                   # one record (a PointBlock holds many points)
 
     @property
     def status(self) -> int:
@@ -182,6 +183,9 @@ class Tally:
     failed: dict = field(default_factory=dict)
 
     def add(self, record: Record) -> None:
+        if getattr(record, "block", False):     # points that all swept cleanly: status 0 each
+            self.records += len(record)
+            return
         self.records += 1
         status = record.status
         if status:

@@ -15,12 +15,13 @@ from gradcli.lazy import load
 from gradcli.program.scalar_only import refuse_arrays
 from gradcli.render.settings import Settings
 
-# (format, domain) -> ("module:function", what it makes). A function returns a str, or for
-# "renderable" a Rich renderable the CLI prints on its Console.
+# (format, domain) -> ("module:function", what it makes). A function returns a str, for
+# "chunks" an iterator of strs written as they come (a big report never becomes one str),
+# or for "renderable" a Rich renderable the CLI prints on its Console.
 RENDERERS: dict[tuple[str, str], tuple[str, str]] = {
     ("table", "scalar"): ("gradcli.render.table:render", "renderable"),
-    ("json", "scalar"): ("gradcli.render.machine:render_json", "text"),
-    ("csv", "scalar"): ("gradcli.render.machine:render_csv", "text"),
+    ("json", "scalar"): ("gradcli.render.machine:render_json", "chunks"),
+    ("csv", "scalar"): ("gradcli.render.machine:render_csv", "chunks"),
     ("markdown", "scalar"): ("gradcli.render.markdown:render", "text"),
     ("dot", "scalar"): ("gradcli.render.dot:render", "text"),
     ("mermaid", "scalar"): ("gradcli.render.mermaid:render", "text"),
@@ -31,7 +32,7 @@ RENDERERS: dict[tuple[str, str], tuple[str, str]] = {
     ("html", "scalar"): ("gradcli.render.html:render", "text"),
 
     ("table", "array"): ("gradcli.render.arrays:render_table", "renderable"),
-    ("json", "array"): ("gradcli.render.machine:render_json", "text"),
+    ("json", "array"): ("gradcli.render.machine:render_json", "chunks"),
     ("csv", "array"): ("gradcli.render.arrays:render_csv", "text"),
     ("markdown", "array"): ("gradcli.render.arrays:render_markdown", "text"),
     ("dot", "array"): ("gradcli.render.dot:render", "text"),

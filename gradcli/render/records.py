@@ -19,9 +19,9 @@ def _number(value, precision: int) -> str:
     return preview(value, precision, 10)
 
 
-def _clip(text: str, width: int) -> str:
+def _clip(text: str, width: int, ellipsis: str = "…") -> str:
     text = " ".join(text.split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[:width - len(ellipsis)] + ellipsis
 
 
 def _wrap(text: str, width: int, indent: int) -> str:
@@ -75,6 +75,8 @@ class TableWriter:
         self.precision = precision
         self.key = key
         self.started = False
+        # Where the writer turns glyphs into ASCII, a cut is '...' (three cells), cut so.
+        self.ellipsis = "..." if getattr(out, "ascii", False) else "…"
 
     def write(self, record) -> None:
         if not self.started:
@@ -85,7 +87,7 @@ class TableWriter:
         if record.point is not None:
             shown = " ".join(f"{name}={_number(value, self.precision)}"
                              for name, value in record.point.items())
-        program = _clip(shown, PROGRAM_WIDTH)
+        program = _clip(shown, PROGRAM_WIDTH, self.ellipsis)
         if record.error is not None:
             value = f"error {int(record.error.exit_code)}"
             result = one_line(record.error)
@@ -126,6 +128,9 @@ class CsvWriter:
         out.flush()
 
     def write(self, record) -> None:
+        if record.block:
+            self.write_block(record)
+            return
         if record.error is not None:
             self.writer.writerow((record.number, "error", int(record.error.exit_code), "", "", "",
                                   one_line(record.error)))
@@ -138,6 +143,22 @@ class CsvWriter:
             for name, grad in rows:
                 self.writer.writerow((record.number, status, record.status, value, name, grad,
                                       message))
+        self.out.flush()
+
+    def write_block(self, block) -> None:
+        """Points that swept cleanly, in bulk: the rows `write` gives each of them (status ok,
+        every digit of the value and of each gradient, no message)."""
+        names = block.names
+        grads = [block.grads[name].tolist() for name in names]
+        lines = []
+        append = lines.append
+        if not names:
+            for row, value in zip(block.rows, block.value.tolist()):
+                append(f"{row},ok,0,{value!r},,,\n")
+        for row, value, *row_grads in zip(block.rows, block.value.tolist(), *grads):
+            for name, grad in zip(names, row_grads):
+                append(f"{row},ok,0,{value!r},{name},{grad!r},\n")
+        self.out.write("".join(lines))
         self.out.flush()
 
     def close(self) -> None:

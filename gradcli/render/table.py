@@ -64,17 +64,63 @@ class ReportTable:
                               Text(number(amount, settings), style=f"{GRAD} {DIM}"), "", ""))
         return cells, shown, hidden
 
-    def min_width(self) -> int:
-        """The narrowest console that shows every number whole: the CLI widens to it, since a
-        cut number (2.537 for 2.537e+199) would be worse than a line that wraps."""
+    def table_width(self) -> int:
+        """The narrowest console the table fits with every number whole."""
         cells, _, _ = self._cells()
         out = self.report.output_name
         headers = _headers(out)
         numbers = sum(_widest(cells, k, headers[k]) for k in (1, 2, 3, 5))
         return 8 + numbers + 12 + 11
 
+    def min_width(self) -> int:
+        """The narrowest console that shows every number whole: the CLI widens to it, since a
+        cut number (2.537 for 2.537e+199) would be worse than a line that wraps. Narrower
+        than the table, the nodes are stacked, which needs room for one number a line."""
+        cells, _, _ = self._cells()
+        return min(self.table_width(), STACK_INDENT + 2 + max(
+            len(f"{self.report.output_name}/∂node") + 1 + _widest(cells, 3, ""),
+            _widest(cells, 2, "") + len("value "),
+            max([len(_local_text(c[4], 0)) for c in cells] + [0]) + _widest(cells, 5, "") + 4))
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width < self.table_width():
+            yield from self._stacked(options)
+        else:
+            yield from self._table(console, options)
+        yield from self._summary(options)
+
+    def _stacked(self, options: ConsoleOptions) -> RenderResult:
+        """One block per node, for a window narrower than the table: its label and op, its
+        value and gradient, then each input edge (local partial → downstream) and fork."""
         report, settings = self.report, self.settings
+        shown, _ = rows(report, settings)
+        grad_label = f"∂{report.output_name}/∂node"
+        indent = " " * STACK_INDENT
+        for row in shown:
+            if isinstance(row, Gap):
+                yield Text(f"… {row.hidden:,} nodes", style=DIM)
+                continue
+            at_kink = bool(row.flags & {"kink", "tie"})
+            yield Text.assemble((row.node, "bold" if not row.is_input else ""), "  ",
+                                (row.op, DIM))
+            line = Text.assemble(indent, "value ", (number(row.value, settings), VALUE))
+            if row.grad is not None:
+                flag = "" if math.isfinite(row.grad) else "!"
+                line.append_text(Text.assemble("  ", grad_label, " ",
+                                               (number(row.grad, settings) + flag, GRAD)))
+            yield line
+            for edge in row.edges:
+                flag = "!" if at_kink or not math.isfinite(edge.local) else ""
+                rule = f"{edge.rule} = " if edge.rule else ""
+                yield Text.assemble(indent, f"∂/∂{edge.target} = {rule}",
+                                    number(edge.local, settings) + flag, " → ",
+                                    (number(edge.downstream, settings), GRAD))
+            for source, amount in row.contributions:
+                yield Text.assemble(indent, (f"← {source} ", DIM),
+                                    (number(amount, settings), f"{GRAD} {DIM}"))
+
+    def _table(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        report = self.report
         out = report.output_name
         cells, shown, hidden = self._cells()
 
@@ -108,6 +154,11 @@ class ReportTable:
             table.add_row(*cell[:4], _local_text(cell[4], room), *cell[5:])
         yield table
 
+    def _summary(self, options: ConsoleOptions) -> RenderResult:
+        """The output's value and gradients, and the notes, under either layout."""
+        report, settings = self.report, self.settings
+        out = report.output_name
+        _, shown, hidden = self._cells()
         items = []
         for text, kind, value in summary_lines(report, settings, wrt_names(report, settings)):
             style = VALUE if kind == "value" else GRAD
@@ -124,7 +175,10 @@ class ReportTable:
         if line:
             yield line
 
-        notes = [f"local = ∂node/∂input; downstream = ∂{out}/∂node × local, sent to that input."]
+        stacked = options.max_width < self.table_width()
+        notes = [f"local = ∂node/∂input; downstream = ∂{out}/∂node × local, sent to that input."
+                 if not stacked else
+                 f"∂/∂input = local → downstream = ∂{out}/∂node × local."]
         if any(row.contributions for row in shown if not isinstance(row, Gap)):
             notes.append("←: each use of a value sends back a gradient; at a fork they add up.")
         gaps = [row.hidden for row in shown if isinstance(row, Gap)]
@@ -136,6 +190,9 @@ class ReportTable:
         notes.extend(warning_lines(report))
         if notes:
             yield Text("\n".join(notes), style=DIM if not report.warnings else "")
+
+
+STACK_INDENT = 2
 
 
 def _local_width(table: Table, cells, console: Console, options: ConsoleOptions) -> int:

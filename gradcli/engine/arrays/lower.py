@@ -17,7 +17,7 @@ import numpy as np
 
 from gradcli.engine.arrays.sweep import NO_PARAMS, evaluate, source_text
 from gradcli.errors import InputError, NeedsArrays, Span, did_you_mean
-from gradcli.lang.expr import Expr
+from gradcli.lang.expr import Expr, walk
 from gradcli.lang.ops import ATTRIBUTES, CONST, CONSTANTS, INPUT, METHODS, MODULE_PREFIXES, OPS
 from gradcli.lang.resolve import (
     evaluate_constant,
@@ -33,6 +33,7 @@ from gradcli.program.lower import Lowering
 INDEX = OPS["index"]
 STACK = OPS["stack"]
 DEFERRED = "deferred"       # an input's default, drawn when its statement comes up
+SIZES = ("shape", "ndim", "size")      # attributes that are numbers fixed by the shapes
 
 
 class ArrayGraph(Graph):
@@ -78,6 +79,58 @@ def _is_size(expr: Expr) -> bool:
     return expr.kind == "subscript" and expr.args[0].kind == "attr" and expr.args[0].name == "shape"
 
 
+def is_method_call(expr: Expr) -> bool:
+    """`a.sum()`, not `np.exp(a)` nor `np.random.randn(2)`."""
+    callee = expr.args[0]
+    return callee.kind == "attr" and not (callee.args[0].kind == "name"
+                                          and callee.args[0].name in MODULE_PREFIXES) \
+        and not is_random_module(callee.args[0])
+
+
+def method_error(callee: Expr) -> InputError:
+    hint = did_you_mean(callee.name, METHODS)
+    return InputError(f"arrays have no method .{callee.name}() gradcli knows{hint}",
+                      Span(callee.op_start, callee.op_end))
+
+
+def attribute_error(expr: Expr) -> InputError | None:
+    """Why `expr` (an attribute not called) names nothing gradcli knows, or None. `.shape`
+    and the other sizes are known: where they may stand is for the lowering to say."""
+    target = expr.args[0]
+    span = Span(expr.op_start, expr.op_end)
+    if target.kind == "name" and target.name in MODULE_PREFIXES:
+        if expr.name in CONSTANTS:
+            return None
+        hint = did_you_mean(expr.name, CONSTANTS)
+        return InputError(f"{target.name}.{expr.name} is not a constant gradcli knows "
+                          f"(it knows pi and e){hint}", span)
+    if expr.name in ATTRIBUTES or expr.name in SIZES:
+        return None
+    if expr.name in METHODS:
+        return InputError(f".{expr.name} is a method: call it, as in a.{expr.name}(...)", span)
+    hint = did_you_mean(expr.name, [*ATTRIBUTES, "shape", *METHODS])
+    return InputError(f"arrays have no attribute .{expr.name} gradcli knows{hint}", span)
+
+
+def check_attribute_names(root: Expr) -> None:
+    """The first unknown attribute or method name in `root`, in text order, as an error."""
+    callees = set()
+    faults = []
+    for expr in walk(root):
+        if expr.kind == "call" and expr.args[0].kind == "attr":
+            callees.add(id(expr.args[0]))
+            if is_method_call(expr) and expr.args[0].name not in METHODS:
+                faults.append(method_error(expr.args[0]))
+        elif expr.kind == "attr" and id(expr) not in callees:
+            if is_random_module(expr):
+                continue
+            error = attribute_error(expr)
+            if error is not None:
+                faults.append(error)
+    if faults:
+        raise min(faults, key=lambda error: error.span.start)
+
+
 class ArrayLowering(Lowering):
     def __init__(self, statements, source, filename, bindings: dict, rng, fold: bool = True):
         super().__init__(statements, source, filename)
@@ -93,6 +146,11 @@ class ArrayLowering(Lowering):
     def _survey(self) -> None:
         super()._survey()
         graph = self.graph
+        # The program's own faults come before the bindings': `x . y` with y=5 points at the
+        # '.', not at y. Attribute and method names need no values to be checked.
+        for statement in self.statements:
+            if statement.expr is not None:
+                check_attribute_names(statement.expr)
         # Names and missing inputs are checked as for scalars; the values are arrays.
         check_bindings(graph, {name: 0.0 for name in self.bindings})
         for name, node in graph.inputs.items():
@@ -183,37 +241,25 @@ class ArrayLowering(Lowering):
     def _attribute_op(self, expr: Expr):
         """`a.T` → the transpose op; `np.pi` → a constant node (its id)."""
         target = expr.args[0]
-        span = Span(expr.op_start, expr.op_end)
-        if target.kind == "name" and target.name in MODULE_PREFIXES:
-            if expr.name in CONSTANTS:
-                return self.graph.add(CONST, (), expr, None, as_value(CONSTANTS[expr.name]))
-            hint = did_you_mean(expr.name, CONSTANTS)
-            raise InputError(f"{target.name}.{expr.name} is not a constant gradcli knows "
-                             f"(it knows pi and e){hint}", span)
-        op = ATTRIBUTES.get(expr.name)
-        if op is not None:
-            return op
+        if target.kind == "name" and target.name in MODULE_PREFIXES and expr.name in CONSTANTS:
+            return self.graph.add(CONST, (), expr, None, as_value(CONSTANTS[expr.name]))
         if expr.name == "shape":
             raise InputError(".shape is a tuple of sizes, not an array: use it in a shape, as in "
                              "np.random.randn(*D.shape) or np.zeros(D.shape), or take D.shape[0]",
-                             span)
-        if expr.name in METHODS:
-            raise InputError(f".{expr.name} is a method: call it, as in a.{expr.name}(...)", span)
-        hint = did_you_mean(expr.name, [*ATTRIBUTES, "shape", *METHODS])
-        raise InputError(f"arrays have no attribute .{expr.name} gradcli knows{hint}", span)
+                             Span(expr.op_start, expr.op_end))
+        error = attribute_error(expr)
+        if error is not None:
+            raise error
+        return ATTRIBUTES[expr.name]
 
     def _call(self, expr: Expr):
         """(op, array argument Exprs, static values, keywords) of a call or method call."""
         callee = expr.args[0]
         args = list(expr.args[1:])
-        if callee.kind == "attr" and not (callee.args[0].kind == "name"
-                                          and callee.args[0].name in MODULE_PREFIXES) \
-                and not is_random_module(callee.args[0]):
+        if is_method_call(expr):
             op = METHODS.get(callee.name)
-            span = Span(callee.op_start, callee.op_end)
             if op is None:
-                hint = did_you_mean(callee.name, METHODS)
-                raise InputError(f"arrays have no method .{callee.name}() gradcli knows{hint}", span)
+                raise method_error(callee)
             args.insert(0, callee.args[0])
             name = callee.name
         else:

@@ -6,6 +6,8 @@ JSON with the json module, CSV as plain numbers.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from gradcli.engine.arrays.lower import ArrayLowering, Generator
@@ -70,6 +72,12 @@ def read_array(path: str) -> np.ndarray:
     return check_array(data, path)
 
 
+# A cell as float() reads it, in ASCII (not ١٢, nor 1_000), and the non-finite spellings, which
+# check_array refuses by name.
+_NUMBER_CELL = re.compile(r"[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|nan|inf|infinity)",
+                          re.IGNORECASE | re.ASCII)
+
+
 def _read_csv(path: str) -> list:
     """Rows of numbers; one row gives a vector; a header row of names is not accepted."""
     import csv
@@ -80,10 +88,10 @@ def _read_csv(path: str) -> list:
             cells = [cell.strip() for cell in row]
             if not any(cells):
                 continue
-            try:
-                rows.append([float(cell) for cell in cells])
-            except ValueError:
-                raise InputError(f"{path}, line {number}: every cell must be a number") from None
+            if not all(_NUMBER_CELL.fullmatch(cell) for cell in cells):
+                raise InputError(f"{path}, line {number}: every cell must be a number (ASCII "
+                                 "digits, like 1, -2.5 or 3e-4)")
+            rows.append([float(cell) for cell in cells])
     if not rows:
         raise InputError(f"{path} holds no numbers")
     if len({len(r) for r in rows}) > 1:
