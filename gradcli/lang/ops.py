@@ -117,6 +117,18 @@ class Op:
     # spelling and the `rule`, which then compute exactly what the kernels compute.
     python_forward: Callable | None = None
     python_partials: Callable | None = None
+    # ---- how a backward pass through it goes wrong (checks/diagnose.py's catalogue) and how
+    # it stops a gradient (checks/why.py). `own_derivative`: its value is its local gradient
+    # (exp' = exp), so a pass that uses the value is right there. `swaps`: each input's local
+    # gradient is the other input (a mul gate). `power`: x^n, whose base gets n·x^(n-1).
+    # `routes`: the whole gradient goes to one winning argument (max, min).
+    own_derivative: bool = False
+    swaps: bool = False
+    power: bool = False
+    routes: bool = False
+    # Where its local gradient is 0 or nearly: "dead" (nothing passes where its input is <= 0),
+    # "saturated" (flat tails, where the local gradient vanishes), "blocks" (0 everywhere).
+    stall: str = ""
 
     def accepts(self, count: int) -> bool:
         return count >= self.min_args and (self.max_args is None or count <= self.max_args)
@@ -391,7 +403,7 @@ def _compare(name, test, symbol, latex, words):
     return _infix(name, lambda a, b: 1.0 if test(a, b) else 0.0, lambda ans, a, b: (0.0, 0.0),
                   lambda ans, a, b: (0, 0), symbol, COMPARE, latex=latex, kink=kink,
                   branch=lambda ans, a, b: ans, python_float=False,
-                  gate="blocks the gradient (its derivative is 0 on both sides)",
+                  gate="blocks the gradient (its derivative is 0 on both sides)", stall="blocks",
                   summary=f"1 where a {words} b, else 0: a mask, as in (x > 0) * dout",
                   exact=lambda a, b: 1 if test(a, b) else 0,
                   exact_partials=lambda ans, a, b: (0, 0),
@@ -672,6 +684,7 @@ _TABLE: list[Op] = [
     _infix("mul", operator.mul, lambda ans, a, b: (b, a), lambda ans, a, b: (b, a),
            "*", PRODUCT, latex=r"\cdot",
            gate="swaps its inputs: each receives the other's value times the gradient",
+           swaps=True,
            summary="a * b", exact=operator.mul, exact_partials=lambda ans, a, b: (b, a),
            array_forward=operator.mul, vjp=lambda g, ans, a, b: (lambda: g * b, lambda: g * a)),
     _infix("div", _div, lambda ans, a, b: (1.0 / b, -ans / b),
@@ -689,7 +702,7 @@ _TABLE: list[Op] = [
            "^", POWER, latex="^", domain=_pow_domain,
            gate="scales the gradient by {1}·{0}^({1}-1) for the base {0} (and by {0}^{1}·ln {0} "
                 "for the exponent {1})",
-           summary="x ^ y, also written x ** y or pow(x, y)", python="**",
+           summary="x ^ y, also written x ** y or pow(x, y)", python="**", power=True,
            exact=_exact_pow, exact_partials=_exact_pow_partials, exact_bits=_exact_pow_bits,
            python_partials=_pow_python,
            array_forward=lambda x, y: np.power(x, y), vjp=_a_pow_vjp),
@@ -709,7 +722,7 @@ _TABLE: list[Op] = [
     _compare("le", operator.le, "<=", r"\leq", "is at most"),
 
     _unary("exp", math.exp, lambda ans, x: (ans,), lambda ans, x: (ans,), r"\exp",
-           gate="multiplies the gradient by its own output (exp' = exp)",
+           gate="multiplies the gradient by its own output (exp' = exp)", own_derivative=True,
            summary="e to the power x",
            array_forward=lambda x: np.exp(x),
            vjp=lambda g, ans, x: (g * ans,)),
@@ -779,11 +792,13 @@ _TABLE: list[Op] = [
            vjp=lambda g, ans, x: (g * np.sinh(x),)),
     _unary("tanh", math.tanh, _tanh_partial, lambda ans, x: (1 - ans ** 2,),
            r"\tanh", summary="hyperbolic tangent", python_partials=_tanh_partial_python,
+           stall="saturated",
            array_forward=lambda x: np.tanh(x),
            vjp=lambda g, ans, x: (g * _a_tanh_partial(ans, x),)),
     _unary("sigmoid", _sigmoid, _sigmoid_partial,
            lambda ans, x: ((1 - ans) * ans,), r"\sigma",
            gate="multiplies the gradient by (1 - f) * f, f being its own output",
+           stall="saturated",
            summary="1 / (1 + exp(-x)), computed stably",
            python="(1.0 / (1.0 + math.exp(-{0})))",
            python_forward=lambda point, x: _sigmoid_expr(point[1], x),
@@ -792,7 +807,7 @@ _TABLE: list[Op] = [
            vjp=lambda g, ans, x: (g * _a_sigmoid_partial(ans, x),)),
     _unary("logsigmoid", _logsigmoid, _logsigmoid_partial,
            lambda ans, x: (call("sigmoid", -x),), r"\log\sigma",
-           gate="multiplies the gradient by sigmoid(-{0})",
+           gate="multiplies the gradient by sigmoid(-{0})", stall="saturated",
            summary="log(sigmoid(x)) = -softplus(-x), computed stably",
            python="(-math.log1p(math.exp(-{0})))",
            python_forward=_logsigmoid_python, python_partials=_logsigmoid_partial_python,
@@ -804,12 +819,14 @@ _TABLE: list[Op] = [
     _unary("relu", lambda x: x if x > 0.0 else 0.0, lambda ans, x: (1.0 if x > 0.0 else 0.0,),
            lambda ans, x: (call("step", x),), kink=_kink_at_zero("relu"), branch=_side_of_zero,
            gate="passes the gradient where its input is positive, blocks it elsewhere",
+           stall="dead",
            summary="max(x, 0); relu'(0) = 0", python="max(0.0, {0})",
            exact=lambda x: x if x > 0 else 0, exact_partials=lambda ans, x: (1 if x > 0 else 0,),
            array_forward=lambda x: np.where(x > 0.0, x, 0.0),
            vjp=lambda g, ans, x: (g * (x > 0.0),)),
     _unary("softplus", _softplus, lambda ans, x: (_sigmoid(x),),
            lambda ans, x: (call("sigmoid", x),), summary="log(1 + exp(x)), computed stably",
+           stall="saturated",
            python="(0.5 * ({0} + abs({0})) + math.log1p(math.exp(-abs({0}))))",
            python_forward=_softplus_python,
            python_partials=lambda point, ans, x: (_sigmoid_expr(point[1], x),),
@@ -827,6 +844,7 @@ _TABLE: list[Op] = [
            kink=lambda ans, x: "step jumps at 0; its derivative is taken as 0" if x == 0.0 else None,
            branch=_side_of_zero, summary="1 where x > 0, else 0 (the derivative of relu)",
            python="({0} > 0)", python_float=False, gate="blocks the gradient (its derivative is 0)",
+           stall="blocks",
            exact=lambda x: 1 if x > 0 else 0, exact_partials=lambda ans, x: (0,),
            array_forward=lambda x: np.where(x > 0.0, 1.0, 0.0),
            vjp=lambda g, ans, x: (g * 0.0,)),
@@ -834,13 +852,14 @@ _TABLE: list[Op] = [
            kink=lambda ans, x: "sign jumps at 0; its derivative is taken as 0" if x == 0.0 else None,
            branch=lambda ans, x: _sign(x), summary="-1, 0 or 1 (the derivative of abs)",
            python="(({0} > 0) - ({0} < 0))", python_float=False,
-           gate="blocks the gradient (its derivative is 0)",
+           gate="blocks the gradient (its derivative is 0)", stall="blocks",
            exact=lambda x: (x > 0) - (x < 0), exact_partials=lambda ans, x: (0,),
            array_forward=lambda x: np.sign(x),
            vjp=lambda g, ans, x: (g * 0.0,)),
     Op("max", _max, _first_winner_partials, _first_winner_rule(lambda a, b: call("step", a - b)),
        min_args=1, max_args=None, latex=r"\max",
        kink=_tie("max"), branch=_winner, gate="routes the whole gradient to its largest input",
+       routes=True,
        summary="largest argument; a tie sends the gradient to the first", python="max",
        exact=_max, exact_partials=_exact_first_winner,
        array_forward=_MAX_FORWARD, vjp=_MAX_VJP, keywords=("axis",), methods=("max",),
@@ -848,6 +867,7 @@ _TABLE: list[Op] = [
     Op("min", _min, _first_winner_partials, _first_winner_rule(lambda a, b: call("step", b - a)),
        min_args=1, max_args=None, latex=r"\min",
        kink=_tie("min"), branch=_winner, gate="routes the whole gradient to its smallest input",
+       routes=True,
        summary="smallest argument; a tie sends the gradient to the first", python="min",
        exact=_min, exact_partials=_exact_first_winner,
        array_forward=_MIN_FORWARD, vjp=_MIN_VJP, keywords=("axis",), methods=("min",),

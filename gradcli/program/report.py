@@ -140,10 +140,14 @@ class Report(Displayable):
 
     def gradient(self, name: str) -> float:
         """∂output/∂name for an input or a named intermediate."""
+        return self.grads[self.node_named(name)]
+
+    def node_named(self, name: str) -> int:
+        """The node whose gradient `gradient(name)` gives; KeyError where there is none."""
         graph = self.graph
         for node, node_name in enumerate(graph.names):
             if node_name == name and graph.requires_grad[node]:
-                return self.grads[node]
+                return node
         raise KeyError(name)
 
     def to_json(self) -> dict:
