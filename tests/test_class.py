@@ -238,7 +238,7 @@ def test_the_gradebook_csv_field_by_field(week):
     result = _check(folder, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.out)))
     assert list(rows[0]) == ["file", "student", "earned", "possible", "percent", "failed",
-                             "error"]
+                             "error", "diagnosis"]
     assert [row["student"] for row in rows] == STUDENTS
     for row in rows:
         kind = kind_of(row["student"])

@@ -72,7 +72,7 @@ def test_json_report():
     assert data["expect"]["passed"] is False
     assert data["expect"]["items"][0] == {"item": "d/dx", "answer": -3.0, "passed": False,
                                           "correct": -4.0, "accepted": [-4.0004, -3.9996],
-                                          "error": 1.0}
+                                          "error": 1.0, "diagnosis": []}
 
 
 # ------------------------------------------------------------------ --hide-answers

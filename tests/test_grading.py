@@ -588,7 +588,7 @@ def test_the_gradebook_has_one_line_per_file_and_a_class_line(files):
     md = run_cli("check", "--problems", str(files / "problems.toml"), str(files / "honest.toml"),
                  str(files / "cheat.toml"), "--format", "markdown").out
     assert md.splitlines()[0] == "| file | student | earned | possible | percent | failed | " \
-                                 "error |"
+                                 "error | diagnosis |"
     assert "| honest | 5 | 5 | 100 |  |  |" in md
 
 

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from gradcli.checks.diagnose import diagnose
 from gradcli.checks.results import ExpectItem, ExpectResult, judge, rounding_hint
 from gradcli.compute import as_array, parse_binding_value
 from gradcli.defaults import ATOL, RTOL
@@ -106,6 +107,9 @@ def evaluate(report, expectations, rtol: float = RTOL, atol: float = ATOL) -> Ex
         if not passed and not is_array(got) and _PLAIN_DECIMAL.fullmatch(claim.typed or "0"):
             hint = rounding_hint(float(claim.answer), float(got), rtol, atol,
                                  "a larger --rtol")
+        diagnosis = ()
+        if not passed and claim.wrt is not None and report.domain == "scalar":
+            diagnosis = diagnose(report, report.node_named(claim.wrt), claim.answer, rtol, atol)
         items.append(ExpectItem(claim.item, claim.answer, got, passed, claim.typed, interval,
-                                hint))
+                                hint, diagnosis))
     return ExpectResult(tuple(items), rtol, atol)

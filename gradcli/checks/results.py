@@ -157,6 +157,8 @@ class ExpectItem:
     typed: str = ""
     accepted: tuple[float, float] | None = None
     hint: str = ""            # for a failed answer that looks rounded by hand
+    # For a failed gradient: the mistakes of checks/diagnose.py that give this answer.
+    diagnosis: tuple = ()
 
     def texts(self, precision: int, number=None) -> tuple[str, str]:
         """The answer as typed and the correct value, as claim_texts spells them."""
@@ -177,7 +179,31 @@ class ExpectItem:
             out["error"] = json_value(self.error)
         if self.hint:
             out["hint"] = self.hint
+        if not self.passed:
+            out["diagnosis"] = [d.to_json() for d in self.diagnosis]
         return out
+
+
+DIAGNOSIS_INDENT = 6
+# Diagnoses a text view lists under one answer (JSON lists every one).
+DIAGNOSIS_LINES = 6
+
+
+def diagnosis_lines(diagnosis, indent: int = DIAGNOSIS_INDENT, width: int = 80,
+                    lead: str = "diagnosis") -> list[str]:
+    """Each diagnosis as `diagnosis: KIND at NODE: what went wrong`, wrapped under its item."""
+    import textwrap
+
+    out = []
+    for found in diagnosis[:DIAGNOSIS_LINES]:
+        out += textwrap.wrap(f"{lead}: {found.text()}", width,
+                             initial_indent=" " * indent, subsequent_indent=" " * (indent + 2),
+                             break_on_hyphens=False, break_long_words=False)
+    more = len(diagnosis) - DIAGNOSIS_LINES
+    if more > 0:
+        out.append(" " * indent + f"{lead}: {more} more mistake{'s' * (more != 1)} give this "
+                   "number (JSON lists them all)")
+    return out
 
 
 def verdict_line(passed: bool, answer_text: str, correct_text: str | None,
@@ -222,22 +248,30 @@ class ExpectResult(Displayable):
                 "items": [item.to_json(hide_answers) for item in self.items]}
 
     def lines(self, hide_answers: bool = False, precision: int = 6) -> list[str]:
-        """One line per item for people; the pass rule follows when anything failed."""
+        """One line per item for people (a failed one's diagnoses under it); the pass rule
+        follows when anything failed."""
+        return [line for _, lines in self.blocks(hide_answers, precision) for line in lines]
+
+    def blocks(self, hide_answers: bool = False,
+               precision: int = 6) -> list[tuple[ExpectItem | None, list[str]]]:
+        """(item, its lines) per item, the item's line first, then (None, the pass rule)."""
         width = max([len(item.item) for item in self.items] + [4])
-        out = []
+        out: list[tuple[ExpectItem | None, list[str]]] = []
         for item in self.items:
             verdict = "PASS" if item.passed else "FAIL"
             answer, correct = item.texts(precision)
             if is_array(item.correct) and not item.passed and not hide_answers \
                     and array_error(item.answer, item.correct) == math.inf:
                 correct += ", the shapes differ"
-            out.append(f"{verdict}  {item.item:<{width}}  "
-                       + verdict_line(item.passed, answer, None if hide_answers else correct,
-                                      item.accepted, item.hint))
+            out.append((item, [f"{verdict}  {item.item:<{width}}  "
+                               + verdict_line(item.passed, answer,
+                                              None if hide_answers else correct,
+                                              item.accepted, item.hint)]
+                        + diagnosis_lines(item.diagnosis)))
         if not self.passed:
-            out.append(f"{len(self.failed)} of {len(self.items)} failed (rtol {self.rtol:g}, "
-                       f"atol {self.atol:g}; an answer passes when")
-            out.append(PASS_RULE + ")")
+            out.append((None, [f"{len(self.failed)} of {len(self.items)} failed (rtol "
+                               f"{self.rtol:g}, atol {self.atol:g}; an answer passes when",
+                               PASS_RULE + ")"]))
         return out
 
 
@@ -431,12 +465,15 @@ class GradientCheck:
     ok: bool
     answer: float             # what the backward pass computed
     correct: float            # the true gradient
+    diagnosis: tuple = ()     # a wrong gradient's mistakes (checks/diagnose.py)
 
     def to_json(self, show_values: bool = False) -> dict:
         out = {"variable": self.variable, "target": self.target, "line": self.line,
                "ok": self.ok}
         if show_values:
             out.update(answer=json_value(self.answer), correct=json_value(self.correct))
+        if not self.ok:
+            out["diagnosis"] = [d.to_json() for d in self.diagnosis]
         return out
 
     def texts(self, precision: int) -> str:
@@ -501,6 +538,10 @@ class VerifyResult(Displayable):
             message_lines = len(located) - 3          # the place and two caret lines follow
             parts.append(textwrap.fill(" ".join(located[:message_lines]), 80))
             parts.append("\n".join(located[message_lines:]))
+        for g in self.gradients:
+            said = diagnosis_lines(g.diagnosis, 0, lead=f"diagnosis of {g.variable}")
+            if said:
+                parts.append("\n".join(said))
         if show_values:
             width = max([len(g.variable) for g in self.gradients] + [4])
             for g in self.gradients:

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gradcli.checks.results import Finding, GradientCheck, VerifyResult, close
+from gradcli.checks.diagnose import diagnose
+from gradcli.checks.results import ABS_TOL, REL_TOL, Finding, GradientCheck, VerifyResult, close
 from gradcli.compute import compute_statements, parse_program
 from gradcli.engine.scalar import FLOAT, FloatDomain
 from gradcli.engine.sweep import reverse
@@ -429,9 +430,11 @@ class Verifier:
             target = self.target_of(variable)
             truth = self.true_gradient(target)
             ok = close(value, truth) and variable not in self.covered
+            diagnosis = () if ok or variable in self.covered else \
+                diagnose(self.report, self.node_of[target], value, REL_TOL, ABS_TOL)
             self.result.gradients.append(GradientCheck(variable, target,
                                                        last_line.get(variable, 0), ok, value,
-                                                       truth))
+                                                       truth, diagnosis))
             if ok or variable in tainted:
                 continue
             missing = [m for m in self.consumers[target] if m not in received.get(variable, [])]

@@ -16,6 +16,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
+from gradcli.checks.diagnose import diagnose
 from gradcli.checks.expect import check_item
 from gradcli.checks.gradcheck import gradcheck as numeric_check
 from gradcli.checks.results import judge, rounding_hint
@@ -51,6 +52,9 @@ class ItemResult:
     accepted: tuple[float, float] | None = None
     typed: str = ""                # the answer as written, when it was a string ("-1/3")
     hint: str = ""
+    # A failed gradient's mistakes (checks/diagnose.py) that give this answer, simplest first.
+    diagnosis: tuple = ()
+    credited: str = ""             # the mistake whose partial credit the item earned
 
     def to_json(self, hide_answers: bool = False) -> dict:
         out = {"problem": self.problem, "item": self.item, "answer": json_value(self.answer),
@@ -65,6 +69,10 @@ class ItemResult:
             out["message"] = self.message
         if self.hint:
             out["hint"] = self.hint
+        if not self.passed:
+            out["diagnosis"] = [d.to_json() for d in self.diagnosis]
+        if self.credited:
+            out["partial"] = self.credited
         return out
 
 
@@ -423,6 +431,7 @@ def _grade_items(result: FileResult, problem: dict, defaults: dict, report, aske
     p_rtol = rtol if rtol is not None else float(problem.get("rtol", defaults.get("rtol", RTOL)))
     p_atol = atol if atol is not None else float(problem.get("atol", defaults.get("atol", ATOL)))
     sigfigs = problem.get("sigfigs", defaults.get("sigfigs"))
+    partial = problem.get("partial", defaults.get("partial", {}))
     share = marks / len(asked) if asked else 0.0
     for item in asked:
         correct = report.value if item == "value" else report.gradient(item[3:])
@@ -444,13 +453,29 @@ def _grade_items(result: FileResult, problem: dict, defaults: dict, report, aske
             hint = rounding_hint(answer, correct, p_rtol, p_atol)
         message = "the shapes differ" if not passed and (is_array(answer) or is_array(correct)) \
             and getattr(answer, "shape", ()) != getattr(correct, "shape", ()) else ""
-        result.items.append(ItemResult(pid, item, answer, correct, passed, share,
-                                       share if passed else 0.0, message, interval, typed, hint))
+        diagnosis = ()
+        if not passed and item != "value" and not is_array(answer) and report.domain == "scalar":
+            diagnosis = diagnose(report, report.node_named(item[3:]), answer, p_rtol, p_atol,
+                                 sigfigs)
+        earned, credited = (share, "") if passed else _partial_credit(diagnosis, partial, share)
+        result.items.append(ItemResult(pid, item, answer, correct, passed, share, earned,
+                                       message, interval, typed, hint, diagnosis, credited))
     if gradcheck or problem.get("gradcheck"):
         numeric = numeric_check(report)
         wrong = ", ".join(item.label for item in numeric.wrong)
         result.items.append(ItemResult(pid, "gradcheck", None, None, numeric.passed, 0.0, 0.0,
                                        f"wrong at {wrong}" if wrong else ""))
+
+
+def _partial_credit(diagnosis, partial: dict, share: float) -> tuple[float, str]:
+    """(marks, the mistake earning them) for a wrong answer a catalogued mistake explains: the
+    best share the problem's `partial` table gives any of its diagnoses (none by default)."""
+    best, kind = 0.0, ""
+    for found in diagnosis:
+        fraction = float(partial.get(found.kind, 0.0))
+        if fraction > best:
+            best, kind = fraction, found.kind
+    return share * best, kind
 
 
 def asked_items(problem: dict, report, source: str) -> list[str]:

@@ -20,13 +20,14 @@ from __future__ import annotations
 import math
 import re
 
+from gradcli.checks.diagnose import KINDS
 from gradcli.errors import GradcliError, InputError, Span
 
 PROBLEM_KEYS = ("id", "program", "at", "expect", "marks", "rtol", "atol", "sigfigs", "gradcheck",
-                "ask", "output")
+                "ask", "output", "partial")
 # What `gradcli gen` reads besides: constraints on the variants it draws.
 VARIANT_KEYS = ("fork", "no_kinks", "margin", "nice")
-SETTINGS = ("marks", "rtol", "atol", "sigfigs", "gradcheck")
+SETTINGS = ("marks", "rtol", "atol", "sigfigs", "gradcheck", "partial")
 
 
 _TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\Z")
@@ -101,7 +102,9 @@ def _key_span(text: str, index: int, name: str, table: str = ""):
 
 
 def _bad_setting(key: str, value) -> str | None:
-    """Why a marks/rtol/atol/sigfigs/gradcheck value cannot be used, or None."""
+    """Why a marks/rtol/atol/sigfigs/gradcheck/partial value cannot be used, or None."""
+    if key == "partial":
+        return _bad_partial(value)
     if key in ("gradcheck", "fork", "no_kinks", "nice"):
         return None if isinstance(value, bool) else "must be true or false"
     if key == "sigfigs":
@@ -110,6 +113,25 @@ def _bad_setting(key: str, value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
             or not math.isfinite(value):
         return "must be a number >= 0"
+    return None
+
+
+def _not(key: str, value) -> str:
+    """`, not 'x'` after a fault; a partial table's fault names its entry already."""
+    return "" if key == "partial" and isinstance(value, dict) else f", not {value!r}"
+
+
+def _bad_partial(value) -> str | None:
+    """`partial = {fork-dropped = 0.5}`: a share of an item's marks for a wrong answer that a
+    catalogued mistake explains, per kind of mistake."""
+    if not isinstance(value, dict):
+        return "must be a table of mistakes and shares, like {fork-dropped = 0.5}"
+    for kind, share in value.items():
+        if kind not in KINDS:
+            return (f"names no mistake {kind!r} (the mistakes: {', '.join(KINDS)})")
+        if isinstance(share, bool) or not isinstance(share, (int, float)) \
+                or not 0 <= share <= 1:
+            return f"gives {kind} {share!r}: a share is a number from 0 to 1"
     return None
 
 
@@ -131,7 +153,7 @@ def _load(text: str, source: str, answers_only: bool = False, template: bool = F
                          + ("and its answers (expect)" if answers_only else "and a program"))
     for key in SETTINGS:
         if key in data and (fault := _bad_setting(key, data[key])) is not None:
-            raise InputError(f"{source}: {key} {fault}, not {data[key]!r}",
+            raise InputError(f"{source}: {key} {fault}{_not(key, data[key])}",
                              _key_span(text, 0, key))
     seen = set()
     for index, problem in enumerate(problems, 1):
@@ -178,7 +200,7 @@ def _load(text: str, source: str, answers_only: bool = False, template: bool = F
                                      _key_span(text, index, name, key))
         for key in SETTINGS + (VARIANT_KEYS if template else ()):
             if key in problem and (fault := _bad_setting(key, problem[key])) is not None:
-                raise InputError(f"{where}: {key} {fault}, not {problem[key]!r}",
+                raise InputError(f"{where}: {key} {fault}{_not(key, problem[key])}",
                                  _key_span(text, index, key))
     return data
 

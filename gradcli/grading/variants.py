@@ -286,26 +286,28 @@ def generate(text: str, source: str, students: list[Student], seed: int):
 
 SETTINGS = ("marks", "rtol", "atol", "sigfigs", "gradcheck")
 SHOWN = ("id", "program", "at", "marks", "rtol", "atol", "sigfigs", "gradcheck", "output")
+# What only the key holds: how much a diagnosed mistake earns.
+KEY_ONLY = ("partial",)
 
 
-def _problem_table(variant: Variant, expect: dict) -> dict:
+def _problem_table(variant: Variant, expect: dict, key: bool = False) -> dict:
     problem = variant.problem
-    table = {key: problem[key] for key in SHOWN if key in problem}
+    table = {k: problem[k] for k in SHOWN + (KEY_ONLY if key else ()) if k in problem}
     table["ask"] = list(variant.asked)
     table["expect"] = expect
     return table
 
 
-def _top(data: dict, student: Student) -> dict:
+def _top(data: dict, student: Student, key: bool = False) -> dict:
     top = {"student": student.id}
-    top.update({key: data[key] for key in SETTINGS if key in data})
+    top.update({k: data[k] for k in SETTINGS + (KEY_ONLY if key else ()) if k in data})
     return top
 
 
 def key_file(data: dict, student: Student, variants: list[Variant], seed: int) -> str:
     """The student's key, as `gradcli check --problems KEYS/` reads it."""
-    body = {**_top(data, student),
-            "problem": [_problem_table(v, dict(v.answers)) for v in variants]}
+    body = {**_top(data, student, key=True),
+            "problem": [_problem_table(v, dict(v.answers), key=True) for v in variants]}
     return (f"# The key of {toml_string(student.id)} (gradcli gen, seed {seed}): "
             "do not hand out.\n" + dumps(body))
 

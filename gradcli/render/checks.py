@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import textwrap
 
-from gradcli.checks.results import claim_texts, verdict_line
+from gradcli.checks.results import claim_texts, diagnosis_lines, verdict_line
 from gradcli.errors import safe_text
 from gradcli.grading.grade import student_of, summarise
 from gradcli.numbers import repr_value
@@ -54,6 +54,8 @@ def item_text(item, hide_answers: bool, precision: int = 6) -> str:
                         else correct, item.accepted, item.hint)
     if item.message:
         text += f" ({safe_text(item.message)})"
+    if item.credited:
+        text += f" ({_marks(item.earned)} of {_marks(item.marks)} marks: {item.credited})"
     return text
 
 
@@ -79,7 +81,13 @@ def file_lines(result, hide_answers: bool, precision: int = 6) -> Styled:
         line = f"  {safe_text(item.problem):<{pid_width}}  {item.item:<{item_width}}"
         text = item_text(item, hide_answers, precision)
         out.add((line + "  " + text).rstrip() + "\n")
+        for diagnosis in diagnosis_lines(item.diagnosis, ITEM_INDENT):
+            out.add(diagnosis + "\n")
     return out
+
+
+# Where an item's diagnoses start: under its problem id.
+ITEM_INDENT = 8
 
 
 def files_text(results, hide_answers: bool, details: bool = False) -> Styled:
@@ -134,14 +142,17 @@ def gradebook(results) -> Styled:
     return out
 
 
-GRADEBOOK_COLUMNS = ("file", "student", "earned", "possible", "percent", "failed", "error")
+GRADEBOOK_COLUMNS = ("file", "student", "earned", "possible", "percent", "failed", "error",
+                     "diagnosis")
 
 
 def _gradebook_rows(results):
     for r in results:
         yield (r.file, r.student, _tidy(r.earned), _tidy(r.possible), round(100 * r.score, 2),
                "; ".join(f"{item.problem} {item.item}" for item in r.failed),
-               "" if r.error is None else " ".join(r.error.message.split()))
+               "" if r.error is None else " ".join(r.error.message.split()),
+               "; ".join(f"{item.problem} {item.item}: {d.kind} at {d.node}"
+                         for item in r.failed for d in item.diagnosis))
 
 
 def files_csv(results) -> str:
@@ -161,7 +172,7 @@ def _cell(text) -> str:
 def files_markdown(results) -> str:
     """The gradebook as a Markdown table, then the class line."""
     lines = ["| " + " | ".join(GRADEBOOK_COLUMNS) + " |",
-             "| --- | --- | ---: | ---: | ---: | --- | --- |"]
+             "| --- | --- | ---: | ---: | ---: | --- | --- | --- |"]
     for row in _gradebook_rows(results):
         lines.append("| " + " | ".join(_cell(_marks(c) if isinstance(c, float) else c)
                                        for c in row) + " |")
@@ -176,10 +187,11 @@ def gradescope_json(result, hide_answers: bool) -> str:
     tests = []
     for number, item in enumerate(result.items, 1):
         text = item_text(item, hide_answers)
+        said = "".join(f"\ndiagnosis: {d.text()}" for d in item.diagnosis)
         tests.append({"name": f"{item.problem} {item.item}", "number": str(number),
                       "score": _tidy(item.earned), "max_score": _tidy(item.marks),
                       "status": "passed" if item.passed else "failed",
-                      "output": ("PASS " if item.passed else "FAIL ") + text,
+                      "output": ("PASS " if item.passed else "FAIL ") + text + said,
                       "visibility": "visible"})
     if hide_answers and result.items:
         answers = [f"{item.problem} {item.item}: " + item_text(item, False)
@@ -201,11 +213,12 @@ def checks_text(expected, numeric, hide: bool, precision: int, gap: bool = False
     --gradcheck's table; `gap`: a blank line first (after the report's own table)."""
     out = Styled().add("\n" if gap else "")
     if expected is not None:
-        for i, line in enumerate(expected.lines(hide, precision)):
-            if i < len(expected.items):
-                _verdict(out, expected.items[i].passed)
-                line = line[4:]
-            out.add(line + "\n")
+        for item, lines in expected.blocks(hide, precision):
+            for k, line in enumerate(lines):
+                if item is not None and k == 0:
+                    _verdict(out, item.passed)
+                    line = line[4:]
+                out.add(line + "\n")
     if numeric is not None:
         out.add("\n" if expected is not None or gap else "")
         out.add("\n".join(numeric.lines(hide, precision)) + "\n")

@@ -50,11 +50,14 @@ def check_summary(record, precision: int) -> str:
         else:
             failed = []
             for item in result.failed:
-                text = item.item
+                details = []
                 if not record.hide_answers:
                     answer, correct = item.texts(precision, _number)
-                    text += f" (answered {answer}, correct {correct})"
-                failed.append(text)
+                    details.append(f"answered {answer}, correct {correct}")
+                if item.diagnosis:
+                    details.append("diagnosis " + ", ".join(f"{d.kind} at {d.node}"
+                                                            for d in item.diagnosis))
+                failed.append(item.item + (f" ({'; '.join(details)})" if details else ""))
             parts.append(f"FAIL {', '.join(failed)}")
     if record.gradcheck is not None:
         result = record.gradcheck
