@@ -26,10 +26,9 @@ from weakref import WeakKeyDictionary
 from gradcli.checks.results import close_enough
 from gradcli.engine.scalar import FloatDomain
 from gradcli.engine.sweep import reverse
-from gradcli.lang.ops import ATOM, IDENTITY
-from gradcli.lang.printer import strength
+from gradcli.lang.ops import IDENTITY
 from gradcli.lang.resolve import FAILURES
-from gradcli.program.graph import label, node_text
+from gradcli.program.graph import in_words, node_label
 
 
 @dataclass(frozen=True)
@@ -227,24 +226,7 @@ def _zeros(partials: tuple) -> tuple:
 
 # ------------------------------------------------------------------ what each says
 
-HANDLE_LIMIT = 24
-
-
-def _name(graph, node: int) -> str:
-    """How a sentence names a node: its name (f for an unnamed output), else its text, in
-    parentheses when compound: `(w*x + b)`."""
-    if node == graph.output:
-        return graph.output_name
-    if graph.names[node] is not None:
-        return graph.names[node]
-    text = node_text(graph, node, limit=HANDLE_LIMIT, compact=True)
-    expr = graph.exprs[node]
-    return f"({text})" if expr is not None and strength(expr) < ATOM else text
-
-
-def node_label(graph, node: int) -> str:
-    """A diagnosis's node: a name (the output's, for the output), else the node's label."""
-    return graph.output_name if node == graph.output else label(graph, node)
+_name = in_words
 
 
 def pattern(graph, node: int) -> str:

@@ -20,6 +20,7 @@ import random
 import re
 from dataclasses import dataclass
 
+from gradcli.checks.diagnose import diagnose, diagnose_local
 from gradcli.compute import compute
 from gradcli.lang.expr import Expr, call, name
 from gradcli.lang.printer import to_text
@@ -48,7 +49,7 @@ TRIES = 1000        # circuits drawn before a level gives up finding a clean one
 # Mistake diagnosis, registered as "module:function": function(report, question, answer) ->
 # hints naming a mistake that gives exactly this wrong answer (one sentence each, never the
 # right number). They come after the gate's pattern, before the number is shown.
-DIAGNOSES: list[str] = []
+DIAGNOSES: list[str] = ["gradcli.grading.practice:catalogued_mistakes"]
 
 # An answer is right within two decimals, or 1%: enough for arithmetic by hand.
 ABS_TOL = 0.005
@@ -239,6 +240,18 @@ def _pattern(graph, node: int) -> str:
         "multiplies the gradient by its local derivative"
     article = "an" if op.name[:1] in "aeiou" else "a"
     return f"{article} {op.name} gate {words}"
+
+
+def catalogued_mistakes(report, question: Question, answer: float) -> list[str]:
+    """The simplest mistake of checks/diagnose.py's catalogue that gives this answer: for
+    a local gradient, the gate's own (a sign, its value for its derivative, ...); for an
+    upstream gradient, any single mistake of the backward pass down to it."""
+    if question.kind == "local":
+        found = diagnose_local(report, question.node, question.edge, answer, REL_TOL, ABS_TOL)
+    else:
+        found = diagnose(report, question.node, answer, REL_TOL, ABS_TOL)
+    # The simplest only: each hint costs the student a try before the number is shown.
+    return [f"Your number is what you get if {d.message}." for d in found[:1]]
 
 
 def hints(report, question: Question, answer: float) -> list[str]:

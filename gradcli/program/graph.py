@@ -15,12 +15,13 @@ from array import array
 
 from gradcli.errors import Span
 from gradcli.lang.expr import Expr
-from gradcli.lang.ops import CONST, INPUT, Op
-from gradcli.lang.printer import to_text
+from gradcli.lang.ops import ATOM, CONST, INPUT, Op
+from gradcli.lang.printer import strength, to_text
 from gradcli.numbers import exact_text
 
 TEXT_LIMIT = 60
 LABEL_LIMIT = 12
+WORDS_LIMIT = 24
 COLUMN_LIMIT = 16
 
 
@@ -148,6 +149,24 @@ def shown_label(graph: Graph, node: int) -> str:
     if name.startswith("#") and graph.names[node] is None:
         return f"{name} {node_text(graph, node, limit=16, compact=True)}"
     return name
+
+
+def in_words(graph: Graph, node: int) -> str:
+    """How a sentence names a node: its name (the output's name for an unnamed output), else
+    its text, in parentheses when compound: `(w*x + b)`, `sigmoid(q)`."""
+    if node == graph.output:
+        return graph.output_name
+    if graph.names[node] is not None:
+        return graph.names[node]
+    text = node_text(graph, node, limit=WORDS_LIMIT, compact=True)
+    expr = graph.exprs[node]
+    return f"({text})" if expr is not None and strength(expr) < ATOM else text
+
+
+def node_label(graph: Graph, node: int) -> str:
+    """A node as a diagnosis or a reason names it: its name (the output's name for the
+    output), else its label."""
+    return graph.output_name if node == graph.output else label(graph, node)
 
 
 def place(graph: Graph, node: int) -> str:
