@@ -31,7 +31,7 @@ PROBLEMS = """\
 id = "1a"
 program = "(x+y)*z"
 at = {x = -2, y = 5, z = -4}
-expect = {value = -12, "d/dx" = -4, "d/dz" = 3.001}
+expect = {value = -12, "d/dx" = -4, "d/dz" = 3.001, "d/dy" = 4}
 """
 BACKPROP = """\
 x = -2; y = 5; z = -4
@@ -57,6 +57,8 @@ def command_lines(folder: Path) -> list[tuple[list[str], int]]:
             lines.append(([*SCALAR, "--format", format_], 0))
         elif domain == "array":
             lines.append(([*ARRAYS, "--format", format_], 0))
+        elif domain == "why":       # the reasons for zero and tiny gradients, after the view
+            lines.append(([*SCALAR, "--why", "--format", format_], 0))
     lines += [
         ([*SCALAR, "--explain"], 0),
         ([*SCALAR, "--all", "--precision", "3"], 0),

@@ -47,6 +47,7 @@ from gradcli.compute import (
 from gradcli.errors import InputError
 from gradcli.lazy import load
 from gradcli.memory import paused_gc
+from gradcli.program.scalar_only import refuse_arrays
 from gradcli.render import FORMATS, Settings, render, require
 
 CONVENTIONS = """\b
@@ -71,6 +72,9 @@ Examples:
 CHECKING = "gradcli.cli.checking:run_with_checks"
 # -i, and a bare `gradcli` at a terminal: the prompt, loaded only then.
 PROMPT = "gradcli.cli.prompt:run_prompt"
+# --why's reasons, loaded only when asked for.
+WHY = "gradcli.checks.why:why"
+WHY_SMALL = 1e-6
 
 
 
@@ -101,6 +105,10 @@ class OneLinerContext(click.Context):
 @upstream_option
 @option("--explain", is_flag=True,
               help="Narrate the backward pass step by step, in plain words.")
+@option("--why", is_flag=True, allow_from_autoenv=False,
+        help="Say why each gradient that is 0 or tiny is so (with the table, --explain or JSON).")
+@option("--small", type=float, default=WHY_SMALL, show_default=True, metavar="RATIO",
+        help="With --why: a gradient below RATIO times the largest gradient is tiny.")
 @option("-i", "--interactive", is_flag=True, allow_from_autoenv=False,
               help="An interactive prompt: statements add up to a program, each value shows its "
                    "table (also what a bare gradcli at a terminal starts).")
@@ -114,8 +122,8 @@ class OneLinerContext(click.Context):
 @out_option()
 @color_option
 def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect, rtol, atol,
-              hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream, explain,
-              interactive, mode, exact, hessian, hvp, order, precision, out, color):
+              hide_answers, gradcheck, step, sample_seed, quiet, seed, upstream, explain, why,
+              small, interactive, mode, exact, hessian, hvp, order, precision, out, color):
     """Show every node's value, local gradients, upstream gradient and what it
     sends downstream, for an expression or a staged program.
 
@@ -130,6 +138,7 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
                                        ("--at-file", at_file), ("--expect", expect),
                                        ("--gradcheck", gradcheck), ("--hide-answers", hide_answers),
                                        ("--quiet", quiet), ("--explain", explain),
+                                       ("--why", why),
                                        ("--mode", mode != "reverse"), ("--exact", exact),
                                        ("--hessian", hessian), ("--hvp", hvp),
                                        ("--order", order != 1),
@@ -149,7 +158,12 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
         format_for(None if explain else out, format_, FORMATS, "table")
     second = _second_order_view(hessian, hvp, order, gradcheck)
     _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
-                        exact, second)
+                        exact, second, why)
+    given_small = click.get_current_context().get_parameter_source("small")
+    if given_small is not click.core.ParameterSource.DEFAULT and not why:
+        raise InputError("--small needs --why: it says which gradients --why explains")
+    if not (0 <= small < float("inf")):
+        raise InputError("--small must be a finite number >= 0, like 1e-6")
     text, filename, tokens = split_program(file, words)
     try:
         bindings = parse_bindings(tokens)
@@ -168,18 +182,20 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
     # One report, built, swept and written with the collector paused (a report per point,
     # as --at-file makes, would pile up: each holds a cycle).
     with paused_gc():
-        views = [name for name, given in (("--explain", explain),
-                                          ("--mode forward", mode == "forward"),
-                                          ("--exact", exact), (second, second)) if given]
+        views = [name for name, given in (("--mode forward", mode == "forward"),
+                                          ("--exact", exact), (second, second),
+                                          ("--why", why), ("--explain", explain)) if given]
+        if why and explain:
+            views.remove("--explain")       # --why tells its reasons after the story
         if len(views) > 1:
             raise InputError(f"{views[0]} and {views[1]} each make their own report: use one at a "
                              "time")
         if explain and format_ not in ("table", "explain"):
             raise InputError(f"--explain writes prose, so it cannot be combined with --format "
                              f"{format_}; use one of them")
-        if exact or mode == "forward" or second:
-            require(format_, "exact" if exact else "tangent" if mode == "forward" else
-                    SECOND_DOMAINS[second])
+        if exact or mode == "forward" or second or why:
+            require("explain" if explain else format_, "exact" if exact else "tangent"
+                    if mode == "forward" else "why" if why else SECOND_DOMAINS[second])
         direction = parse_direction(hvp) if hvp is not None else None
         if exact:
             result = compute_exact(text, bindings, binding_texts(tokens), output=output_name,
@@ -203,6 +219,10 @@ def one_liner(words, file, format_, wrt, output_name, show_all, at_file, expect,
             result = compute_hvp(report, direction)
         elif second:
             result = compute_second(report, wanted)
+        elif why:
+            if report.domain != "scalar":
+                raise refuse_arrays("--why", report)
+            result = load(WHY)(report, small)
         rendered, kind = render(result, "explain" if explain else format_, settings)
         if format_ == "dot" and out is not None and out.lower().endswith(PICTURES):
             run_graphviz(rendered, out.rsplit(".", 1)[1].lower(), out)   # a picture, not DOT text
@@ -227,13 +247,14 @@ def _second_order_view(hessian: bool, hvp: str | None, order: int, gradcheck: bo
 
 
 def _check_option_pairs(format_, at_file, expect, gradcheck, hide_answers, quiet, explain, mode,
-                        exact, second=None) -> None:
+                        exact, second=None, why=False) -> None:
     """Options that cannot work together are an error naming the pair, never silently dropped."""
     checks = [name for name, given in (("--at-file", at_file), ("--expect", expect),
                                        ("--gradcheck", gradcheck), ("--hide-answers", hide_answers),
                                        ("--quiet", quiet)) if given]
     views = [name for name, given in (("--explain", explain), ("--mode forward", mode == "forward"),
-                                      ("--exact", exact), (second, second)) if given]
+                                      ("--exact", exact), (second, second), ("--why", why))
+             if given]
     if checks and views:
         raise InputError(f"{views[0]} and {checks[0]} cannot be used together: {views[0]} makes "
                          f"its own report, which {checks[0]} would replace; use one at a time")

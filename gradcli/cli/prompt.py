@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import sys
 
+from gradcli.checks.why import SMALL, why
 from gradcli.cli.io import (
     read_line,
     read_program,
@@ -41,6 +42,7 @@ from gradcli.errors import ExitStatus, GradcliError, InputError, Span, did_you_m
 from gradcli.lang.ops import CONSTANTS, FUNCTIONS
 from gradcli.lang.resolve import uses_no_names, variables
 from gradcli.program.bindings import reword_missing
+from gradcli.program.scalar_only import refuse_arrays
 from gradcli.render import Settings, render
 
 PROMPT = "gradcli> "
@@ -52,7 +54,7 @@ COMMANDS = {
     ":wrt": ("[NAME,...]", "list only these gradients under the table (none: all)"),
     ":explain": ("", "the backward pass of the last value shown, in words"),
     ":graph": ("[FILE]", "the circuit as a tree, or to a .svg .png .pdf .dot .mmd .html"),
-    ":why": ("", "why a gradient is zero or tiny"),
+    ":why": ("[RATIO]", "why a gradient is 0 or below RATIO (1e-6) of the largest"),
     ":exact": ("", "the last value shown, in exact fractions"),
     ":forward": ("[NAME]", "forward mode: ∂node/∂NAME for every node (default: :wrt's)"),
     ":program": ("", "the values and definitions so far, as a program"),
@@ -349,8 +351,26 @@ class Session:
         self.say(f"wrote {argument}")
 
     def do_why(self, argument: str) -> None:
-        self.say(":why is not available yet: it needs gradcli's --why, which this version "
-                 "does not have")
+        report = self.compute(*self.current())
+        if report.domain != "scalar":
+            raise refuse_arrays(":why", report)
+        small = SMALL
+        if argument:
+            try:
+                small = float(parse_binding_value(argument))
+            except GradcliError:
+                small = -1.0
+            if not 0 <= small < float("inf"):
+                raise InputError(f":why {argument}: the ratio below which a gradient is tiny "
+                                 "is a number >= 0, like :why 1e-3")
+        self.say("\n".join(why(report, small).lines(self.settings.precision,
+                                                     width=self.width())))
+
+    def width(self) -> int:
+        """The width to wrap prose to: the terminal's, 80 at most."""
+        import shutil
+
+        return min(shutil.get_terminal_size((80, 24)).columns, 80)
 
     def do_exact(self, argument: str) -> None:
         expression, name = self.current()

@@ -3,7 +3,8 @@ finished result that never evaluates anything.
 
 A result's `domain` says what kind of numbers it holds: "scalar" and "array" Reports,
 "exact" fractions (--exact), "tangent" columns (--mode forward), second derivatives
-("hessian", "hvp", "second": --hessian, --hvp, --order 2). Entries name their module,
+("hessian", "hvp", "second": --hessian, --hvp, --order 2), reasons for zero and tiny
+gradients ("why": --why). Entries name their module,
 so a run imports only the renderer it uses (JSON output never imports Rich). A format with
 no entry for a domain is refused in one sentence naming the pair.
 """
@@ -61,6 +62,10 @@ RENDERERS: dict[tuple[str, str], tuple[str, str]] = {
     ("json", "second"): ("gradcli.render.second:second_json", "text"),
     ("csv", "second"): ("gradcli.render.second:second_csv", "text"),
 
+    ("table", "why"): ("gradcli.render.why:render_table", "renderable"),
+    ("explain", "why"): ("gradcli.render.why:render_explain", "text"),
+    ("json", "why"): ("gradcli.render.why:render_json", "text"),
+
     ("text", "plot"): ("gradcli.render.plot:render_terminal", "renderable"),
     ("svg", "plot"): ("gradcli.render.plot:render_svg", "text"),
     ("json", "plot"): ("gradcli.render.plot:render_json", "text"),
@@ -71,8 +76,8 @@ FORMATS = tuple(dict.fromkeys(name for name, domain in RENDERERS if domain == "s
 
 # How the refusal names a view that makes its own report, and the formats it writes.
 _VIEWS = {"exact": "--exact", "tangent": "--mode forward", "hessian": "--hessian",
-          "hvp": "--hvp", "second": "--order 2", "plot": "gradcli plot"}
-_WORDS = {"table": "a table", "json": "JSON"}
+          "hvp": "--hvp", "second": "--order 2", "plot": "gradcli plot", "why": "--why"}
+_WORDS = {"table": "a table", "json": "JSON", "explain": "--explain"}
 
 
 def require(format_: str, domain: str, result=None) -> None:
