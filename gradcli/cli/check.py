@@ -20,9 +20,12 @@ from gradcli.cli.options import (
     quiet_option,
 )
 from gradcli.errors import GradcliError, InputError
+from gradcli.grading.classview import class_view
 from gradcli.grading.grade import FileResult, KeyFolder, grade_files, load_problems
 from gradcli.grading.key import make_key
 from gradcli.render.checks import (
+    class_json,
+    class_markdown,
     files_csv,
     files_json,
     files_markdown,
@@ -66,13 +69,17 @@ def the_problems(path: str | None):
         help="With several files, every file's items before the gradebook.")
 @quiet_option
 @out_option("Write the report to this file (its extension picks the format).")
+@option("--report", metavar="CLASS.md|CLASS.json", allow_from_autoenv=False,
+        help="Also write the class view: per problem and item the answers, the share right, "
+             "the most frequent wrong answers and the mistakes they match (Markdown or JSON, "
+             "by the extension).")
 @option("--problems", metavar="PROBLEMS.toml|KEYS/", allow_from_autoenv=False,
               help="Grade against this problem file (the TA's), or a folder of per-student "
                    "keys from gradcli gen: programs, points, marks and tolerances come from it, "
                    "only the answers from each file, by problem id.")
 @color_option
 def check_command(files, format_, hide_answers, gradcheck, rtol, atol, details, quiet, out,
-                  problems, color):
+                  report, problems, color):
     """Grade answer files: each [[problem]] has an id, a program, the point
     `at`, the answers in `expect` (value, d/dx, ...) and its marks.
 
@@ -100,6 +107,7 @@ def check_command(files, format_, hide_answers, gradcheck, rtol, atol, details, 
         if value is not None and not (0 <= value < float("inf")):
             raise InputError(f"{name} must be finite and >= 0")
     format_ = format_for(out, format_, CHECK_FORMATS, "table", "gradcli check")
+    report_format = _report_format(report)
     key = the_problems(problems)
     paths = class_files(files, (".toml",), "answers", skip=[problems])
     if format_ == "gradescope" and len(paths) != 1:
@@ -109,6 +117,9 @@ def check_command(files, format_, hide_answers, gradcheck, rtol, atol, details, 
                                             gradcheck=gradcheck, rtol=rtol, atol=atol,
                                             problems=key)
     status = max(result.status for result in results)
+    if report is not None:
+        view = class_view(results, hide_answers)
+        write(class_json(view) if report_format == "json" else class_markdown(view), report)
     # Errors go to stderr whatever the format, each as one paragraph with its caret.
     for result in results:
         for error in [result.error] + result.problem_errors:
@@ -127,6 +138,19 @@ def check_command(files, format_, hide_answers, gradcheck, rtol, atol, details, 
     else:
         write(files_text(results, hide_answers, details), out, kind="styled", color=color)
     return status
+
+
+def _report_format(path: str | None) -> str | None:
+    """The class view's format, by --report's extension: .md Markdown, .json JSON."""
+    if path is None:
+        return None
+    extension = os.path.splitext(path)[1].lower()
+    if extension in (".md", ".markdown"):
+        return "markdown"
+    if extension == ".json":
+        return "json"
+    raise InputError(f"--report {path}: the class view is written as Markdown (.md) or JSON "
+                     "(.json); name the file for one of those")
 
 
 @click.command(cls=Command, context_settings=CONTEXT_SETTINGS)

@@ -9,6 +9,7 @@ import textwrap
 
 from gradcli.checks.results import claim_texts, diagnosis_lines, verdict_line
 from gradcli.errors import safe_text
+from gradcli.grading.classview import TOP_WRONG
 from gradcli.grading.grade import student_of, summarise
 from gradcli.numbers import repr_value
 from gradcli.render.machine import csv_writer, dumps
@@ -353,3 +354,48 @@ def verify_gradescope(entry) -> str:
         f"the file could not be checked: {entry.error.message}"
     return dumps({"score": sum(t["score"] for t in tests), "output": output,
                   "visibility": "visible", "stdout_visibility": "hidden", "tests": tests})
+
+
+# ------------------------------------------------------------------ the class view (--report)
+
+def _wrong_text(view, index: int, wrong, hide_answers: bool) -> str:
+    """`4 (3): answer-sign at x`; with hidden answers `#1 (3): ...`."""
+    shown = f"#{index}" if hide_answers else \
+        claim_texts(wrong.answer, None, 6, False, safe_text(wrong.typed))[0]
+    text = f"{shown} ({wrong.count})"
+    if wrong.diagnosis:
+        first = wrong.diagnosis[0]
+        more = len(wrong.diagnosis) - 1
+        text += f": {first.kind} at {first.node}" + (f" (+{more} more)" if more else "")
+    return text
+
+
+def class_markdown(view) -> str:
+    """The class view for people: a table per problem, then the mistakes it saw, each as a
+    share of the item's answers."""
+    lines = ["# Class report", "",
+             f"{view.files} file{'s' * (view.files != 1)}, {view.read} read. Per item: the "
+             "answers given, the share right, the most frequent wrong answers (how many gave "
+             "each) and the mistakes each matches.", ""]
+    problems: dict[str, list] = {}
+    for item in view.items:
+        problems.setdefault(item.problem, []).append(item)
+    for problem, items in problems.items():
+        lines += [f"## Problem {_cell(problem)}", "",
+                  "| item | answers | correct | no answer | most frequent wrong answers |",
+                  "| --- | ---: | ---: | ---: | --- |"]
+        for item in items:
+            wrong = "; ".join(_wrong_text(item, k, w, view.hide_answers)
+                              for k, w in enumerate(item.wrong[:TOP_WRONG], 1))
+            share = f"{item.share:.0%}" if item.answers else "-"
+            lines.append(f"| {_cell(item.item)} | {item.answers} | {share} | "
+                         f"{item.unanswered} | {_cell(wrong)} |")
+        said = [f"- {_cell(item.item)}: {m.count / item.answers:.0%} of the answers "
+                f"({m.count} of {item.answers}) {_cell(m.words())}"
+                for item in items for m in item.mistakes if item.answers]
+        lines += [""] + said + ([""] if said else [])
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def class_json(view) -> str:
+    return dumps(view.to_json())
