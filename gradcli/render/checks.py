@@ -345,7 +345,7 @@ def verify_gradescope(entry) -> str:
     if entry.result is not None:
         for number, g in enumerate(entry.result.gradients, 1):
             said = [f"line {f.line}: {f.message}" for f in entry.result.findings
-                    if f.name == g.variable]
+                    if f.name == g.variable] + [f"diagnosis: {d.text()}" for d in g.diagnosis]
             tests.append({"name": g.variable, "number": str(number), "score": 1 if g.ok else 0,
                           "max_score": 1, "status": "passed" if g.ok else "failed",
                           "output": "\n".join(said) or ("matches" if g.ok else "differs"),
