@@ -24,7 +24,7 @@ from gradcli.lazy import load
 
 # The public functions, loaded on first use.
 API = {name: f"gradcli.api:{name}"
-       for name in ("grad", "batch", "check", "verify", "expect", "gradcheck")}
+       for name in ("grad", "batch", "check", "verify", "expect", "gradcheck", "why")}
 
 __all__ = [*API, "GradcliError", "InputError", "MathError", "CheckFailed", "MissingProgram",
            "ExitStatus"]

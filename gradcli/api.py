@@ -15,11 +15,14 @@ import os
 from gradcli.checks.expect import evaluate, expectations_from
 from gradcli.checks.gradcheck import gradcheck as run_gradcheck
 from gradcli.checks.verify import verify as run_verify
+from gradcli.checks.why import SMALL
+from gradcli.checks.why import why as find_why
 from gradcli.cli.io import class_files, read_document
 from gradcli.compute import compute
 from gradcli.errors import GradcliError, InputError
 from gradcli.grading.grade import KeyFolder, grade_files, load_problems
 from gradcli.program.bindings import reword_missing
+from gradcli.program.scalar_only import refuse_arrays
 from gradcli.records.lines import batch as run_batch
 from gradcli.render import display  # noqa: F401  (results show themselves: see gradcli/display.py)
 
@@ -116,6 +119,18 @@ def expect(program: str, /, claims, bindings: dict[str, float] | None = None, **
     with _bindings_hint():
         return evaluate(compute(_program(program), bindings), expectations_from(claims),
                         **tolerances)
+
+
+def why(program: str, /, bindings: dict[str, float] | None = None, *, small: float = SMALL):
+    """Why each gradient of an input or named value that is 0, or below `small` of the
+    largest, is so; returns a WhyResult (.quiet: each such gradient and its reasons)."""
+    if not 0 <= small < float("inf"):
+        raise InputError("small must be a finite number >= 0, like 1e-6")
+    with _bindings_hint():
+        report = compute(_program(program), bindings)
+    if report.domain != "scalar":
+        raise refuse_arrays("why", report)
+    return find_why(report, small)
 
 
 def gradcheck(program: str, /, bindings: dict[str, float] | None = None, *, step: float = 1e-5,

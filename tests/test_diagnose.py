@@ -406,7 +406,7 @@ def test_practice_hints_name_the_mistake():
     dx = next(q for q in questions(report) if q.kind == "upstream" and q.prompt == "∂f/∂x")
     assert hints(report, dx, 1.0)[1] == (
         "Your number is what you get if x is used 2 times, and its contribution through q was "
-        "left out: at a fork the gradients add up (+=, not =).")
+        "left out.")
     local = next(q for q in questions(report) if q.kind == "local" and q.prompt == "∂f/∂x")
     assert hints(report, local, -1.0)[1].startswith(
         "Your number is what you get if the local gradient of f with respect to x has the "

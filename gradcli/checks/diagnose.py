@@ -35,8 +35,9 @@ from gradcli.program.graph import in_words, node_label
 class Diagnosis:
     kind: str
     node: str          # the place, by name (a named value) or label (any other node)
-    message: str       # one sentence, no number of gradcli's
+    message: str       # one sentence, no number of gradcli's: what went wrong, the rule
     at: int = -1       # the node's id
+    what: str = ""     # the message's first part: what went wrong
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "node": self.node, "message": self.message}
@@ -238,65 +239,64 @@ def pattern(graph, node: int) -> str:
     return f"{article} {op.name} gate {words}"
 
 
-def _fork(scene, place) -> str:
+def _fork(scene, place) -> tuple[str, str]:
     graph = scene.graph
     return (f"{_name(graph, place.node)} is used {scene.uses[place.node]} times, and its "
-            f"contribution through {_name(graph, place.gate)} was left out: at a fork the "
-            "gradients add up (+=, not =)")
+            f"contribution through {_name(graph, place.gate)} was left out",
+            "at a fork the gradients add up (+=, not =)")
 
 
-def _upstream(scene, place) -> str:
+def _upstream(scene, place) -> tuple[str, str]:
     graph = scene.graph
     arg = graph.args(place.gate)[place.edge]
-    return (f"{_name(graph, place.gate)} sent {_name(graph, arg)} its local gradient alone: a "
-            "gate sends down its local gradient times the gradient arriving from above")
+    return (f"{_name(graph, place.gate)} sent {_name(graph, arg)} its local gradient alone",
+            "a gate sends down its local gradient times the gradient arriving from above")
 
 
-def _answer_sign(scene, place) -> str:
+def _answer_sign(scene, place) -> tuple[str, str]:
     graph = scene.graph
     return (f"the whole gradient ∂{scene.report.output_name}/∂{_name(graph, place.node)} has "
-            "the wrong sign")
+            "the wrong sign", "")
 
 
-def _local_sign(scene, place) -> str:
+def _local_sign(scene, place) -> tuple[str, str]:
     graph = scene.graph
     arg = graph.args(place.gate)[place.edge]
     return (f"the local gradient of {_name(graph, place.gate)} with respect to "
-            f"{_name(graph, arg)} has the wrong sign: {pattern(graph, place.gate)}")
+            f"{_name(graph, arg)} has the wrong sign", pattern(graph, place.gate))
 
 
-def _routing(scene, place) -> str:
+def _routing(scene, place) -> tuple[str, str]:
     graph = scene.graph
     gate = _name(graph, place.gate)
     if place.variant == "all":
-        return f"{gate} sent the gradient to every input: {pattern(graph, place.gate)}"
+        return f"{gate} sent the gradient to every input", pattern(graph, place.gate)
     arg = graph.args(place.gate)[place.edge]
-    return (f"{gate} sent the gradient to {_name(graph, arg)}, which did not win: "
-            f"{pattern(graph, place.gate)}")
+    return (f"{gate} sent the gradient to {_name(graph, arg)}, which did not win",
+            pattern(graph, place.gate))
 
 
-def _value(scene, place) -> str:
+def _value(scene, place) -> tuple[str, str]:
     graph = scene.graph
     op = graph.ops[place.gate]
     why = pattern(graph, place.gate) if op.gate else \
         f"the local gradient of {op.name} is its derivative, not its value"
-    return f"{_name(graph, place.gate)} used its own value as its local gradient: {why}"
+    return f"{_name(graph, place.gate)} used its own value as its local gradient", why
 
 
-def _swap(scene, place) -> str:
+def _swap(scene, place) -> tuple[str, str]:
     graph = scene.graph
-    return (f"{_name(graph, place.gate)} sent each input its own value times the gradient: "
-            f"{pattern(graph, place.gate)}")
+    return (f"{_name(graph, place.gate)} sent each input its own value times the gradient",
+            pattern(graph, place.gate))
 
 
-def _power(scene, place) -> str:
+def _power(scene, place) -> tuple[str, str]:
     graph = scene.graph
-    base, exponent = (_name(graph, a) for a in graph.args(place.gate))
-    n, x = exponent, base
+    x, n = (_name(graph, a) for a in graph.args(place.gate))
     rule = f"the power rule gives {n}·{x}^({n}-1)"
     if place.variant == "factor":
-        return f"{_name(graph, place.gate)} sent {x}^({n}-1) without the factor {n}: {rule}"
-    return f"{_name(graph, place.gate)} sent {n}·{x}^{n}, the exponent not lowered: {rule}"
+        return f"{_name(graph, place.gate)} sent {x}^({n}-1) without the factor {n}", rule
+    return f"{_name(graph, place.gate)} sent {n}·{x}^{n}, the exponent not lowered", rule
 
 
 @dataclass(frozen=True)
@@ -305,7 +305,7 @@ class Mistake:
     does: str              # the buggy pass, in words (docs, help)
     summary: str           # what a student did, for the class view: "dropped a fork contribution"
     places: Callable       # (scene, node, depends) -> [Place]
-    says: Callable         # (scene, place) -> the diagnosis's sentence
+    says: Callable         # (scene, place) -> (what went wrong, the rule it broke or "")
 
 
 # The catalogue, in the order a tie in simplicity is listed.
@@ -378,8 +378,9 @@ def mistaken_gradients(report, node: int) -> list[tuple[Place, float]]:
 
 def describe(report, place: Place) -> Diagnosis:
     scene = _SEEN.get(report, {}).get("scene") or Scene(report)
+    what, rule = CATALOGUE[place.kind].says(scene, place)
     return Diagnosis(place.kind, node_label(report.graph, place.node),
-                     CATALOGUE[place.kind].says(scene, place), place.node)
+                     f"{what}: {rule}" if rule else what, place.node, what)
 
 
 def diagnose(report, node: int, answer, rtol: float, atol: float,

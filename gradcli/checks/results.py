@@ -185,24 +185,28 @@ class ExpectItem:
 
 
 DIAGNOSIS_INDENT = 6
-# Diagnoses a text view lists under one answer (JSON lists every one).
-DIAGNOSIS_LINES = 6
 
 
 def diagnosis_lines(diagnosis, indent: int = DIAGNOSIS_INDENT, width: int = 80,
                     lead: str = "diagnosis") -> list[str]:
-    """Each diagnosis as `diagnosis: KIND at NODE: what went wrong`, wrapped under its item."""
+    """The simplest diagnosis as `diagnosis: KIND at NODE: what went wrong`, wrapped under its
+    item; the others giving the same number after it by kind and place (JSON has their
+    sentences too)."""
     import textwrap
 
-    out = []
-    for found in diagnosis[:DIAGNOSIS_LINES]:
-        out += textwrap.wrap(f"{lead}: {found.text()}", width,
-                             initial_indent=" " * indent, subsequent_indent=" " * (indent + 2),
-                             break_on_hyphens=False, break_long_words=False)
-    more = len(diagnosis) - DIAGNOSIS_LINES
-    if more > 0:
-        out.append(" " * indent + f"{lead}: {more} more mistake{'s' * (more != 1)} give this "
-                   "number (JSON lists them all)")
+    if not diagnosis:
+        return []
+    first, *others = diagnosis
+
+    def wrap(text: str) -> list[str]:
+        return textwrap.wrap(text, width, initial_indent=" " * indent,
+                             subsequent_indent=" " * (indent + 2), break_on_hyphens=False,
+                             break_long_words=False)
+
+    out = wrap(f"{lead}: {first.text()}")
+    if others:
+        out += wrap(f"{lead} (the same number): "
+                    + ", ".join(f"{d.kind} at {d.node}" for d in others))
     return out
 
 

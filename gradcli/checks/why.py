@@ -142,7 +142,7 @@ def why(report, small: float = SMALL) -> WhyResult:
     if not candidates:
         return WhyResult(report, small, largest, ())
 
-    walk = _Walk(report, feeds, consumers, bound)
+    walk = _Walk(report, feeds, consumers, bound, small)
     lowest = min(candidates)
     causes: dict[int, list[Reason]] = {}
     for u in range(output - 1, lowest - 1, -1):
@@ -161,8 +161,9 @@ def why(report, small: float = SMALL) -> WhyResult:
 class _Walk:
     """The reasons at one node, from its consumers' numbers (theirs already found)."""
 
-    def __init__(self, report, feeds, consumers, bound):
+    def __init__(self, report, feeds, consumers, bound, small):
         self.report = report
+        self.small = small
         self.graph = report.graph
         self.feeds = feeds
         self.consumers = consumers
@@ -186,9 +187,13 @@ class _Walk:
             p = local[e]
             g = grads[c]
             terms.append((c, e, p, g, FLOAT.mul(p, g) if g else 0.0))
-        if len(terms) >= 2 and max(abs(t[4]) for t in terms) > self.bound:
+        largest = max((abs(t[4]) for t in terms), default=0.0)
+        cancels = len(terms) >= 2 and largest > 0.0 and \
+            abs(report.grads[u]) <= self.small * largest
+        if cancels and largest > self.bound:
             return [self.cancel(u, terms)]
-        found: list[Reason] = []
+        # Terms that cancel and are small besides: both are reasons.
+        found: list[Reason] = [self.cancel(u, terms)] if cancels else []
         for c, e, p, g, sent in terms:
             if p == 0.0:
                 found.append(self.gate(c, e, u))

@@ -250,8 +250,9 @@ def catalogued_mistakes(report, question: Question, answer: float) -> list[str]:
         found = diagnose_local(report, question.node, question.edge, answer, REL_TOL, ABS_TOL)
     else:
         found = diagnose(report, question.node, answer, REL_TOL, ABS_TOL)
-    # The simplest only: each hint costs the student a try before the number is shown.
-    return [f"Your number is what you get if {d.message}." for d in found[:1]]
+    # The simplest only: each hint costs the student a try before the number is shown. The
+    # gate's pattern was the hint before: the mistake alone.
+    return [f"Your number is what you get if {d.what}." for d in found[:1]]
 
 
 def hints(report, question: Question, answer: float) -> list[str]:

@@ -90,7 +90,7 @@ for _name in ("Report",):
     DISPLAYS[(_name, "rich")] = _report_rich
     DISPLAYS[(_name, "markdown")] = _report_markdown
     DISPLAYS[(_name, "html")] = _report_html
-for _name in ("ExpectResult", "GradcheckResult", "VerifyResult", "FileResult"):
+for _name in ("ExpectResult", "GradcheckResult", "VerifyResult", "FileResult", "WhyResult"):
     DISPLAYS[(_name, "rich")] = _check_rich
     DISPLAYS[(_name, "markdown")] = _check_markdown
     DISPLAYS[(_name, "html")] = _check_html
