@@ -291,6 +291,18 @@ def test_an_answer_no_mistake_gives_gets_no_diagnosis():
     assert diagnose(report, report.node_named("x"), math.nan, RTOL, ATOL) == ()
 
 
+def test_a_search_past_its_budget_leaves_the_far_places_out(monkeypatch):
+    from gradcli.checks import diagnose as module
+
+    report = compute("(x+y)*z", {"x": -2, "y": 5, "z": -4})
+    monkeypatch.setattr(module, "MAX_VISITS", 6)
+    found = module.mistaken_gradients(report, report.node_named("x"))
+    # The answer's sign costs no sweep; a sweep from x+y (node 3) down to x (node 0) visits
+    # three nodes, and x+y has two places (its upstream, its sign): (x+y)*z is left out.
+    assert {place.kind for place, _ in found} == {"answer-sign", "no-upstream", "local-sign"}
+    assert {place.gate for place, _ in found} == {-1, 3}
+
+
 def test_fifty_nodes_keep_a_diagnosis_cheap():
     # The benchmark times it (benchmarks/bench_diagnose.py); here, that it terminates with
     # one sweep per place: places are linear in the edges.

@@ -9,7 +9,10 @@ out as the student's backward pass would have computed it. Op-specific behaviour
 is a mul, a power, a max; where the value is the derivative) is read from the op table.
 
 Only single mistakes are searched, and only at places whose change can reach the node asked
-about, so the cost is one sweep per place: linear in the edges, per kind. A mistake that
+about, so the cost is one sweep per place: linear in the edges, per kind. Above its gate a
+buggy pass is the right one, so each sweep runs from the gate down to the node asked about,
+carrying what the mistake changes; a program too large to search whole is searched from the
+node upwards as far as a budget of node visits goes. A mistake that
 gives the correct number again, or no finite number, is never claimed; where several give
 the student's number, all are listed, the fewest edges changed first. A diagnosis names its
 kind, the node, and says what went wrong in one sentence without a number of its own: it
@@ -24,7 +27,7 @@ from typing import Callable
 from weakref import WeakKeyDictionary
 
 from gradcli.checks.results import close_enough
-from gradcli.engine.scalar import FloatDomain
+from gradcli.engine.scalar import FLOAT, FloatDomain
 from gradcli.engine.sweep import reverse
 from gradcli.lang.ops import IDENTITY
 from gradcli.lang.resolve import FAILURES
@@ -122,6 +125,7 @@ class Scene:
         self.feeds = feeds
         self.kernels = [_constant(p) for p in self.partials]
         self.domain = BuggyDomain(self.kernels)
+        self.scratch = [0.0] * len(ids)
 
     def depending_on(self, node: int) -> bytearray:
         """1 for `node` and every node computed from it."""
@@ -135,7 +139,26 @@ class Scene:
         return depends
 
     def sweep(self, place: Place, node: int) -> float:
-        """∂output/∂node in the backward pass with this place's mistake."""
+        """∂output/∂node in the backward pass with this place's mistake. Above its gate that
+        pass is the right one, so the sweep starts at the gate, with what the mistake changes
+        in what the gate sends to each argument, and carries it down over the right local
+        partials: the buggy gradient is the right one plus that change."""
+        graph, report = self.graph, self.report
+        gate = place.gate
+        g = report.grads[gate]
+        change = [0.0] * (gate + 1)
+        for k, arg in enumerate(self.args[gate]):
+            if graph.requires_grad[arg]:
+                right = FLOAT.mul(self.partials[gate][k], g) if g else 0.0
+                change[arg] += BuggyDomain.mul(place.partials[k], g) - right
+        if not math.isfinite(sum(change)):
+            return self.whole_sweep(place, node)      # an infinite partial: no difference
+        grads, _ = reverse(graph, self.domain, report.values, out=gate, seed=0.0, lo=node + 1,
+                           grads=change, local=self.scratch)
+        return report.grads[node] + grads[node]
+
+    def whole_sweep(self, place: Place, node: int) -> float:
+        """The buggy pass from the output down, the gate's partials swapped in."""
         kernels = self.kernels
         true = kernels[place.gate]
         kernels[place.gate] = _constant(place.partials)
@@ -335,6 +358,10 @@ _ORDER = {kind: index for index, kind in enumerate(KINDS)}
 
 # ------------------------------------------------------------------ the search
 
+# Nodes the sweeps of one diagnosis may visit in all (about half a second): past it, the places
+# furthest from the node asked about are not searched.
+MAX_VISITS = 1_000_000
+
 # Each report's buggy gradients, by node: a class graded against one key asks them once.
 _SEEN: WeakKeyDictionary = WeakKeyDictionary()
 
@@ -361,7 +388,14 @@ def mistaken_gradients(report, node: int) -> list[tuple[Place, float]]:
         places: list[Place] = []
         for producer in dict.fromkeys(m.places for m in CATALOGUE.values()):
             places += producer(scene, node, depends)
+        # Nearest the node first: each sweep runs from its gate down to the node, and a
+        # program too large to search whole is searched as far as the budget goes.
+        places.sort(key=lambda place: place.gate)
+        visits = 0
         for place in places:
+            visits += max(place.gate - node, 0)
+            if visits > MAX_VISITS:
+                break
             if place.gate < 0:
                 value = -correct
             elif place.partials == scene.partials[place.gate] and \

@@ -169,6 +169,7 @@ class _Walk:
         self.consumers = consumers
         self.bound = bound
         self.out = report.output_name
+        self.trails: dict[int, tuple] = {}
 
     def number(self, value: float) -> str:
         return format_number(value, PRECISION)
@@ -276,29 +277,38 @@ class _Walk:
                                       f"{self.number(g)} × {self.number(p)}, below the smallest "
                                       f"float64: it rounds to {self.number(sent)} (underflow)")
 
-    def vanishing(self, u: int, c: int | None) -> Reason:
-        """The product of local gradients from u up to the output, along the largest
-        contribution at each step (through c first, when given)."""
-        report, graph = self.report, self.graph
+    def trail(self, start: int) -> tuple:
+        """(steps, product of |local|, (smallest |local|, its gate, the node it is taken for))
+        from `start` up to the output, along the largest contribution at each step. Each node's
+        trail is found once: a long chain of quiet values costs its length, not its square."""
+        report, output = self.report, self.graph.output
         grads, local = report.grads, report.local
-        steps, product = 0, 1.0
-        smallest = (math.inf, u, u)          # (|local|, its gate, the node it is taken for)
-        node = u
-        while node != graph.output:
-            edges = self.consumers[node] or ()
-            if c is not None:
-                edges = [edge for edge in edges if edge[0] == c] or edges
-                c = None
+        chain = []
+        node = start
+        while node != output and node not in self.trails:
+            edges = self.consumers[node]
             if not edges:
                 break
             gate, e = max(edges, key=lambda edge: abs(FLOAT.mul(local[edge[1]],
                                                                  grads[edge[0]])))
-            p = local[e]
-            steps += 1
-            product *= abs(p)
-            if abs(p) < smallest[0]:
-                smallest = (abs(p), gate, node)
+            chain.append((node, gate, e))
             node = gate
+        found = self.trails.get(node, (0, 1.0, (math.inf, node, node)))
+        for node, gate, e in reversed(chain):
+            found = _step(found, abs(local[e]), gate, node)
+            self.trails[node] = found
+        return found
+
+    def vanishing(self, u: int, c: int | None) -> Reason:
+        """The product of local gradients from u up to the output (through c first, when
+        given), along the largest contribution at each step."""
+        graph, local, grads = self.graph, self.report.local, self.report.grads
+        if c is None:
+            steps, product, smallest = self.trail(u)
+        else:
+            edges = [edge for edge in self.consumers[u] or () if edge[0] == c]
+            e = max(edges, key=lambda edge: abs(FLOAT.mul(local[edge[1]], grads[c])))[1]
+            steps, product, smallest = _step(self.trail(c), abs(local[e]), c, u)
         size, gate, taken = smallest
         if size < LOCAL_SMALL:
             return self.small_local(gate, taken, local_of(graph, local, gate, taken))
@@ -307,6 +317,12 @@ class _Walk:
                                       f"{self.number(product)}, none of them below "
                                       f"{LOCAL_SMALL:g} (the smallest {self.number(size)}, at "
                                       f"{in_words(graph, gate)})")
+
+
+def _step(trail: tuple, p: float, gate: int, node: int) -> tuple:
+    """A trail one edge longer: `node` sends to `gate` with local |p|."""
+    steps, product, smallest = trail
+    return steps + 1, product * p, (p, gate, node) if p <= smallest[0] else smallest
 
 
 def local_of(graph, local, gate: int, node: int) -> float:
