@@ -12,11 +12,11 @@ Only single mistakes are searched, and only at places whose change can reach the
 about, so the cost is one sweep per place: linear in the edges, per kind. Above its gate a
 buggy pass is the right one, so each sweep runs from the gate down to the node asked about,
 carrying what the mistake changes; a program too large to search whole is searched from the
-node upwards as far as a budget of node visits goes. A mistake that
-gives the correct number again, or no finite number, is never claimed; where several give
-the student's number, all are listed, the fewest edges changed first. A diagnosis names its
-kind, the node, and says what went wrong in one sentence without a number of its own: it
-can be shown with the answers hidden.
+node upwards as far as a budget of node visits goes. A mistake that gives the correct number
+again, or no finite number, is never claimed; where several give the student's number, all
+are listed, the fewest edges changed first. A diagnosis names its kind, the node, and says
+what went wrong in one sentence without a number of its own: it can be shown with the
+answers hidden.
 """
 
 from __future__ import annotations
@@ -57,9 +57,9 @@ class Alone(float):
 
 
 class BuggyDomain(FloatDomain):
-    """The float sweep with one gate's partials replaced: `kernels` holds each node's local
-    partials at this point, as constants (the values never change), and a Place swaps one
-    entry. A zero upstream still sends an Alone partial: the buggy pass forgot the upstream."""
+    """The float sweep over one point's local partials, held as constants (`kernels`: the
+    values never change), into which a Place's partials may be swapped. A zero upstream
+    still sends an Alone partial: that pass forgot the upstream."""
 
     def __init__(self, kernels: list):
         self.kernels = kernels
@@ -101,8 +101,8 @@ class Place:
 # ------------------------------------------------------------------ a graph at a point
 
 class Scene:
-    """What every place of one report needs, worked out once: each node's true partials and
-    consumers, and which nodes feed the output."""
+    """What every place of one report needs, worked out once: each node's true partials,
+    arguments and number of uses, and which nodes feed the output."""
 
     def __init__(self, report):
         graph = report.graph
