@@ -76,7 +76,9 @@ def test_a_long_word_gives_a_bounded_error(cli, text):
     ["x", "x=1", "--at-file", "q" * 100_000 + ".csv"],
     ["x", "x=1", "--format", "json", "-o", "q" * 100_000 + ".svg"],
     ["graph", "x", "-o", "q" * 100_000],
+    ["x", "x=1", "--why", "--small", "q" * 100_000],
     ["check", "q" * 100_000 + ".toml"],
+    ["check", "a.toml", "--report", "q" * 100_000 + ".txt"],
     ["verify", "q" * 100_000 + ".py"],
 ])
 def test_every_user_text_in_a_message_is_bounded(cli, argv):

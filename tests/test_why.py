@@ -256,3 +256,17 @@ def test_the_prompts_why(monkeypatch, capsys):
     assert "below 0.6 of the largest" in out
     assert "∂q/∂y = 0: max(x, y) routed the gradient to x (3), which won over y (2); y\n" \
         "    gets 0" in out
+
+
+def test_the_prompts_why_refuses_a_ratio_that_is_no_number(monkeypatch, capsys):
+    import io
+    import sys
+
+    from gradcli.cli import main
+    from gradcli.errors import ERROR_BYTES
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("x = 1\nx * 2\n:why " + "q" * 100_000 + "\n"))
+    status = main(["-i"])
+    err = capsys.readouterr().err
+    assert status == 2 and ":why q" in err and "a number >= 0, like :why 1e-3" in err
+    assert len(err.encode()) <= ERROR_BYTES
